@@ -1,0 +1,2 @@
+//! Placeholder; the command-line tool is written next.
+fn main() {}

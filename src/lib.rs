@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+pub mod entropy;
+pub mod otp;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

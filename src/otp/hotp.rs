@@ -1,0 +1,67 @@
+//! HOTP, RFC 4226: a code from a secret and a counter.
+
+use core::ops::RangeInclusive;
+
+use super::code::{parse_typed_code, truncate, Code, Digits};
+use super::error::Result;
+use super::hash::{HashAlgorithm, HmacKey};
+use super::window::{FirstMatch, Window};
+
+/// A HOTP generator: the key's HMAC state, the hash and the digit count, fixed once.
+#[derive(Debug, Clone)]
+pub struct Hotp {
+    key: HmacKey,
+    digits: Digits,
+}
+
+/// What a successful HOTP verification matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HotpMatch {
+    /// The counter whose code matched; store `counter + 1` to refuse this code from now on.
+    pub counter: u64,
+}
+
+impl Hotp {
+    /// A generator for `secret` with `algorithm` ([RFC 4226 section 5.3]; SHA-256 and SHA-512
+    /// as RFC 6238 section 1.2 allows) and `digits`.
+    ///
+    /// [RFC 4226 section 5.3]: https://www.rfc-editor.org/rfc/rfc4226#section-5.3
+    ///
+    /// # Errors
+    /// [`crate::otp::Error::InvalidSecretLength`] for an empty secret.
+    pub fn new(secret: &[u8], algorithm: HashAlgorithm, digits: Digits) -> Result<Self> {
+        Ok(Self {
+            key: HmacKey::new(algorithm, secret)?,
+            digits,
+        })
+    }
+
+    /// The code for `counter`: HOTP(K, C) = Truncate(HMAC(K, C)), C as 8 bytes big-endian.
+    #[must_use]
+    pub fn generate(&self, counter: u64) -> Code {
+        truncate(&self.key.mac(&[&counter.to_be_bytes()]), self.digits.get())
+    }
+
+    /// Checks `code` against every counter from `counter` to `counter + look_ahead`, all of them,
+    /// in constant time, and returns the lowest counter that matched.
+    ///
+    /// # Errors
+    /// [`crate::otp::Error::InvalidCode`] when `code` is not exactly `digits` ASCII digits.
+    ///
+    /// # Security
+    /// The caller must store the returned counter and never accept it (or a lower one) again.
+    pub fn verify(&self, code: &str, counter: u64, look_ahead: Window) -> Result<Option<HotpMatch>> {
+        let found = self.scan(code, look_ahead.ahead_of(counter))?;
+        Ok(found.map(|counter| HotpMatch { counter }))
+    }
+
+    /// The lowest counter in `counters` whose code is `code`, every counter visited.
+    pub(crate) fn scan(&self, code: &str, counters: RangeInclusive<u64>) -> Result<Option<u64>> {
+        let typed = parse_typed_code(code, self.digits.get())?;
+        let mut first = FirstMatch::new();
+        for candidate in counters {
+            first.offer(candidate, self.generate(candidate).ct_eq_bytes(typed));
+        }
+        Ok(first.get())
+    }
+}

@@ -1,0 +1,288 @@
+//! OCRA, RFC 6287: challenge/response and signatures from a suite, a key and a data input.
+//!
+//! `OCRA(K, DataInput) = Truncate(HMAC(K, Suite || 0x00 || [C] || Q || [P] || [S] || [T]))`.
+
+mod challenge;
+mod suite;
+
+pub use challenge::{Challenge, ChallengeFormat, ChallengeSpec, Q_FIELD_LEN};
+pub use suite::{OcraSuite, OcraTimeStep, TimeUnit};
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::code::{parse_typed_code, truncate};
+use super::encoding::hex_encode;
+use super::error::{DataField, Error, Result};
+use super::hash::{Digest, HmacKey};
+use super::window::{FirstMatch, Window};
+
+/// The most (counter, time step) pairs one verification may scan.
+pub const MAX_OCRA_CANDIDATES: u64 = 10_000;
+
+/// The PIN part `P` of the data input.
+#[derive(Clone, Copy)]
+pub enum Pin<'a> {
+    /// The PIN itself; it is hashed with the suite's P hash.
+    Plain(&'a str),
+    /// The PIN already hashed; must be exactly as long as the suite's P hash.
+    Hash(&'a [u8]),
+}
+
+impl core::fmt::Debug for Pin<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Pin([REDACTED])")
+    }
+}
+
+/// The time part `T` of the data input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OcraTime {
+    /// Unix seconds, divided by the suite's step.
+    UnixSeconds(u64),
+    /// The number of time steps itself (as the RFC's vectors give it).
+    Steps(u64),
+}
+
+/// Everything besides the key and suite that goes into one OCRA computation.
+#[derive(Debug, Clone, Copy)]
+pub struct OcraInput<'a> {
+    /// The challenge `Q`.
+    pub challenge: &'a Challenge,
+    /// The counter `C`, when the suite has one.
+    pub counter: Option<u64>,
+    /// The PIN `P`, when the suite has one.
+    pub pin: Option<Pin<'a>>,
+    /// The session information `S`, when the suite has one: at most its length in bytes,
+    /// zero-padded on the left as the RFC's reference code does.
+    pub session: Option<&'a [u8]>,
+    /// The time `T`, when the suite has one.
+    pub time: Option<OcraTime>,
+}
+
+impl<'a> OcraInput<'a> {
+    /// An input with only a challenge.
+    #[must_use]
+    pub fn challenge(challenge: &'a Challenge) -> Self {
+        Self {
+            challenge,
+            counter: None,
+            pin: None,
+            session: None,
+            time: None,
+        }
+    }
+}
+
+/// How far [`Ocra::verify`] looks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OcraWindow {
+    /// Counters ahead of the given one (suites with `C`).
+    pub counter_look_ahead: Window,
+    /// Time steps either side of the given time (suites with `T`).
+    pub time_steps: Window,
+}
+
+/// What a successful OCRA verification matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OcraMatch {
+    /// The counter that matched, for suites with `C`: store `counter + 1`.
+    pub counter: Option<u64>,
+    /// The time step that matched, for suites with `T`.
+    pub time_step: Option<u64>,
+}
+
+/// An OCRA token or verifier: one suite and one key.
+#[derive(Debug, Clone)]
+pub struct Ocra {
+    suite: OcraSuite,
+    key: HmacKey,
+}
+
+/// The data input with its fixed parts encoded; C and T are filled in per candidate.
+struct Prepared {
+    pin: Option<Digest>,
+    session: Zeroizing<Vec<u8>>,
+}
+
+impl Ocra {
+    /// An OCRA instance for `suite` and `secret`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSecretLength`] for an empty secret.
+    pub fn new(suite: OcraSuite, secret: &[u8]) -> Result<Self> {
+        let key = HmacKey::new(suite.hash(), secret)?;
+        Ok(Self { suite, key })
+    }
+
+    /// The suite.
+    #[must_use]
+    pub fn suite(&self) -> &OcraSuite {
+        &self.suite
+    }
+
+    /// The response to `input` ([RFC 6287 section 5]).
+    ///
+    /// [RFC 6287 section 5]: https://www.rfc-editor.org/rfc/rfc6287#section-5
+    ///
+    /// # Errors
+    /// [`Error::MissingInput`] / [`Error::UnexpectedInput`] when the input does not fit the suite;
+    /// [`Error::InvalidPin`], [`Error::SessionTooLong`], [`Error::InvalidTime`].
+    pub fn respond(&self, input: &OcraInput<'_>) -> Result<String> {
+        let prepared = self.prepare(input)?;
+        let counter = input.counter.unwrap_or(0);
+        let step = self.time_centre(input.time)?;
+        Ok(self.render(&self.mac(input.challenge, &prepared, counter, step)))
+    }
+
+    /// Checks `response` against every counter and time step `window` allows around `input`'s,
+    /// all of them, in constant time.
+    ///
+    /// # Errors
+    /// As [`Ocra::respond`]; [`Error::InvalidCode`] for a response of the wrong shape;
+    /// [`Error::InvalidWindow`] for a window with more than [`MAX_OCRA_CANDIDATES`] pairs.
+    pub fn verify(
+        &self,
+        response: &str,
+        input: &OcraInput<'_>,
+        window: OcraWindow,
+    ) -> Result<Option<OcraMatch>> {
+        let typed = self.parse_response(response)?;
+        let prepared = self.prepare(input)?;
+        let counters = match input.counter {
+            Some(c) => window.counter_look_ahead.ahead_of(c),
+            None => 0..=0,
+        };
+        let steps = match self.time_centre(input.time)? {
+            Some(centre) => window.time_steps.around(centre),
+            None => 0..=0,
+        };
+        let count = (counters.end() - counters.start() + 1).saturating_mul(steps.end() - steps.start() + 1);
+        if count > MAX_OCRA_CANDIDATES {
+            return Err(Error::InvalidWindow(u32::try_from(count).unwrap_or(u32::MAX)));
+        }
+        let has_time = input.time.is_some();
+        let mut first_counter = FirstMatch::new();
+        let mut first_step = FirstMatch::new();
+        for counter in counters {
+            for step in steps.clone() {
+                let mac = self.mac(input.challenge, &prepared, counter, has_time.then_some(step));
+                let matched = self.render_bytes_eq(&mac, &typed);
+                first_counter.offer(counter, matched);
+                first_step.offer(step, matched);
+            }
+        }
+        Ok(first_counter.get().map(|counter| OcraMatch {
+            counter: input.counter.map(|_| counter),
+            time_step: first_step.get().filter(|_| has_time),
+        }))
+    }
+
+    fn prepare(&self, input: &OcraInput<'_>) -> Result<Prepared> {
+        let suite = &self.suite;
+        presence(DataField::Counter, suite.uses_counter(), input.counter.is_some())?;
+        presence(DataField::Pin, suite.pin_hash().is_some(), input.pin.is_some())?;
+        presence(DataField::Session, suite.session_len().is_some(), input.session.is_some())?;
+        presence(DataField::Time, suite.time_step().is_some(), input.time.is_some())?;
+
+        let pin = match (suite.pin_hash(), input.pin) {
+            (Some(hash), Some(Pin::Plain(pin))) => {
+                if pin.is_empty() {
+                    return Err(Error::InvalidPin("the PIN is empty"));
+                }
+                Some(hash.digest(pin.as_bytes()))
+            }
+            (Some(hash), Some(Pin::Hash(bytes))) => {
+                if bytes.len() != hash.output_len() {
+                    return Err(Error::InvalidPin("the PIN hash has the wrong length for the suite"));
+                }
+                let mut digest = hash.digest(b"");
+                digest.fill_from(bytes);
+                Some(digest)
+            }
+            _ => None,
+        };
+        let mut session = Zeroizing::new(Vec::new());
+        if let (Some(len), Some(bytes)) = (suite.session_len(), input.session) {
+            let len = usize::from(len);
+            if bytes.len() > len {
+                return Err(Error::SessionTooLong {
+                    len: bytes.len(),
+                    max: len,
+                });
+            }
+            session.resize(len - bytes.len(), 0);
+            session.extend_from_slice(bytes);
+        }
+        Ok(Prepared { pin, session })
+    }
+
+    /// The time step count at the centre of the input's time, if the suite has `T`.
+    fn time_centre(&self, time: Option<OcraTime>) -> Result<Option<u64>> {
+        match (self.suite.time_step(), time) {
+            (Some(step), Some(OcraTime::UnixSeconds(secs))) => match step.seconds() {
+                0 => Err(Error::InvalidTime(
+                    "the suite's time step is 0 hours: give the number of steps instead",
+                )),
+                len => Ok(Some(secs / len)),
+            },
+            (_, Some(OcraTime::Steps(steps))) => Ok(Some(steps)),
+            _ => Ok(None),
+        }
+    }
+
+    fn mac(&self, challenge: &Challenge, prepared: &Prepared, counter: u64, step: Option<u64>) -> Digest {
+        let counter = counter.to_be_bytes();
+        let counter: &[u8] = if self.suite.uses_counter() { &counter } else { &[] };
+        let time = step.unwrap_or(0).to_be_bytes();
+        let time: &[u8] = if step.is_some() { &time } else { &[] };
+        let pin = prepared.pin.as_ref().map_or(&[][..], Digest::as_bytes);
+        self.key.mac(&[
+            self.suite.as_str().as_bytes(),
+            &[0],
+            counter,
+            challenge.field(),
+            pin,
+            &prepared.session,
+            time,
+        ])
+    }
+
+    fn render(&self, mac: &Digest) -> String {
+        match self.suite.digits() {
+            0 => hex_encode(mac.as_bytes()),
+            digits => truncate(mac, digits).to_string(),
+        }
+    }
+
+    fn render_bytes_eq(&self, mac: &Digest, typed: &[u8]) -> subtle::Choice {
+        match self.suite.digits() {
+            0 => hex_encode(mac.as_bytes()).as_bytes().ct_eq(typed),
+            digits => truncate(mac, digits).ct_eq_bytes(typed),
+        }
+    }
+
+    /// A response must be `t` digits, or for `t = 0` the whole HMAC in hex (either case).
+    fn parse_response(&self, response: &str) -> Result<Vec<u8>> {
+        match self.suite.digits() {
+            0 => {
+                let hex_len = self.suite.hash().output_len() * 2;
+                let ok = response.len() == hex_len && response.bytes().all(|b| b.is_ascii_hexdigit());
+                if ok {
+                    Ok(response.to_ascii_lowercase().into_bytes())
+                } else {
+                    Err(Error::InvalidCode(format!("{hex_len} hex digits")))
+                }
+            }
+            digits => parse_typed_code(response, digits).map(<[u8]>::to_vec),
+        }
+    }
+}
+
+fn presence(field: DataField, needed: bool, given: bool) -> Result<()> {
+    match (needed, given) {
+        (true, false) => Err(Error::MissingInput(field)),
+        (false, true) => Err(Error::UnexpectedInput(field)),
+        _ => Ok(()),
+    }
+}

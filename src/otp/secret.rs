@@ -1,0 +1,78 @@
+//! The shared secret as a type: wiped on drop, never printed.
+
+use core::fmt;
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::encoding;
+use super::error::{Error, Result};
+
+/// The longest secret accepted: 1024 bytes, far above any hash block, far below abuse.
+pub const MAX_SECRET_LEN: usize = 1024;
+
+/// A shared secret key. Its bytes are zeroized when it is dropped; `Debug` shows only its length;
+/// it has no `Display` and no `PartialEq`, so it cannot leak into logs or timing-sensitive compares.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// Takes ownership of `bytes` (1 to [`MAX_SECRET_LEN`] of them).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSecretLength`] otherwise; the bytes are wiped either way.
+    pub fn from_bytes(mut bytes: Vec<u8>) -> Result<Self> {
+        if bytes.is_empty() || bytes.len() > MAX_SECRET_LEN {
+            let len = bytes.len();
+            bytes.zeroize();
+            return Err(Error::InvalidSecretLength(len));
+        }
+        Ok(Self(bytes))
+    }
+
+    /// Decodes a Base32 secret as authenticator apps show it (RFC 4648; case, spaces and
+    /// padding are forgiven).
+    ///
+    /// # Errors
+    /// [`Error::InvalidBase32`], [`Error::InvalidSecretLength`].
+    pub fn from_base32(text: &str) -> Result<Self> {
+        Self::from_bytes(encoding::base32_decode(text)?)
+    }
+
+    /// Decodes a hexadecimal secret.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHex`], [`Error::InvalidSecretLength`].
+    pub fn from_hex(text: &str) -> Result<Self> {
+        Self::from_bytes(encoding::hex_decode(text)?)
+    }
+
+    /// The raw key bytes. Keep the borrow short.
+    #[must_use]
+    pub fn expose_secret(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The key in Base32 without padding, for a Key URI or a QR code.
+    #[must_use]
+    pub fn to_base32(&self) -> String {
+        encoding::base32_encode(&self.0)
+    }
+
+    /// Length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: a secret is never empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret([REDACTED; {} bytes])", self.0.len())
+    }
+}
