@@ -1,6 +1,8 @@
 //! The RFC appendices' test vectors, read from `tests/vectors/*.json`, natively and (through
 //! wasm-bindgen-test) in headless Chromium. Every vector has a tampered twin that must fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use secure_login::otp::{
     Challenge, Digits, HashAlgorithm, Hotp, Ocra, OcraInput, OcraSuite, OcraTime, OcraWindow, Pin,
     TimeStep, Totp, Window,

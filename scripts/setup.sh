@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what building and testing secure-login needs, skipping whatever is already there:
+# the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, wasm-pack, and from Debian
+# Chromium, chromedriver and oathtool; Python's `oath` and the npm packages.
+# Safe to run again. Usage: scripts/setup.sh [--demo]   (--demo: only what the demo needs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+demo_only=false
+[[ "${1:-}" == "--demo" ]] && demo_only=true
+
+say() { printf '==> %s\n' "$*"; }
+
+# Rust target for the browser.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# Debian packages. (wasm-opt is switched off in Cargo.toml, so wasm-pack needs no binaryen.)
+packages=()
+$demo_only || packages+=(chromium chromium-driver oathtool)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+
+# cargo install, trying the crate's own lock file first (it can name a version the registry
+# mirror does not have; then resolve afresh).
+cargo_install() {
+  cargo install "$@" --locked || cargo install "$@"
+}
+
+# wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wb_version" ]]; then
+  say "installing wasm-bindgen-cli $wb_version (a few minutes, once)"
+  cargo_install wasm-bindgen-cli --version "$wb_version"
+fi
+
+if ! command -v wasm-pack >/dev/null; then
+  say "installing wasm-pack (a few minutes, once)"
+  cargo_install wasm-pack
+fi
+
+$demo_only && exit 0
+
+# Python's independent OCRA implementation, for the cross-check.
+if ! python3 -c 'import oath' 2>/dev/null; then
+  say "installing the Python package oath (independent OCRA implementation)"
+  python3 -m pip install --quiet 'oath==1.4.5'
+fi
+
+# npm packages of the end-to-end tests (playwright-core drives Debian's Chromium; it never
+# downloads a browser of its own).
+if [[ -f package-lock.json ]] && [[ ! -d node_modules/playwright-core ]]; then
+  say "installing npm packages"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+fi
+say "set-up complete"

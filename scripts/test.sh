@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Every test of secure-login, after installing what is missing (scripts/setup.sh):
+# format and lints (native and wasm32), native tests, the RFC vectors in headless Chromium,
+# the JavaScript API in Node, and the pages end to end in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+scripts/setup.sh
+
+step "format"
+cargo fmt --all --check
+
+step "clippy (native, then wasm32)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --lib --tests --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "native tests"
+cargo test --workspace --locked
+
+step "the same vector files in headless Chromium (wasm-bindgen-test)"
+CHROMEDRIVER=/usr/bin/chromedriver \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked --target wasm32-unknown-unknown --test vectors --test web
+
+step "wasm package"
+scripts/build-wasm.sh
+
+step "JavaScript API in Node"
+node --test tests/js/
+
+if [[ -d tests/e2e ]]; then
+  step "pages end to end in Chromium"
+  cargo build --locked -p secure-login-server
+  node --test tests/e2e/
+fi
+
+step "all tests passed"

@@ -1,0 +1,350 @@
+//! The exported functions. Each checks its arguments, calls the pure core, and converts errors.
+
+use wasm_bindgen::prelude::*;
+
+use super::convert::{self, required, to_js};
+use super::error::{invalid_argument, IntoJs};
+use super::types::*;
+use crate::entropy;
+use crate::otp::{
+    self, Challenge, Hotp, KeyUri, Ocra, OcraSuite, OcraTime, OcraWindow, Pin, TimeStep, TokenKind, Totp, Window,
+};
+
+/// The HOTP code (RFC 4226) for `counter`.
+///
+/// @throws {SecureLoginError} `InvalidSecret`, `InvalidDigits`, `InvalidHash`, `InvalidArgument`.
+#[wasm_bindgen]
+pub fn hotp(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue, counter: Counter, options: Option<HotpOptionsJs>) -> Result<String, JsValue> {
+    let counter: u64 = required(counter.into(), "counter")?;
+    let hotp = hotp_for(secret, options.map(Into::into))?;
+    Ok(hotp.generate(counter).to_string())
+}
+
+/// Checks a HOTP `code` against `counter` and `lookAhead` counters after it, in constant time.
+/// Returns the counter that matched, or `undefined`.
+///
+/// @throws {SecureLoginError} `InvalidCode` when the code is not the right number of digits.
+#[wasm_bindgen(js_name = verifyHotp)]
+pub fn verify_hotp(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] code: JsValue,
+    counter: Counter,
+    options: Option<VerifyHotpOptionsJs>,
+) -> Result<Option<HotpMatchJs>, JsValue> {
+    let counter: u64 = required(counter.into(), "counter")?;
+    let opts: HotpOptions = convert::options(
+        options.map_or(JsValue::UNDEFINED, Into::into),
+        &["digits", "hash", "lookAhead"],
+        "options",
+    )?;
+    let look_ahead = convert::window(opts.look_ahead, Window::EXACT)?;
+    let hotp = Hotp::new(
+        convert::secret(&secret)?.expose_secret(),
+        convert::hash(opts.hash.as_deref())?,
+        convert::digits(opts.digits)?,
+    )
+    .js()?;
+    match hotp.verify(&convert::string(&code, "code")?, counter, look_ahead).js()? {
+        Some(m) => to_js(&HotpMatch { counter: m.counter }).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The TOTP code (RFC 6238) at `time` (Unix seconds).
+///
+/// @throws {SecureLoginError} `InvalidTime` before T0 or for a zero step, and as `hotp`.
+#[wasm_bindgen]
+pub fn totp(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue, time: Counter, options: Option<TotpOptionsJs>) -> Result<String, JsValue> {
+    let time: u64 = required(time.into(), "time")?;
+    let (totp, _) = totp_for(secret, options.map_or(JsValue::UNDEFINED, Into::into), false)?;
+    Ok(totp.generate(time).js()?.to_string())
+}
+
+/// Checks a TOTP `code` at `time` against `window` steps either side (default 1), in constant
+/// time. Returns the step that matched and its offset, or `undefined`.
+#[wasm_bindgen(js_name = verifyTotp)]
+pub fn verify_totp(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] code: JsValue,
+    time: Counter,
+    options: Option<VerifyTotpOptionsJs>,
+) -> Result<Option<TotpMatchJs>, JsValue> {
+    let time: u64 = required(time.into(), "time")?;
+    let (totp, window) = totp_for(secret, options.map_or(JsValue::UNDEFINED, Into::into), true)?;
+    match totp.verify(&convert::string(&code, "code")?, time, window).js()? {
+        Some(m) => to_js(&TotpMatch {
+            step: m.step,
+            offset: m.offset,
+        })
+        .map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The OCRA response (RFC 6287) of `suite` to `input`.
+///
+/// @throws {SecureLoginError} `InvalidSuite`, `InvalidChallenge`, `ChallengeTooLong`,
+/// `MissingPin`/`UnexpectedPin` (and likewise Counter, Session, Time), `InvalidPin`,
+/// `SessionTooLong`, `InvalidHex`, `InvalidTime`.
+#[wasm_bindgen]
+pub fn ocra(#[wasm_bindgen(unchecked_param_type = "string")] suite: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue, input: OcraInputJs) -> Result<String, JsValue> {
+    let (ocra, parts) = ocra_for(&suite, &secret, input)?;
+    parts.with(|input| ocra.respond(input)).js()
+}
+
+/// Checks an OCRA `response`, trying `counterLookAhead` counters after the input's and
+/// `timeWindow` steps either side of its time, in constant time. Returns what matched, or
+/// `undefined`.
+#[wasm_bindgen(js_name = verifyOcra)]
+pub fn verify_ocra(
+    #[wasm_bindgen(unchecked_param_type = "string")] suite: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] response: JsValue,
+    input: OcraInputJs,
+    options: Option<OcraVerifyOptionsJs>,
+) -> Result<Option<OcraMatchJs>, JsValue> {
+    let opts: OcraVerifyOptions = convert::options(
+        options.map_or(JsValue::UNDEFINED, Into::into),
+        &["counterLookAhead", "timeWindow"],
+        "options",
+    )?;
+    let response = convert::string(&response, "response")?;
+    let window = OcraWindow {
+        counter_look_ahead: convert::window(opts.counter_look_ahead, Window::EXACT)?,
+        time_steps: convert::window(opts.time_window, Window::EXACT)?,
+    };
+    let (ocra, parts) = ocra_for(&suite, &secret, input)?;
+    match parts.with(|input| ocra.verify(&response, input, window)).js()? {
+        Some(m) => to_js(&OcraMatch {
+            counter: m.counter,
+            time_step: m.time_step,
+        })
+        .map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Parses an OCRA suite into an object describing it.
+///
+/// @throws {SecureLoginError} `InvalidSuite` naming what is wrong.
+#[wasm_bindgen(js_name = parseOcraSuite)]
+pub fn parse_ocra_suite(#[wasm_bindgen(unchecked_param_type = "string")] suite: JsValue) -> Result<OcraSuiteInfoJs, JsValue> {
+    let suite: OcraSuite = convert::string(&suite, "suite")?.parse().js()?;
+    let challenge = suite.challenge();
+    to_js(&OcraSuiteInfo {
+        suite: suite.to_string(),
+        hash: suite.hash().name(),
+        digits: suite.digits(),
+        counter: suite.uses_counter(),
+        challenge: ChallengeInfo {
+            format: match challenge.format() {
+                otp::ocra::ChallengeFormat::Alphanumeric => "alphanumeric",
+                otp::ocra::ChallengeFormat::Numeric => "numeric",
+                otp::ocra::ChallengeFormat::Hex => "hex",
+            },
+            max_length: challenge.max_len(),
+        },
+        pin: suite.pin_hash().map(otp::HashAlgorithm::name),
+        session_length: suite.session_len(),
+        time_step: suite.time_step().map(otp::ocra::OcraTimeStep::seconds),
+    })
+}
+
+/// Parses an `otpauth://` Key URI (totp, hotp, or ocra with `ocrasuite=`).
+///
+/// @throws {SecureLoginError} `InvalidKeyUri`, `InvalidBase32`, `InvalidSuite`.
+#[wasm_bindgen(js_name = parseKeyUri)]
+pub fn parse_key_uri(#[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue) -> Result<KeyUriInfoJs, JsValue> {
+    let parsed = KeyUri::parse(&convert::string(&uri, "uri")?).js()?;
+    let (kind, period, counter, ocra_suite) = match &parsed.kind {
+        TokenKind::Totp { period } => ("totp", Some(*period), None, None),
+        TokenKind::Hotp { counter } => ("hotp", None, Some(*counter), None),
+        TokenKind::Ocra { suite } => ("ocra", None, None, Some(suite.to_string())),
+    };
+    let is_ocra = ocra_suite.is_some();
+    to_js(&KeyUriInfo {
+        kind: kind.to_owned(),
+        account: parsed.account.clone(),
+        issuer: parsed.issuer.clone(),
+        secret: parsed.secret.expose_secret().to_vec(),
+        algorithm: Some(parsed.algorithm.name().to_owned()),
+        digits: (!is_ocra).then(|| u32::from(parsed.digits.get())),
+        period,
+        counter,
+        ocra_suite,
+    })
+}
+
+/// Writes an `otpauth://` Key URI from the same object `parseKeyUri` returns.
+///
+/// @throws {SecureLoginError} `InvalidKeyUri`, `InvalidSecret`, `InvalidDigits`, `InvalidHash`.
+#[wasm_bindgen(js_name = formatKeyUri)]
+pub fn format_key_uri(info: KeyUriInfoJs) -> Result<String, JsValue> {
+    let info: JsValue = info.into();
+    convert::known_fields(
+        &info,
+        &["type", "account", "issuer", "secret", "algorithm", "digits", "period", "counter", "ocraSuite"],
+        "key URI",
+    )?;
+    let info: KeyUriInfo = required(info, "key URI")?;
+    let kind = match info.kind.as_str() {
+        "totp" => TokenKind::Totp {
+            period: info.period.unwrap_or(30),
+        },
+        "hotp" => TokenKind::Hotp {
+            counter: info.counter.unwrap_or(0),
+        },
+        "ocra" => TokenKind::Ocra {
+            suite: info
+                .ocra_suite
+                .as_deref()
+                .ok_or_else(|| invalid_argument("key URI", "an ocra token needs ocraSuite"))?
+                .parse()
+                .js()?,
+        },
+        _ => return Err(invalid_argument("key URI", "type must be totp, hotp or ocra")),
+    };
+    if matches!(kind, TokenKind::Totp { period: 0 }) {
+        return Err(otp::Error::InvalidKeyUri("period must be at least 1 second")).js();
+    }
+    let uri = KeyUri {
+        kind,
+        account: info.account.clone(),
+        issuer: info.issuer.clone(),
+        secret: otp::Secret::from_bytes(info.secret.clone()).js()?,
+        algorithm: convert::hash(info.algorithm.as_deref())?,
+        digits: convert::digits(info.digits)?,
+    };
+    uri.to_uri().js()
+}
+
+/// Encodes bytes as Base32 (RFC 4648), upper case, no padding.
+#[wasm_bindgen(js_name = base32Encode)]
+pub fn base32_encode(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue) -> Result<String, JsValue> {
+    Ok(otp::base32_encode(&convert::bytes(&bytes, "bytes")?))
+}
+
+/// Decodes Base32: either case, spaces and `=` padding accepted.
+///
+/// @throws {SecureLoginError} `InvalidBase32`.
+#[wasm_bindgen(js_name = base32Decode)]
+pub fn base32_decode(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Result<Vec<u8>, JsValue> {
+    otp::base32_decode(&convert::string(&text, "text")?).js()
+}
+
+/// A new random secret from the browser's CSPRNG: 20 bytes by default, never fewer than 16.
+///
+/// @throws {SecureLoginError} `SecretTooShort` below 16 bytes, `InvalidSecret` above 1024.
+#[wasm_bindgen(js_name = randomSecret)]
+pub fn random_secret(length: Option<u32>) -> Result<Vec<u8>, JsValue> {
+    let length = length.map_or(entropy::DEFAULT_SECRET_LEN, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    Ok(entropy::random_secret(length).js()?.expose_secret().to_vec())
+}
+
+fn hotp_for(secret: JsValue, options: Option<JsValue>) -> Result<Hotp, JsValue> {
+    let opts: HotpOptions =
+        convert::options(options.unwrap_or(JsValue::UNDEFINED), &["digits", "hash"], "options")?;
+    let secret = convert::secret(&secret)?;
+    Hotp::new(
+        secret.expose_secret(),
+        convert::hash(opts.hash.as_deref())?,
+        convert::digits(opts.digits)?,
+    )
+    .js()
+}
+
+fn totp_for(secret: JsValue, options: JsValue, verify: bool) -> Result<(Totp, Window), JsValue> {
+    let fields: &[&str] = if verify {
+        &["digits", "hash", "step", "t0", "window"]
+    } else {
+        &["digits", "hash", "step", "t0"]
+    };
+    let opts: TotpOptions = convert::options(options, fields, "options")?;
+    let clock = TimeStep::new(opts.step.unwrap_or(30), opts.t0.unwrap_or(0)).js()?;
+    let secret = convert::secret(&secret)?;
+    let totp = Totp::new(
+        secret.expose_secret(),
+        convert::hash(opts.hash.as_deref())?,
+        convert::digits(opts.digits)?,
+        clock,
+    )
+    .js()?;
+    Ok((totp, convert::window(opts.window, Window::ONE)?))
+}
+
+/// The decoded parts of an OCRA input, owned, so the core's borrowed `OcraInput` can point at them.
+struct OcraParts {
+    challenge: Challenge,
+    counter: Option<u64>,
+    pin: Option<String>,
+    pin_hash: Option<zeroize::Zeroizing<Vec<u8>>>,
+    session: Option<Vec<u8>>,
+    time: Option<OcraTime>,
+}
+
+impl OcraParts {
+    fn with<T>(&self, f: impl FnOnce(&otp::OcraInput<'_>) -> T) -> T {
+        let pin = match (&self.pin, &self.pin_hash) {
+            (Some(pin), _) => Some(Pin::Plain(pin)),
+            (None, Some(hash)) => Some(Pin::Hash(hash)),
+            (None, None) => None,
+        };
+        f(&otp::OcraInput {
+            challenge: &self.challenge,
+            counter: self.counter,
+            pin,
+            session: self.session.as_deref(),
+            time: self.time,
+        })
+    }
+}
+
+impl Drop for OcraParts {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.pin);
+    }
+}
+
+fn ocra_for(suite: &JsValue, secret: &JsValue, input: OcraInputJs) -> Result<(Ocra, OcraParts), JsValue> {
+    let suite: OcraSuite = convert::string(suite, "suite")?.parse().js()?;
+    let input: JsValue = input.into();
+    convert::known_fields(
+        &input,
+        &["challenge", "counter", "pin", "pinHash", "session", "time", "timestep"],
+        "input",
+    )?;
+    let mut input: OcraInput = required(input, "input")?;
+    let spec = suite.challenge();
+    let challenge = match &input.challenge {
+        Challenges::One(q) => Challenge::new(spec, q),
+        Challenges::Two(first, second) => Challenge::mutual(spec, first, second),
+    }
+    .js()?;
+    if input.pin.is_some() && input.pin_hash.is_some() {
+        return Err(invalid_argument("input", "give pin or pinHash, not both"));
+    }
+    if input.time.is_some() && input.timestep.is_some() {
+        return Err(invalid_argument("input", "give time or timestep, not both"));
+    }
+    let time = match (input.time, input.timestep) {
+        (Some(secs), _) => Some(OcraTime::UnixSeconds(secs)),
+        (None, Some(steps)) => Some(OcraTime::Steps(steps)),
+        (None, None) => None,
+    };
+    let parts = OcraParts {
+        challenge,
+        counter: input.counter,
+        pin: input.pin.take(),
+        pin_hash: input
+            .pin_hash
+            .as_deref()
+            .map(otp::hex_decode)
+            .transpose()
+            .js()?
+            .map(zeroize::Zeroizing::new),
+        session: input.session.as_deref().map(otp::hex_decode).transpose().js()?,
+        time,
+    };
+    let secret = convert::secret(secret)?;
+    Ok((Ocra::new(suite, secret.expose_secret()).js()?, parts))
+}

@@ -1,0 +1,96 @@
+//! JavaScript values in and out: options objects, counters as numbers or BigInts.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::error::{invalid_argument, IntoJs};
+use crate::otp::{self, Digits, HashAlgorithm, Window};
+
+/// Reads an optional options object with the given field names; `undefined` and `null` give
+/// the defaults.
+pub(crate) fn options<T: DeserializeOwned + Default>(
+    value: JsValue,
+    fields: &[&str],
+    what: &str,
+) -> Result<T, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    known_fields(&value, fields, what)?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| invalid_argument(what, e))
+}
+
+/// Reads a required value (an input object, a counter).
+pub(crate) fn required<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Err(invalid_argument(what, "missing"));
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| invalid_argument(what, e))
+}
+
+/// Writes a result object: plain objects, numbers where they fit a double exactly, else BigInt.
+pub(crate) fn to_js<T: Serialize, R: JsCast>(value: &T) -> Result<R, JsValue> {
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(false);
+    value
+        .serialize(&serializer)
+        .map(JsCast::unchecked_into)
+        .map_err(|e| invalid_argument("result", e))
+}
+
+/// A hash name from JavaScript (`"SHA1"`, `"sha256"`, ...), SHA1 when absent.
+pub(crate) fn hash(name: Option<&str>) -> Result<HashAlgorithm, JsValue> {
+    name.map_or(Ok(HashAlgorithm::Sha1), |n| n.parse().js())
+}
+
+/// Digits, 6 when absent.
+pub(crate) fn digits(n: Option<u32>) -> Result<Digits, JsValue> {
+    n.map_or(Ok(Digits::SIX), |n| Digits::new(n).js())
+}
+
+/// A window, `default` when absent.
+pub(crate) fn window(n: Option<u32>, default: Window) -> Result<Window, JsValue> {
+    n.map_or(Ok(default), |n| Window::new(n).js())
+}
+
+/// The secret from a `Uint8Array`, wiped when dropped.
+pub(crate) fn secret(value: &JsValue) -> Result<otp::Secret, JsValue> {
+    otp::Secret::from_bytes(bytes(value, "secret")?).js()
+}
+
+/// A string argument; anything else is an `InvalidArgument` error rather than undefined
+/// behaviour in the glue code.
+pub(crate) fn string(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| invalid_argument(what, "expected a string"))
+}
+
+/// A byte-array argument (`Uint8Array`), copied into wasm memory.
+pub(crate) fn bytes(value: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
+    value
+        .dyn_ref::<js_sys::Uint8Array>()
+        .map(js_sys::Uint8Array::to_vec)
+        .ok_or_else(|| invalid_argument(what, "expected a Uint8Array"))
+}
+
+/// Refuses option names the function does not know (a typo such as `lookahead` would
+/// otherwise be silently ignored: serde-wasm-bindgen reads only the fields it looks for).
+pub(crate) fn known_fields(value: &JsValue, allowed: &[&str], what: &str) -> Result<(), JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(());
+    }
+    let object = value
+        .dyn_ref::<js_sys::Object>()
+        .filter(|_| value.is_object() && !js_sys::Array::is_array(value))
+        .ok_or_else(|| invalid_argument(what, "expected an object"))?;
+    for key in js_sys::Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(invalid_argument(what, format!("unknown field `{key}`")));
+        }
+    }
+    Ok(())
+}

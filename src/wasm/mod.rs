@@ -1,0 +1,15 @@
+//! The JavaScript API (wasm-bindgen): the only module that touches wasm-bindgen and js-sys.
+//!
+//! Names are camelCase, TypeScript types are generated (see `types.rs`), and every error reaches
+//! JavaScript as an `Error` named `SecureLoginError` with a stable `code` property.
+
+mod api;
+mod convert;
+mod error;
+mod types;
+
+pub use api::*;
+pub use types::{
+    Counter, HotpMatchJs, HotpOptionsJs, KeyUriInfoJs, OcraInputJs, OcraMatchJs, OcraSuiteInfoJs,
+    OcraVerifyOptionsJs, TotpMatchJs, TotpOptionsJs, VerifyHotpOptionsJs, VerifyTotpOptionsJs,
+};
