@@ -67,10 +67,10 @@ impl FromStr for HashAlgorithm {
 
     /// Accepts `SHA1`, `SHA-1`, `sha1` and the like for each of the three.
     fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_uppercase().replace('-', "").as_str() {
-            "SHA1" => Ok(Self::Sha1),
-            "SHA256" => Ok(Self::Sha256),
-            "SHA512" => Ok(Self::Sha512),
+        match s.to_ascii_uppercase().as_str() {
+            "SHA1" | "SHA-1" => Ok(Self::Sha1),
+            "SHA256" | "SHA-256" => Ok(Self::Sha256),
+            "SHA512" | "SHA-512" => Ok(Self::Sha512),
             _ => Err(Error::InvalidHash),
         }
     }
@@ -91,9 +91,11 @@ impl Digest {
         }
     }
 
-    /// Replaces the content with `data` (at most 64 bytes).
-    pub(crate) fn fill_from(&mut self, data: &[u8]) {
-        self.fill(data);
+    /// A digest holding a copy of `data` (at most 64 bytes are kept).
+    pub(crate) fn from_slice(data: &[u8]) -> Self {
+        let mut out = Self::empty();
+        out.fill(data);
+        out
     }
 
     fn fill(&mut self, data: &[u8]) {
@@ -162,6 +164,8 @@ impl HmacKey {
     /// HMAC of the concatenation of `parts`.
     #[must_use]
     pub fn mac(&self, parts: &[&[u8]]) -> Digest {
+        #[cfg(test)]
+        MAC_CALLS.with(|calls| calls.set(calls.get() + 1));
         fn run<M: Mac + Clone>(mac: &M, parts: &[&[u8]], out: &mut Digest) {
             let mut mac = mac.clone();
             for part in parts {
@@ -183,4 +187,18 @@ impl fmt::Debug for HmacKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("HmacKey([REDACTED])")
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// HMACs computed on this thread: lets tests prove a verification scans its whole window.
+    pub(crate) static MAC_CALLS: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+/// The number of HMACs `f` computes on this thread.
+#[cfg(test)]
+pub(crate) fn macs_computed_by(f: impl FnOnce()) -> u64 {
+    let before = MAC_CALLS.with(core::cell::Cell::get);
+    f();
+    MAC_CALLS.with(core::cell::Cell::get) - before
 }

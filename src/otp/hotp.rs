@@ -65,3 +65,43 @@ impl Hotp {
         Ok(first.get())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otp::hash::macs_computed_by;
+
+    const KEY: &[u8] = b"12345678901234567890";
+
+    /// The scan must not stop at a match: an early return would make the time taken tell an
+    /// attacker where in the window a code sits (and whether it matched at all).
+    #[test]
+    fn verification_computes_every_code_in_the_window_match_or_not() {
+        let hotp = Hotp::new(KEY, HashAlgorithm::Sha1, Digits::SIX).unwrap();
+        let window = Window::new(10).unwrap();
+        let first = macs_computed_by(|| assert_eq!(hotp.verify("755224", 0, window).unwrap().unwrap().counter, 0));
+        let last = macs_computed_by(|| assert!(hotp.verify("755224", 0, Window::EXACT).unwrap().is_some()));
+        let none = macs_computed_by(|| assert!(hotp.verify("000000", 0, window).unwrap().is_none()));
+        assert_eq!((first, none), (11, 11));
+        assert_eq!(last, 1);
+    }
+
+    #[test]
+    fn the_lowest_matching_counter_wins() {
+        // With 6 digits over a wide window, codes repeat; the scan must report the first.
+        let hotp = Hotp::new(KEY, HashAlgorithm::Sha1, Digits::SIX).unwrap();
+        let code = hotp.generate(3);
+        let found = hotp.verify(code.as_str(), 0, Window::new(1000).unwrap()).unwrap().unwrap();
+        assert_eq!(found.counter, 3);
+    }
+
+    #[test]
+    fn the_window_stops_at_the_largest_counter() {
+        let hotp = Hotp::new(KEY, HashAlgorithm::Sha1, Digits::SIX).unwrap();
+        let code = hotp.generate(u64::MAX);
+        let found = hotp.verify(code.as_str(), u64::MAX - 2, Window::new(10).unwrap()).unwrap();
+        assert_eq!(found.map(|m| m.counter), Some(u64::MAX));
+        let macs = macs_computed_by(|| drop(hotp.verify("000000", u64::MAX - 2, Window::new(10).unwrap())));
+        assert_eq!(macs, 3, "u64::MAX-2 ..= u64::MAX, no wrap-around to 0");
+    }
+}

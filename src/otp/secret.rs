@@ -76,3 +76,33 @@ impl fmt::Debug for Secret {
         write!(f, "Secret([REDACTED; {} bytes])", self.0.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_length_only() {
+        let secret = Secret::from_hex("3132333435363738393031323334353637383930").unwrap();
+        let shown = format!("{secret:?}");
+        assert_eq!(shown, "Secret([REDACTED; 20 bytes])");
+        assert_eq!(secret.to_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+    }
+
+    #[test]
+    fn empty_and_oversized_secrets_are_refused() {
+        assert_eq!(Secret::from_bytes(vec![]).unwrap_err(), Error::InvalidSecretLength(0));
+        let too_long = vec![1; MAX_SECRET_LEN + 1];
+        assert_eq!(Secret::from_bytes(too_long).unwrap_err(), Error::InvalidSecretLength(MAX_SECRET_LEN + 1));
+    }
+
+    #[test]
+    fn base32_is_forgiving_on_input() {
+        let canonical = Secret::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
+        for typed in ["gezd gnbv gy3t qojq gezd gnbv gy3t qojq", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ===="] {
+            assert_eq!(Secret::from_base32(typed).unwrap().expose_secret(), canonical.expose_secret());
+        }
+        assert!(matches!(Secret::from_base32("GEZDGNBV1"), Err(Error::InvalidBase32(_))));
+        assert!(matches!(Secret::from_base32("GE=ZDGNBV"), Err(Error::InvalidBase32(_))));
+    }
+}

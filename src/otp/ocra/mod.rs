@@ -196,9 +196,7 @@ impl Ocra {
                 if bytes.len() != hash.output_len() {
                     return Err(Error::InvalidPin("the PIN hash has the wrong length for the suite"));
                 }
-                let mut digest = hash.digest(b"");
-                digest.fill_from(bytes);
-                Some(digest)
+                Some(Digest::from_slice(bytes))
             }
             _ => None,
         };
@@ -284,5 +282,55 @@ fn presence(field: DataField, needed: bool, given: bool) -> Result<()> {
         (true, false) => Err(Error::MissingInput(field)),
         (false, true) => Err(Error::UnexpectedInput(field)),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otp::hash::macs_computed_by;
+
+    #[test]
+    fn verification_scans_the_whole_counter_by_time_grid() {
+        let suite: OcraSuite = "OCRA-1:HOTP-SHA256-8:C-QN08-T1M".parse().unwrap();
+        let challenge = Challenge::new(suite.challenge(), "12345678").unwrap();
+        let ocra = Ocra::new(suite, b"12345678901234567890123456789012").unwrap();
+        let input = OcraInput {
+            counter: Some(5),
+            time: Some(OcraTime::Steps(100)),
+            ..OcraInput::challenge(&challenge)
+        };
+        let response = ocra.respond(&input).unwrap();
+        let window = OcraWindow {
+            counter_look_ahead: Window::new(3).unwrap(),
+            time_steps: Window::new(2).unwrap(),
+        };
+        // 4 counters x 5 steps, whether the response is found at the first cell or nowhere.
+        let hit = macs_computed_by(|| {
+            let found = ocra.verify(&response, &input, window).unwrap().unwrap();
+            assert_eq!((found.counter, found.time_step), (Some(5), Some(100)));
+        });
+        let miss = macs_computed_by(|| assert!(ocra.verify("00000000", &input, window).unwrap().is_none()));
+        assert_eq!((hit, miss), (20, 20));
+    }
+
+    #[test]
+    fn a_window_too_large_is_refused_before_any_work() {
+        let suite: OcraSuite = "OCRA-1:HOTP-SHA1-6:C-QN08-T1M".parse().unwrap();
+        let challenge = Challenge::new(suite.challenge(), "1").unwrap();
+        let ocra = Ocra::new(suite, b"k").unwrap();
+        let input = OcraInput {
+            counter: Some(0),
+            time: Some(OcraTime::Steps(0)),
+            ..OcraInput::challenge(&challenge)
+        };
+        let huge = OcraWindow {
+            counter_look_ahead: Window::new(1000).unwrap(),
+            time_steps: Window::new(1000).unwrap(),
+        };
+        let macs = macs_computed_by(|| {
+            assert!(matches!(ocra.verify("000000", &input, huge), Err(Error::InvalidWindow(_))));
+        });
+        assert_eq!(macs, 0);
     }
 }
