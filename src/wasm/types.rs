@@ -159,11 +159,13 @@ pub(crate) struct OcraVerifyOptions {
 
 #[derive(Serialize)]
 pub(crate) struct HotpMatch {
+    #[serde(serialize_with = "js_u64")]
     pub counter: u64,
 }
 
 #[derive(Serialize)]
 pub(crate) struct TotpMatch {
+    #[serde(serialize_with = "js_u64")]
     pub step: u64,
     pub offset: i64,
 }
@@ -171,9 +173,9 @@ pub(crate) struct TotpMatch {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OcraMatch {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "js_opt_u64")]
     pub counter: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "js_opt_u64")]
     pub time_step: Option<u64>,
 }
 
@@ -216,7 +218,7 @@ pub(crate) struct KeyUriInfo {
     pub digits: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "js_opt_u64")]
     pub counter: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocra_suite: Option<String>,
@@ -251,5 +253,24 @@ mod serde_bytes_as_uint8array {
             }
         }
         d.deserialize_byte_buf(Visitor)
+    }
+}
+
+/// A u64 as a JavaScript number where that is exact, else a BigInt (serde-wasm-bindgen writes
+/// u128 as BigInt and refuses u64 above 2^53 - 1 as a number).
+fn js_u64<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+    if *v <= MAX_SAFE_INTEGER {
+        s.serialize_u64(*v)
+    } else {
+        s.serialize_u128(u128::from(*v))
+    }
+}
+
+#[allow(clippy::ref_option, reason = "serde's serialize_with signature")]
+fn js_opt_u64<S: serde::Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => js_u64(v, s),
+        None => s.serialize_none(),
     }
 }
