@@ -151,12 +151,8 @@ impl HmacKey {
         let bad_len = |_| Error::InvalidSecretLength(key.len());
         let state = match algorithm {
             HashAlgorithm::Sha1 => HmacState::Sha1(Hmac::new_from_slice(key).map_err(bad_len)?),
-            HashAlgorithm::Sha256 => {
-                HmacState::Sha256(Hmac::new_from_slice(key).map_err(bad_len)?)
-            }
-            HashAlgorithm::Sha512 => {
-                HmacState::Sha512(Hmac::new_from_slice(key).map_err(bad_len)?)
-            }
+            HashAlgorithm::Sha256 => HmacState::Sha256(Hmac::new_from_slice(key).map_err(bad_len)?),
+            HashAlgorithm::Sha512 => HmacState::Sha512(Hmac::new_from_slice(key).map_err(bad_len)?),
         };
         Ok(Self { state })
     }

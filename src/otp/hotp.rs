@@ -50,7 +50,12 @@ impl Hotp {
     ///
     /// # Security
     /// The caller must store the returned counter and never accept it (or a lower one) again.
-    pub fn verify(&self, code: &str, counter: u64, look_ahead: Window) -> Result<Option<HotpMatch>> {
+    pub fn verify(
+        &self,
+        code: &str,
+        counter: u64,
+        look_ahead: Window,
+    ) -> Result<Option<HotpMatch>> {
         let found = self.scan(code, look_ahead.ahead_of(counter))?;
         Ok(found.map(|counter| HotpMatch { counter }))
     }
@@ -79,9 +84,17 @@ mod tests {
     fn verification_computes_every_code_in_the_window_match_or_not() {
         let hotp = Hotp::new(KEY, HashAlgorithm::Sha1, Digits::SIX).unwrap();
         let window = Window::new(10).unwrap();
-        let first = macs_computed_by(|| assert_eq!(hotp.verify("755224", 0, window).unwrap().unwrap().counter, 0));
-        let last = macs_computed_by(|| assert!(hotp.verify("755224", 0, Window::EXACT).unwrap().is_some()));
-        let none = macs_computed_by(|| assert!(hotp.verify("000000", 0, window).unwrap().is_none()));
+        let first = macs_computed_by(|| {
+            assert_eq!(
+                hotp.verify("755224", 0, window).unwrap().unwrap().counter,
+                0
+            )
+        });
+        let last = macs_computed_by(|| {
+            assert!(hotp.verify("755224", 0, Window::EXACT).unwrap().is_some())
+        });
+        let none =
+            macs_computed_by(|| assert!(hotp.verify("000000", 0, window).unwrap().is_none()));
         assert_eq!((first, none), (11, 11));
         assert_eq!(last, 1);
     }
@@ -91,7 +104,10 @@ mod tests {
         // With 6 digits over a wide window, codes repeat; the scan must report the first.
         let hotp = Hotp::new(KEY, HashAlgorithm::Sha1, Digits::SIX).unwrap();
         let code = hotp.generate(3);
-        let found = hotp.verify(code.as_str(), 0, Window::new(1000).unwrap()).unwrap().unwrap();
+        let found = hotp
+            .verify(code.as_str(), 0, Window::new(1000).unwrap())
+            .unwrap()
+            .unwrap();
         assert_eq!(found.counter, 3);
     }
 
@@ -99,9 +115,13 @@ mod tests {
     fn the_window_stops_at_the_largest_counter() {
         let hotp = Hotp::new(KEY, HashAlgorithm::Sha1, Digits::SIX).unwrap();
         let code = hotp.generate(u64::MAX);
-        let found = hotp.verify(code.as_str(), u64::MAX - 2, Window::new(10).unwrap()).unwrap();
+        let found = hotp
+            .verify(code.as_str(), u64::MAX - 2, Window::new(10).unwrap())
+            .unwrap();
         assert_eq!(found.map(|m| m.counter), Some(u64::MAX));
-        let macs = macs_computed_by(|| drop(hotp.verify("000000", u64::MAX - 2, Window::new(10).unwrap())));
+        let macs = macs_computed_by(|| {
+            drop(hotp.verify("000000", u64::MAX - 2, Window::new(10).unwrap()))
+        });
         assert_eq!(macs, 3, "u64::MAX-2 ..= u64::MAX, no wrap-around to 0");
     }
 }

@@ -15,7 +15,11 @@ use super::secret::Secret;
 const MAX_URI_LEN: usize = 4096;
 
 /// Characters left as they are when percent-encoding a label or parameter.
-const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// What kind of token a Key URI provisions, with the parameter only that kind has.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,8 +68,11 @@ impl KeyUri {
         if uri.len() > MAX_URI_LEN {
             return Err(Error::InvalidKeyUri("too long"));
         }
-        let rest = strip_prefix_ignore_case(uri, "otpauth://").ok_or(Error::InvalidKeyUri("it must start with otpauth://"))?;
-        let (kind_name, rest) = rest.split_once('/').ok_or(Error::InvalidKeyUri("no label after the type"))?;
+        let rest = strip_prefix_ignore_case(uri, "otpauth://")
+            .ok_or(Error::InvalidKeyUri("it must start with otpauth://"))?;
+        let (kind_name, rest) = rest
+            .split_once('/')
+            .ok_or(Error::InvalidKeyUri("no label after the type"))?;
         let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
         let label = decode(label)?;
         let (label_issuer, account) = match label.split_once(':') {
@@ -82,15 +89,30 @@ impl KeyUri {
             params.set(&name.to_ascii_lowercase(), decode(value)?)?;
         }
 
-        let secret = Secret::from_base32(params.secret.as_deref().ok_or(Error::InvalidKeyUri("the secret parameter is missing"))?)?;
-        let issuer = params.issuer.take().or(label_issuer).filter(|i| !i.is_empty());
+        let secret = Secret::from_base32(
+            params
+                .secret
+                .as_deref()
+                .ok_or(Error::InvalidKeyUri("the secret parameter is missing"))?,
+        )?;
+        let issuer = params
+            .issuer
+            .take()
+            .or(label_issuer)
+            .filter(|i| !i.is_empty());
         let mut algorithm = match params.algorithm.as_deref() {
-            Some(name) => name.parse().map_err(|_| Error::InvalidKeyUri("algorithm must be SHA1, SHA256 or SHA512"))?,
+            Some(name) => name
+                .parse()
+                .map_err(|_| Error::InvalidKeyUri("algorithm must be SHA1, SHA256 or SHA512"))?,
             None => HashAlgorithm::Sha1,
         };
         let digits = match params.digits.as_deref() {
-            Some(d) => Digits::new(number(d, "digits must be a number")?.try_into().unwrap_or(u32::MAX))
-                .map_err(|_| Error::InvalidKeyUri("digits must be 6 to 10"))?,
+            Some(d) => Digits::new(
+                number(d, "digits must be a number")?
+                    .try_into()
+                    .unwrap_or(u32::MAX),
+            )
+            .map_err(|_| Error::InvalidKeyUri("digits must be 6 to 10"))?,
             None => Digits::SIX,
         };
         let kind = match kind_name.to_ascii_lowercase().as_str() {
@@ -106,7 +128,10 @@ impl KeyUri {
             }
             "hotp" => TokenKind::Hotp {
                 counter: number(
-                    params.counter.as_deref().ok_or(Error::InvalidKeyUri("a hotp URI needs a counter"))?,
+                    params
+                        .counter
+                        .as_deref()
+                        .ok_or(Error::InvalidKeyUri("a hotp URI needs a counter"))?,
                     "counter must be a number",
                 )?,
             },
@@ -141,7 +166,9 @@ impl KeyUri {
             return Err(Error::InvalidKeyUri("the account name is empty"));
         }
         if self.account.contains(':') || self.issuer.as_deref().is_some_and(|i| i.contains(':')) {
-            return Err(Error::InvalidKeyUri("account and issuer may not contain ':'"));
+            return Err(Error::InvalidKeyUri(
+                "account and issuer may not contain ':'",
+            ));
         }
         let kind = match self.kind {
             TokenKind::Totp { .. } => "totp",
@@ -165,10 +192,18 @@ impl KeyUri {
                 uri.push_str(&encode(suite.as_str()));
             }
             TokenKind::Totp { period } => {
-                uri.push_str(&format!("&algorithm={}&digits={}&period={period}", self.algorithm, self.digits.get()));
+                uri.push_str(&format!(
+                    "&algorithm={}&digits={}&period={period}",
+                    self.algorithm,
+                    self.digits.get()
+                ));
             }
             TokenKind::Hotp { counter } => {
-                uri.push_str(&format!("&algorithm={}&digits={}&counter={counter}", self.algorithm, self.digits.get()));
+                uri.push_str(&format!(
+                    "&algorithm={}&digits={}&counter={counter}",
+                    self.algorithm,
+                    self.digits.get()
+                ));
             }
         }
         Ok(uri)
@@ -213,7 +248,9 @@ impl Drop for Params {
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| text.get(prefix.len()..)).flatten()
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| text.get(prefix.len()..))
+        .flatten()
 }
 
 fn decode(text: &str) -> Result<String> {

@@ -91,18 +91,36 @@ mod tests {
 
     #[test]
     fn empty_and_oversized_secrets_are_refused() {
-        assert_eq!(Secret::from_bytes(vec![]).unwrap_err(), Error::InvalidSecretLength(0));
+        assert_eq!(
+            Secret::from_bytes(vec![]).unwrap_err(),
+            Error::InvalidSecretLength(0)
+        );
         let too_long = vec![1; MAX_SECRET_LEN + 1];
-        assert_eq!(Secret::from_bytes(too_long).unwrap_err(), Error::InvalidSecretLength(MAX_SECRET_LEN + 1));
+        assert_eq!(
+            Secret::from_bytes(too_long).unwrap_err(),
+            Error::InvalidSecretLength(MAX_SECRET_LEN + 1)
+        );
     }
 
     #[test]
     fn base32_is_forgiving_on_input() {
         let canonical = Secret::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
-        for typed in ["gezd gnbv gy3t qojq gezd gnbv gy3t qojq", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ===="] {
-            assert_eq!(Secret::from_base32(typed).unwrap().expose_secret(), canonical.expose_secret());
+        for typed in [
+            "gezd gnbv gy3t qojq gezd gnbv gy3t qojq",
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ====",
+        ] {
+            assert_eq!(
+                Secret::from_base32(typed).unwrap().expose_secret(),
+                canonical.expose_secret()
+            );
         }
-        assert!(matches!(Secret::from_base32("GEZDGNBV1"), Err(Error::InvalidBase32(_))));
-        assert!(matches!(Secret::from_base32("GE=ZDGNBV"), Err(Error::InvalidBase32(_))));
+        assert!(matches!(
+            Secret::from_base32("GEZDGNBV1"),
+            Err(Error::InvalidBase32(_))
+        ));
+        assert!(matches!(
+            Secret::from_base32("GE=ZDGNBV"),
+            Err(Error::InvalidBase32(_))
+        ));
     }
 }

@@ -32,7 +32,9 @@ impl TimeStep {
     /// # Errors
     /// [`Error::InvalidTime`] for a step of zero.
     pub fn new(step: u64, t0: u64) -> Result<Self> {
-        let step = NonZeroU64::new(step).ok_or(Error::InvalidTime("the time step must be at least 1 second"))?;
+        let step = NonZeroU64::new(step).ok_or(Error::InvalidTime(
+            "the time step must be at least 1 second",
+        ))?;
         Ok(Self { step, t0 })
     }
 
@@ -87,7 +89,12 @@ impl Totp {
     ///
     /// # Errors
     /// [`Error::InvalidSecretLength`] for an empty secret.
-    pub fn new(secret: &[u8], algorithm: HashAlgorithm, digits: Digits, time: TimeStep) -> Result<Self> {
+    pub fn new(
+        secret: &[u8],
+        algorithm: HashAlgorithm,
+        digits: Digits,
+        time: TimeStep,
+    ) -> Result<Self> {
         Ok(Self {
             hotp: Hotp::new(secret, algorithm, digits)?,
             time,

@@ -7,14 +7,19 @@ use super::error::{invalid_argument, IntoJs};
 use super::types::*;
 use crate::entropy;
 use crate::otp::{
-    self, Challenge, Hotp, KeyUri, Ocra, OcraSuite, OcraTime, OcraWindow, Pin, TimeStep, TokenKind, Totp, Window,
+    self, Challenge, Hotp, KeyUri, Ocra, OcraSuite, OcraTime, OcraWindow, Pin, TimeStep, TokenKind,
+    Totp, Window,
 };
 
 /// The HOTP code (RFC 4226) for `counter`.
 ///
 /// @throws {SecureLoginError} `InvalidSecret`, `InvalidDigits`, `InvalidHash`, `InvalidArgument`.
 #[wasm_bindgen]
-pub fn hotp(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue, counter: Counter, options: Option<HotpOptionsJs>) -> Result<String, JsValue> {
+pub fn hotp(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue,
+    counter: Counter,
+    options: Option<HotpOptionsJs>,
+) -> Result<String, JsValue> {
     let counter: u64 = required(counter.into(), "counter")?;
     let hotp = hotp_for(secret, options.map(Into::into))?;
     Ok(hotp.generate(counter).to_string())
@@ -44,7 +49,10 @@ pub fn verify_hotp(
         convert::digits(opts.digits)?,
     )
     .js()?;
-    match hotp.verify(&convert::string(&code, "code")?, counter, look_ahead).js()? {
+    match hotp
+        .verify(&convert::string(&code, "code")?, counter, look_ahead)
+        .js()?
+    {
         Some(m) => to_js(&HotpMatch { counter: m.counter }).map(Some),
         None => Ok(None),
     }
@@ -54,9 +62,17 @@ pub fn verify_hotp(
 ///
 /// @throws {SecureLoginError} `InvalidTime` before T0 or for a zero step, and as `hotp`.
 #[wasm_bindgen]
-pub fn totp(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue, time: Counter, options: Option<TotpOptionsJs>) -> Result<String, JsValue> {
+pub fn totp(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue,
+    time: Counter,
+    options: Option<TotpOptionsJs>,
+) -> Result<String, JsValue> {
     let time: u64 = required(time.into(), "time")?;
-    let (totp, _) = totp_for(secret, options.map_or(JsValue::UNDEFINED, Into::into), false)?;
+    let (totp, _) = totp_for(
+        secret,
+        options.map_or(JsValue::UNDEFINED, Into::into),
+        false,
+    )?;
     Ok(totp.generate(time).js()?.to_string())
 }
 
@@ -71,7 +87,10 @@ pub fn verify_totp(
 ) -> Result<Option<TotpMatchJs>, JsValue> {
     let time: u64 = required(time.into(), "time")?;
     let (totp, window) = totp_for(secret, options.map_or(JsValue::UNDEFINED, Into::into), true)?;
-    match totp.verify(&convert::string(&code, "code")?, time, window).js()? {
+    match totp
+        .verify(&convert::string(&code, "code")?, time, window)
+        .js()?
+    {
         Some(m) => to_js(&TotpMatch {
             step: m.step,
             offset: m.offset,
@@ -87,7 +106,11 @@ pub fn verify_totp(
 /// `MissingPin`/`UnexpectedPin` (and likewise Counter, Session, Time), `InvalidPin`,
 /// `SessionTooLong`, `InvalidHex`, `InvalidTime`.
 #[wasm_bindgen]
-pub fn ocra(#[wasm_bindgen(unchecked_param_type = "string")] suite: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue, input: OcraInputJs) -> Result<String, JsValue> {
+pub fn ocra(
+    #[wasm_bindgen(unchecked_param_type = "string")] suite: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue,
+    input: OcraInputJs,
+) -> Result<String, JsValue> {
     let (ocra, parts) = ocra_for(&suite, &secret, input)?;
     parts.with(|input| ocra.respond(input)).js()
 }
@@ -114,7 +137,10 @@ pub fn verify_ocra(
         time_steps: convert::window(opts.time_window, Window::EXACT)?,
     };
     let (ocra, parts) = ocra_for(&suite, &secret, input)?;
-    match parts.with(|input| ocra.verify(&response, input, window)).js()? {
+    match parts
+        .with(|input| ocra.verify(&response, input, window))
+        .js()?
+    {
         Some(m) => to_js(&OcraMatch {
             counter: m.counter,
             time_step: m.time_step,
@@ -128,7 +154,9 @@ pub fn verify_ocra(
 ///
 /// @throws {SecureLoginError} `InvalidSuite` naming what is wrong.
 #[wasm_bindgen(js_name = parseOcraSuite)]
-pub fn parse_ocra_suite(#[wasm_bindgen(unchecked_param_type = "string")] suite: JsValue) -> Result<OcraSuiteInfoJs, JsValue> {
+pub fn parse_ocra_suite(
+    #[wasm_bindgen(unchecked_param_type = "string")] suite: JsValue,
+) -> Result<OcraSuiteInfoJs, JsValue> {
     let suite: OcraSuite = convert::string(&suite, "suite")?.parse().js()?;
     let challenge = suite.challenge();
     to_js(&OcraSuiteInfo {
@@ -154,7 +182,9 @@ pub fn parse_ocra_suite(#[wasm_bindgen(unchecked_param_type = "string")] suite: 
 ///
 /// @throws {SecureLoginError} `InvalidKeyUri`, `InvalidBase32`, `InvalidSuite`.
 #[wasm_bindgen(js_name = parseKeyUri)]
-pub fn parse_key_uri(#[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue) -> Result<KeyUriInfoJs, JsValue> {
+pub fn parse_key_uri(
+    #[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue,
+) -> Result<KeyUriInfoJs, JsValue> {
     let parsed = KeyUri::parse(&convert::string(&uri, "uri")?).js()?;
     let (kind, period, counter, ocra_suite) = match &parsed.kind {
         TokenKind::Totp { period } => ("totp", Some(*period), None, None),
@@ -183,7 +213,17 @@ pub fn format_key_uri(info: KeyUriInfoJs) -> Result<String, JsValue> {
     let info: JsValue = info.into();
     convert::known_fields(
         &info,
-        &["type", "account", "issuer", "secret", "algorithm", "digits", "period", "counter", "ocraSuite"],
+        &[
+            "type",
+            "account",
+            "issuer",
+            "secret",
+            "algorithm",
+            "digits",
+            "period",
+            "counter",
+            "ocraSuite",
+        ],
         "key URI",
     )?;
     let info: KeyUriInfo = required(info, "key URI")?;
@@ -202,10 +242,18 @@ pub fn format_key_uri(info: KeyUriInfoJs) -> Result<String, JsValue> {
                 .parse()
                 .js()?,
         },
-        _ => return Err(invalid_argument("key URI", "type must be totp, hotp or ocra")),
+        _ => {
+            return Err(invalid_argument(
+                "key URI",
+                "type must be totp, hotp or ocra",
+            ))
+        }
     };
     if matches!(kind, TokenKind::Totp { period: 0 }) {
-        return Err(otp::Error::InvalidKeyUri("period must be at least 1 second")).js();
+        return Err(otp::Error::InvalidKeyUri(
+            "period must be at least 1 second",
+        ))
+        .js();
     }
     let uri = KeyUri {
         kind,
@@ -220,7 +268,9 @@ pub fn format_key_uri(info: KeyUriInfoJs) -> Result<String, JsValue> {
 
 /// Encodes bytes as Base32 (RFC 4648), upper case, no padding.
 #[wasm_bindgen(js_name = base32Encode)]
-pub fn base32_encode(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue) -> Result<String, JsValue> {
+pub fn base32_encode(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+) -> Result<String, JsValue> {
     Ok(otp::base32_encode(&convert::bytes(&bytes, "bytes")?))
 }
 
@@ -228,7 +278,9 @@ pub fn base32_encode(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes:
 ///
 /// @throws {SecureLoginError} `InvalidBase32`.
 #[wasm_bindgen(js_name = base32Decode)]
-pub fn base32_decode(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Result<Vec<u8>, JsValue> {
+pub fn base32_decode(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+) -> Result<Vec<u8>, JsValue> {
     otp::base32_decode(&convert::string(&text, "text")?).js()
 }
 
@@ -237,13 +289,21 @@ pub fn base32_decode(#[wasm_bindgen(unchecked_param_type = "string")] text: JsVa
 /// @throws {SecureLoginError} `SecretTooShort` below 16 bytes, `InvalidSecret` above 1024.
 #[wasm_bindgen(js_name = randomSecret)]
 pub fn random_secret(length: Option<u32>) -> Result<Vec<u8>, JsValue> {
-    let length = length.map_or(entropy::DEFAULT_SECRET_LEN, |n| usize::try_from(n).unwrap_or(usize::MAX));
-    Ok(entropy::random_secret(length).js()?.expose_secret().to_vec())
+    let length = length.map_or(entropy::DEFAULT_SECRET_LEN, |n| {
+        usize::try_from(n).unwrap_or(usize::MAX)
+    });
+    Ok(entropy::random_secret(length)
+        .js()?
+        .expose_secret()
+        .to_vec())
 }
 
 fn hotp_for(secret: JsValue, options: Option<JsValue>) -> Result<Hotp, JsValue> {
-    let opts: HotpOptions =
-        convert::options(options.unwrap_or(JsValue::UNDEFINED), &["digits", "hash"], "options")?;
+    let opts: HotpOptions = convert::options(
+        options.unwrap_or(JsValue::UNDEFINED),
+        &["digits", "hash"],
+        "options",
+    )?;
     let secret = convert::secret(&secret)?;
     Hotp::new(
         secret.expose_secret(),
@@ -305,12 +365,24 @@ impl Drop for OcraParts {
     }
 }
 
-fn ocra_for(suite: &JsValue, secret: &JsValue, input: OcraInputJs) -> Result<(Ocra, OcraParts), JsValue> {
+fn ocra_for(
+    suite: &JsValue,
+    secret: &JsValue,
+    input: OcraInputJs,
+) -> Result<(Ocra, OcraParts), JsValue> {
     let suite: OcraSuite = convert::string(suite, "suite")?.parse().js()?;
     let input: JsValue = input.into();
     convert::known_fields(
         &input,
-        &["challenge", "counter", "pin", "pinHash", "session", "time", "timestep"],
+        &[
+            "challenge",
+            "counter",
+            "pin",
+            "pinHash",
+            "session",
+            "time",
+            "timestep",
+        ],
         "input",
     )?;
     let mut input: OcraInput = required(input, "input")?;
@@ -342,7 +414,12 @@ fn ocra_for(suite: &JsValue, secret: &JsValue, input: OcraInputJs) -> Result<(Oc
             .transpose()
             .js()?
             .map(zeroize::Zeroizing::new),
-        session: input.session.as_deref().map(otp::hex_decode).transpose().js()?,
+        session: input
+            .session
+            .as_deref()
+            .map(otp::hex_decode)
+            .transpose()
+            .js()?,
         time,
     };
     let secret = convert::secret(secret)?;

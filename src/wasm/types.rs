@@ -218,7 +218,11 @@ pub(crate) struct KeyUriInfo {
     pub digits: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "js_opt_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "js_opt_u64"
+    )]
     pub counter: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocra_suite: Option<String>,

@@ -30,7 +30,9 @@ impl ChallengeSpec {
     /// A spec for `max_len` characters (4 to 64).
     #[must_use]
     pub fn new(format: ChallengeFormat, max_len: u16) -> Option<Self> {
-        let max_len = u8::try_from(max_len).ok().filter(|n| (4..=64).contains(n))?;
+        let max_len = u8::try_from(max_len)
+            .ok()
+            .filter(|n| (4..=64).contains(n))?;
         Some(Self { format, max_len })
     }
 

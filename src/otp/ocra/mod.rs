@@ -157,16 +157,24 @@ impl Ocra {
             Some(centre) => window.time_steps.around(centre),
             None => 0..=0,
         };
-        let count = (counters.end() - counters.start() + 1).saturating_mul(steps.end() - steps.start() + 1);
+        let count =
+            (counters.end() - counters.start() + 1).saturating_mul(steps.end() - steps.start() + 1);
         if count > MAX_OCRA_CANDIDATES {
-            return Err(Error::InvalidWindow(u32::try_from(count).unwrap_or(u32::MAX)));
+            return Err(Error::InvalidWindow(
+                u32::try_from(count).unwrap_or(u32::MAX),
+            ));
         }
         let has_time = input.time.is_some();
         let mut first_counter = FirstMatch::new();
         let mut first_step = FirstMatch::new();
         for counter in counters {
             for step in steps.clone() {
-                let mac = self.mac(input.challenge, &prepared, counter, has_time.then_some(step));
+                let mac = self.mac(
+                    input.challenge,
+                    &prepared,
+                    counter,
+                    has_time.then_some(step),
+                );
                 let matched = self.render_bytes_eq(&mac, &typed);
                 first_counter.offer(counter, matched);
                 first_step.offer(step, matched);
@@ -180,10 +188,26 @@ impl Ocra {
 
     fn prepare(&self, input: &OcraInput<'_>) -> Result<Prepared> {
         let suite = &self.suite;
-        presence(DataField::Counter, suite.uses_counter(), input.counter.is_some())?;
-        presence(DataField::Pin, suite.pin_hash().is_some(), input.pin.is_some())?;
-        presence(DataField::Session, suite.session_len().is_some(), input.session.is_some())?;
-        presence(DataField::Time, suite.time_step().is_some(), input.time.is_some())?;
+        presence(
+            DataField::Counter,
+            suite.uses_counter(),
+            input.counter.is_some(),
+        )?;
+        presence(
+            DataField::Pin,
+            suite.pin_hash().is_some(),
+            input.pin.is_some(),
+        )?;
+        presence(
+            DataField::Session,
+            suite.session_len().is_some(),
+            input.session.is_some(),
+        )?;
+        presence(
+            DataField::Time,
+            suite.time_step().is_some(),
+            input.time.is_some(),
+        )?;
 
         let pin = match (suite.pin_hash(), input.pin) {
             (Some(hash), Some(Pin::Plain(pin))) => {
@@ -194,7 +218,9 @@ impl Ocra {
             }
             (Some(hash), Some(Pin::Hash(bytes))) => {
                 if bytes.len() != hash.output_len() {
-                    return Err(Error::InvalidPin("the PIN hash has the wrong length for the suite"));
+                    return Err(Error::InvalidPin(
+                        "the PIN hash has the wrong length for the suite",
+                    ));
                 }
                 Some(Digest::from_slice(bytes))
             }
@@ -229,9 +255,19 @@ impl Ocra {
         }
     }
 
-    fn mac(&self, challenge: &Challenge, prepared: &Prepared, counter: u64, step: Option<u64>) -> Digest {
+    fn mac(
+        &self,
+        challenge: &Challenge,
+        prepared: &Prepared,
+        counter: u64,
+        step: Option<u64>,
+    ) -> Digest {
         let counter = counter.to_be_bytes();
-        let counter: &[u8] = if self.suite.uses_counter() { &counter } else { &[] };
+        let counter: &[u8] = if self.suite.uses_counter() {
+            &counter
+        } else {
+            &[]
+        };
         let time = step.unwrap_or(0).to_be_bytes();
         let time: &[u8] = if step.is_some() { &time } else { &[] };
         let pin = prepared.pin.as_ref().map_or(&[][..], Digest::as_bytes);
@@ -265,7 +301,8 @@ impl Ocra {
         match self.suite.digits() {
             0 => {
                 let hex_len = self.suite.hash().output_len() * 2;
-                let ok = response.len() == hex_len && response.bytes().all(|b| b.is_ascii_hexdigit());
+                let ok =
+                    response.len() == hex_len && response.bytes().all(|b| b.is_ascii_hexdigit());
                 if ok {
                     Ok(response.to_ascii_lowercase().into_bytes())
                 } else {
@@ -310,7 +347,9 @@ mod tests {
             let found = ocra.verify(&response, &input, window).unwrap().unwrap();
             assert_eq!((found.counter, found.time_step), (Some(5), Some(100)));
         });
-        let miss = macs_computed_by(|| assert!(ocra.verify("00000000", &input, window).unwrap().is_none()));
+        let miss = macs_computed_by(|| {
+            assert!(ocra.verify("00000000", &input, window).unwrap().is_none())
+        });
         assert_eq!((hit, miss), (20, 20));
     }
 
@@ -329,7 +368,10 @@ mod tests {
             time_steps: Window::new(1000).unwrap(),
         };
         let macs = macs_computed_by(|| {
-            assert!(matches!(ocra.verify("000000", &input, huge), Err(Error::InvalidWindow(_))));
+            assert!(matches!(
+                ocra.verify("000000", &input, huge),
+                Err(Error::InvalidWindow(_))
+            ));
         });
         assert_eq!(macs, 0);
     }

@@ -242,13 +242,18 @@ fn parse_function(function: &str) -> Result<(HashAlgorithm, u8)> {
     let digits = match digits {
         "0" => 0,
         "4" | "5" | "6" | "7" | "8" | "9" | "10" => digits.parse().map_err(|_| BAD)?,
-        _ => return Err(Error::InvalidSuite("the truncation must be 0 or 4 to 10 digits")),
+        _ => {
+            return Err(Error::InvalidSuite(
+                "the truncation must be 0 or 4 to 10 digits",
+            ))
+        }
     };
     Ok((hash, digits))
 }
 
 fn parse_challenge(field: &str) -> Result<ChallengeSpec> {
-    const BAD: Error = Error::InvalidSuite("the challenge must be QA, QN or QH and two digits 04 to 64");
+    const BAD: Error =
+        Error::InvalidSuite("the challenge must be QA, QN or QH and two digits 04 to 64");
     let rest = field.strip_prefix('Q').ok_or(BAD)?;
     let mut chars = rest.chars();
     let format = match chars.next() {
@@ -267,7 +272,10 @@ fn parse_challenge(field: &str) -> Result<ChallengeSpec> {
 
 fn parse_session(field: &str) -> Result<u16> {
     const BAD: Error = Error::InvalidSuite("the session must be S and three digits 001 to 999");
-    let len = field.get(1..).and_then(|n| fixed_width_number(n, 3)).ok_or(BAD)?;
+    let len = field
+        .get(1..)
+        .and_then(|n| fixed_width_number(n, 3))
+        .ok_or(BAD)?;
     if len == 0 {
         return Err(BAD);
     }
@@ -277,7 +285,9 @@ fn parse_session(field: &str) -> Result<u16> {
 fn parse_time_step(field: &str) -> Result<OcraTimeStep> {
     const BAD: Error = Error::InvalidSuite("the time step must be T1S-T59S, T1M-T59M or T0H-T48H");
     let body = field.get(1..).ok_or(BAD)?;
-    let (amount, unit) = body.split_at_checked(body.len().saturating_sub(1)).ok_or(BAD)?;
+    let (amount, unit) = body
+        .split_at_checked(body.len().saturating_sub(1))
+        .ok_or(BAD)?;
     let unit = match unit {
         "S" => TimeUnit::Seconds,
         "M" => TimeUnit::Minutes,

@@ -1,0 +1,21 @@
+//! The router: `www/` at `/`, `pkg/` at `/pkg/`.
+
+use std::path::PathBuf;
+
+use axum::Router;
+use tower_http::services::ServeDir;
+
+use crate::headers::security_headers;
+
+/// The portal's router: the pages in `www` at `/` (a directory serves its `index.html`) and the
+/// wasm package in `pkg` at `/pkg/` (so pages import `/pkg/secure_login.js`).
+///
+/// Files get their type from their extension (`.wasm` is `application/wasm`); a path that is
+/// not a file under those directories, or that tries to leave them, is a 404. Every response
+/// carries the headers of [`security_headers`].
+pub fn app(www: impl Into<PathBuf>, pkg: impl Into<PathBuf>) -> Router {
+    let router = Router::new()
+        .nest_service("/pkg", ServeDir::new(pkg.into()))
+        .fallback_service(ServeDir::new(www.into()));
+    security_headers(router)
+}
