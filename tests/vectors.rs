@@ -76,17 +76,36 @@ fn tampered(code: &str) -> String {
 fn rfc4226_appendix_d() {
     let file: Rfc4226 = serde_json::from_str(include_str!("vectors/rfc4226.json")).unwrap();
     assert_eq!(file.cases.len(), 10);
-    let hotp = Hotp::new(&hex(&file.secret_hex), HashAlgorithm::Sha1, Digits::new(file.digits).unwrap()).unwrap();
+    let hotp = Hotp::new(
+        &hex(&file.secret_hex),
+        HashAlgorithm::Sha1,
+        Digits::new(file.digits).unwrap(),
+    )
+    .unwrap();
     for case in &file.cases {
-        assert_eq!(hotp.generate(case.counter).as_str(), case.hotp, "counter {}", case.counter);
+        assert_eq!(
+            hotp.generate(case.counter).as_str(),
+            case.hotp,
+            "counter {}",
+            case.counter
+        );
         let found = hotp.verify(&case.hotp, 0, Window::new(9).unwrap()).unwrap();
         assert_eq!(found.map(|m| m.counter), Some(case.counter));
         // Exactly at its counter, and refused once the counter has moved past it.
-        assert!(hotp.verify(&case.hotp, case.counter, Window::EXACT).unwrap().is_some());
-        assert!(hotp.verify(&case.hotp, case.counter + 1, Window::new(20).unwrap()).unwrap().is_none());
+        assert!(hotp
+            .verify(&case.hotp, case.counter, Window::EXACT)
+            .unwrap()
+            .is_some());
+        assert!(hotp
+            .verify(&case.hotp, case.counter + 1, Window::new(20).unwrap())
+            .unwrap()
+            .is_none());
         let bad = tampered(&case.hotp);
         assert_ne!(hotp.generate(case.counter).as_str(), bad);
-        assert!(hotp.verify(&bad, case.counter, Window::EXACT).unwrap().is_none());
+        assert!(hotp
+            .verify(&bad, case.counter, Window::EXACT)
+            .unwrap()
+            .is_none());
     }
 }
 
@@ -101,16 +120,39 @@ fn rfc6238_appendix_b() {
         let hash: HashAlgorithm = case.hash.parse().unwrap();
         let totp = Totp::new(&hex(&case.secret_hex), hash, digits, clock).unwrap();
         let step = u64::from_str_radix(&case.step_hex, 16).unwrap();
-        assert_eq!(clock.counter_at(case.time).unwrap(), step, "T at {}", case.time);
-        assert_eq!(totp.generate(case.time).unwrap().as_str(), case.totp, "{} at {}", case.hash, case.time);
+        assert_eq!(
+            clock.counter_at(case.time).unwrap(),
+            step,
+            "T at {}",
+            case.time
+        );
+        assert_eq!(
+            totp.generate(case.time).unwrap().as_str(),
+            case.totp,
+            "{} at {}",
+            case.hash,
+            case.time
+        );
 
-        let found = totp.verify(&case.totp, case.time, Window::ONE).unwrap().expect("verifies");
+        let found = totp
+            .verify(&case.totp, case.time, Window::ONE)
+            .unwrap()
+            .expect("verifies");
         assert_eq!((found.step, found.offset), (step, 0));
         // One step later the code is still within +-1, two steps later it is not.
-        let later = totp.verify(&case.totp, case.time + file.step, Window::ONE).unwrap().expect("within window");
+        let later = totp
+            .verify(&case.totp, case.time + file.step, Window::ONE)
+            .unwrap()
+            .expect("within window");
         assert_eq!((later.step, later.offset), (step, -1));
-        assert!(totp.verify(&case.totp, case.time + 2 * file.step, Window::ONE).unwrap().is_none());
-        assert!(totp.verify(&tampered(&case.totp), case.time, Window::ONE).unwrap().is_none());
+        assert!(totp
+            .verify(&case.totp, case.time + 2 * file.step, Window::ONE)
+            .unwrap()
+            .is_none());
+        assert!(totp
+            .verify(&tampered(&case.totp), case.time, Window::ONE)
+            .unwrap()
+            .is_none());
     }
 }
 
@@ -130,8 +172,12 @@ fn ocra_parts(case: &OcraCase) -> (Ocra, Challenge) {
 fn rfc6287_appendix_c() {
     let file: Rfc6287 = serde_json::from_str(include_str!("vectors/rfc6287.json")).unwrap();
     let pin_hash = hex(&file.pin_sha1_hex);
-    let sections: std::collections::BTreeSet<_> = file.cases.iter().map(|c| &c.section[..3]).collect();
-    assert_eq!(sections.into_iter().collect::<Vec<_>>(), ["C.1", "C.2", "C.3"]);
+    let sections: std::collections::BTreeSet<_> =
+        file.cases.iter().map(|c| &c.section[..3]).collect();
+    assert_eq!(
+        sections.into_iter().collect::<Vec<_>>(),
+        ["C.1", "C.2", "C.3"]
+    );
     assert_eq!(file.cases.len(), 70);
 
     for case in &file.cases {
@@ -154,21 +200,40 @@ fn rfc6287_appendix_c() {
         let what = format!("{} {} {:?}", case.section, case.suite, case.challenges);
 
         assert_eq!(ocra.respond(&plain).unwrap(), case.response, "{what}");
-        assert_eq!(ocra.respond(&hashed).unwrap(), case.response, "{what} (PIN hash)");
+        assert_eq!(
+            ocra.respond(&hashed).unwrap(),
+            case.response,
+            "{what} (PIN hash)"
+        );
 
-        let found = ocra.verify(&case.response, &plain, OcraWindow::default()).unwrap().expect(&what);
+        let found = ocra
+            .verify(&case.response, &plain, OcraWindow::default())
+            .unwrap()
+            .expect(&what);
         assert_eq!(found.counter, case.counter, "{what}");
-        assert_eq!(found.time_step, time.map(|t| match t {
-            OcraTime::Steps(s) => s,
-            OcraTime::UnixSeconds(_) => unreachable!(),
-        }));
-        assert!(ocra.verify(&tampered(&case.response), &plain, OcraWindow::default()).unwrap().is_none(), "{what}");
+        assert_eq!(
+            found.time_step,
+            time.map(|t| match t {
+                OcraTime::Steps(s) => s,
+                OcraTime::UnixSeconds(_) => unreachable!(),
+            })
+        );
+        assert!(
+            ocra.verify(&tampered(&case.response), &plain, OcraWindow::default())
+                .unwrap()
+                .is_none(),
+            "{what}"
+        );
         if case.pin.is_some() {
             let wrong = OcraInput {
                 pin: Some(Pin::Plain("1235")),
                 ..plain
             };
-            assert_ne!(ocra.respond(&wrong).unwrap(), case.response, "{what}: wrong PIN");
+            assert_ne!(
+                ocra.respond(&wrong).unwrap(),
+                case.response,
+                "{what}: wrong PIN"
+            );
         }
     }
 }
@@ -198,5 +263,8 @@ fn rfc6287_time_as_unix_seconds() {
     };
     let found = ocra.verify("95209754", &later, window).unwrap().unwrap();
     assert_eq!(found.time_step, Some(0x132d0b6));
-    assert!(ocra.verify("95209754", &later, OcraWindow::default()).unwrap().is_none());
+    assert!(ocra
+        .verify("95209754", &later, OcraWindow::default())
+        .unwrap()
+        .is_none());
 }

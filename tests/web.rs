@@ -12,7 +12,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 fn code_of(error: &JsValue) -> String {
     let error: &js_sys::Error = error.dyn_ref().expect("an Error object");
     assert_eq!(String::from(error.name()), "SecureLoginError");
-    js_sys::Reflect::get(error, &"code".into()).unwrap().as_string().unwrap()
+    js_sys::Reflect::get(error, &"code".into())
+        .unwrap()
+        .as_string()
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -22,12 +25,17 @@ fn random_secrets_come_from_the_browser() {
     assert_eq!(a.len(), 20);
     assert_eq!(b.len(), 32);
     assert_ne!(a, wasm::random_secret(None).unwrap());
-    assert_eq!(code_of(&wasm::random_secret(Some(8)).unwrap_err()), "SecretTooShort");
+    assert_eq!(
+        code_of(&wasm::random_secret(Some(8)).unwrap_err()),
+        "SecretTooShort"
+    );
 }
 
 #[wasm_bindgen_test]
 fn errors_reach_javascript_with_a_code() {
-    let error = wasm::parse_ocra_suite("OCRA-1:HOTP-SHA1-6:QN99").map(drop).unwrap_err();
+    let error = wasm::parse_ocra_suite("OCRA-1:HOTP-SHA1-6:QN99")
+        .map(drop)
+        .unwrap_err();
     assert_eq!(code_of(&error), "InvalidSuite");
     let error = wasm::base32_decode("!!!!").map(drop).unwrap_err();
     assert_eq!(code_of(&error), "InvalidBase32");
