@@ -1,0 +1,336 @@
+//! The records the verifier keeps, as stored (JSON in the [`super::Store`]).
+//!
+//! An account and all its factors are one record, so adding, retiring or using a factor is one
+//! atomic write. Lock counters, logins, push requests and message logs live in records of their
+//! own, so a busy factor does not contend with the account.
+
+use serde::{Deserialize, Serialize};
+
+/// An account: the first factor (password) and the second factors (M2FS: any number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Random, stable id (hex).
+    pub id: String,
+    /// The name typed at login, as registered.
+    pub username: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// Second factors, retired ones included (for the record).
+    pub factors: Vec<Factor>,
+    /// The next factor id to hand out.
+    pub next_factor_id: u32,
+}
+
+impl Account {
+    /// The active factor `id`.
+    #[must_use]
+    pub fn active_factor(&self, id: u32) -> Option<&Factor> {
+        self.factors
+            .iter()
+            .find(|f| f.id == id && f.retired_at.is_none())
+    }
+
+    /// Active factors, in the order they were added.
+    pub fn active_factors(&self) -> impl Iterator<Item = &Factor> {
+        self.factors.iter().filter(|f| f.retired_at.is_none())
+    }
+
+    /// The phone number of the account's active SMS factor, if it has one.
+    #[must_use]
+    pub fn sms_phone(&self) -> Option<&str> {
+        self.active_factors().find_map(|f| match &f.kind {
+            FactorKind::Sms { phone } => Some(phone.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// One second factor of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Factor {
+    /// Id within the account.
+    pub id: u32,
+    /// What the person calls it ("IB Key on Pixel", "card 1234").
+    pub label: String,
+    /// The kind and its secrets.
+    pub kind: FactorKind,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// When it was retired (a token moved to a new device, a passcode used), if it was.
+    pub retired_at: Option<u64>,
+}
+
+/// The kinds of second factor of the seed, with what the server must keep to check them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FactorKind {
+    /// The soft token (the seed's "IB Key"): OCRA challenge/response and push approval.
+    SoftToken {
+        /// OCRA suite.
+        suite: String,
+        /// Shared secret, hex.
+        secret_hex: String,
+        /// The device it was activated on.
+        device_id: String,
+    },
+    /// The Digital Security Card+: 6-digit challenge, 8-digit response, PIN set at issue.
+    SecurityCard {
+        /// OCRA suite (with P when the PIN enters the response).
+        suite: String,
+        /// Shared secret, hex.
+        secret_hex: String,
+        /// Hash of the card's PIN with the suite's P hash, hex (empty without P).
+        pin_hash_hex: String,
+        /// Printed on the card.
+        serial: String,
+    },
+    /// Any authenticator app, enrolled by Key URI.
+    Totp {
+        /// Shared secret, hex.
+        secret_hex: String,
+        /// `SHA1`, `SHA256` or `SHA512`.
+        algorithm: String,
+        /// 6 to 10.
+        digits: u32,
+        /// Step in seconds.
+        period: u64,
+    },
+    /// Codes by text message to a verified phone.
+    Sms {
+        /// E.164-style number.
+        phone: String,
+    },
+    /// Codes read aloud by a call to a verified phone.
+    Voice {
+        /// E.164-style number.
+        phone: String,
+    },
+    /// For a lost device: valid until `expires_at`, once.
+    TemporaryPasscode {
+        /// SHA-256 of salt and passcode, hex.
+        hash_hex: String,
+        /// Random salt, hex.
+        salt_hex: String,
+        /// Unix seconds.
+        expires_at: u64,
+    },
+}
+
+impl FactorKind {
+    /// The kind's name as the API shows it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::SoftToken { .. } => "soft_token",
+            Self::SecurityCard { .. } => "security_card",
+            Self::Totp { .. } => "totp",
+            Self::Sms { .. } => "sms",
+            Self::Voice { .. } => "voice",
+            Self::TemporaryPasscode { .. } => "temporary_passcode",
+        }
+    }
+}
+
+/// What a login page may show about a factor: never a secret, a phone only masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorSummary {
+    /// Id within the account.
+    pub id: u32,
+    /// `soft_token`, `security_card`, `totp`, `sms`, `voice` or `temporary_passcode`.
+    pub kind: String,
+    /// The person's label.
+    pub label: String,
+    /// For SMS and voice: the number with all but the last two digits hidden.
+    pub phone: Option<String>,
+}
+
+impl From<&Factor> for FactorSummary {
+    fn from(factor: &Factor) -> Self {
+        let phone = match &factor.kind {
+            FactorKind::Sms { phone } | FactorKind::Voice { phone } => Some(mask_phone(phone)),
+            _ => None,
+        };
+        Self {
+            id: factor.id,
+            kind: factor.kind.name().to_owned(),
+            label: factor.label.clone(),
+            phone,
+        }
+    }
+}
+
+/// `+41 79 123 45 67` -> `••••••••67`: enough to recognise one's own phone, no more.
+#[must_use]
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    let shown = digits.len().saturating_sub(2);
+    digits
+        .iter()
+        .enumerate()
+        .map(|(i, d)| if i < shown { '•' } else { *d })
+        .collect()
+}
+
+/// Consecutive failures and locks of one factor (or of activation, for an account).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockState {
+    /// Attempts charged since the last success or lock.
+    pub failures: u32,
+    /// Refuse everything until this time (Unix seconds).
+    pub locked_until: u64,
+    /// Locks since the last success: each doubles the next lock.
+    pub locks_in_a_row: u32,
+}
+
+/// The newest accepted TOTP step of a factor: a code of this step or earlier is a replay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayState {
+    /// The last accepted time step, if any.
+    pub last_step: Option<u64>,
+}
+
+/// One login attempt, from the password to success.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Login {
+    /// The account whose password was given.
+    pub account: String,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// Where the login stands.
+    pub state: LoginState,
+}
+
+/// The states of a login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LoginState {
+    /// Password accepted; no second factor chosen yet.
+    AwaitingFactor,
+    /// A challenge is shown for a soft token or a card.
+    Challenge {
+        /// The factor.
+        factor: u32,
+        /// The challenge shown.
+        challenge: String,
+        /// Unix seconds.
+        expires_at: u64,
+    },
+    /// A TOTP code is awaited.
+    Totp {
+        /// The factor.
+        factor: u32,
+    },
+    /// An SMS or voice code was sent.
+    Code {
+        /// The factor.
+        factor: u32,
+        /// SHA-256 of salt and code, hex.
+        hash_hex: String,
+        /// Random salt, hex.
+        salt_hex: String,
+        /// Unix seconds.
+        expires_at: u64,
+    },
+    /// A temporary passcode is awaited.
+    Passcode {
+        /// The factor.
+        factor: u32,
+    },
+    /// A push request waits for the token.
+    Push {
+        /// The soft token asked.
+        factor: u32,
+        /// The request id.
+        request: String,
+    },
+    /// The login is complete.
+    Succeeded {
+        /// The factor that completed it.
+        factor: u32,
+        /// Unix seconds.
+        at: u64,
+    },
+    /// The token denied the push: this login is over.
+    Denied,
+}
+
+impl LoginState {
+    /// The factor the login is waiting on, if any.
+    #[must_use]
+    pub fn pending_factor(&self) -> Option<u32> {
+        match self {
+            Self::Challenge { factor, .. }
+            | Self::Totp { factor }
+            | Self::Code { factor, .. }
+            | Self::Passcode { factor }
+            | Self::Push { factor, .. } => Some(*factor),
+            Self::AwaitingFactor | Self::Succeeded { .. } | Self::Denied => None,
+        }
+    }
+}
+
+/// One push request to a soft token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// The login it would complete.
+    pub login: String,
+    /// The account.
+    pub account: String,
+    /// The soft token factor asked.
+    pub factor: u32,
+    /// The number shown on the login screen, which the person must type on the token.
+    pub number: u32,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// Pending, approved or denied.
+    pub state: PushState,
+}
+
+/// Where a push request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushState {
+    /// Waiting for the token.
+    Pending,
+    /// Approved with the right number.
+    Approved,
+    /// Denied on the token.
+    Denied,
+}
+
+/// Messages sent to an account or a number, for the throttles.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageLog {
+    /// Unix seconds of the last message.
+    pub last_sent_at: Option<u64>,
+    /// The day (Unix seconds / 86400) `sent_today` counts.
+    pub day: u64,
+    /// Messages sent on `day`.
+    pub sent_today: u32,
+}
+
+/// The last push request of an account, for the push throttle.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushLog {
+    /// Unix seconds.
+    pub last_push_at: Option<u64>,
+}
+
+/// A started activation of a soft token (the seed's "activate IB Key" and "Add User").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activation {
+    /// The account being activated.
+    pub account: String,
+    /// The device that asked.
+    pub device_id: String,
+    /// SHA-256 of salt and code, hex.
+    pub hash_hex: String,
+    /// Random salt, hex.
+    pub salt_hex: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// Whether the code was used.
+    pub used: bool,
+}

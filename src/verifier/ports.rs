@@ -1,0 +1,71 @@
+//! What the verifier needs from outside: a clock, randomness and a way to send messages.
+//! The server plugs in real ones; tests plug in a hand-driven clock and a seeded generator.
+
+use super::error::{Error, Result};
+
+/// The current time.
+pub trait Clock: Send + Sync {
+    /// Unix seconds now.
+    fn now(&self) -> u64;
+}
+
+/// Random bytes from a CSPRNG.
+pub trait Entropy: Send + Sync {
+    /// Fills `buf` with random bytes.
+    ///
+    /// # Errors
+    /// [`Error::Entropy`] when none can be had.
+    fn fill(&self, buf: &mut [u8]) -> Result<()>;
+}
+
+/// The operating system's (or the browser's) CSPRNG through getrandom.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemEntropy;
+
+impl Entropy for SystemEntropy {
+    fn fill(&self, buf: &mut [u8]) -> Result<()> {
+        getrandom::fill(buf).map_err(|e| Error::Entropy(e.to_string()))
+    }
+}
+
+/// How a code reaches the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// A text message.
+    Sms,
+    /// A phone call that reads the code aloud.
+    Voice,
+}
+
+/// A message for the courier: the code travels only here, never into logs or audit records.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Message {
+    /// SMS or voice.
+    pub channel: Channel,
+    /// The full phone number (the courier needs it; nothing else stores it in clear text).
+    pub phone: String,
+    /// What the message is for, e.g. `"login"` or `"activation"`.
+    pub purpose: &'static str,
+    /// The code to deliver.
+    pub code: String,
+}
+
+impl core::fmt::Debug for Message {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Message")
+            .field("channel", &self.channel)
+            .field("phone", &super::model::mask_phone(&self.phone))
+            .field("purpose", &self.purpose)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Delivers SMS and voice messages.
+pub trait Courier: Send + Sync {
+    /// Sends `message`.
+    ///
+    /// # Errors
+    /// [`Error::Courier`] when the gateway refuses it.
+    fn send(&self, message: &Message) -> Result<()>;
+}

@@ -1,0 +1,147 @@
+//! Typed access to the store: record keys, JSON (de)serialisation, and transactions that retry
+//! when another request committed first.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::audit::AuditEvent;
+use super::error::{Error, Result};
+use super::store::{Store, Write};
+
+/// How often a read-modify-write is retried after losing a race before giving up.
+const MAX_RETRIES: usize = 64;
+
+/// Record keys, in one place.
+pub(crate) mod key {
+    /// Username (lower case) -> account id.
+    pub fn username(name: &str) -> String {
+        format!("username/{}", name.to_lowercase())
+    }
+    /// Account id -> account with its factors.
+    pub fn account(id: &str) -> String {
+        format!("account/{id}")
+    }
+    /// Lock state of one factor.
+    pub fn lock(account: &str, factor: u32) -> String {
+        format!("lock/{account}/{factor}")
+    }
+    /// Lock state of an account's activation codes.
+    pub fn activation_lock(account: &str) -> String {
+        format!("lock/{account}/activation")
+    }
+    /// Newest accepted TOTP step of a factor.
+    pub fn replay(account: &str, factor: u32) -> String {
+        format!("replay/{account}/{factor}")
+    }
+    /// A login.
+    pub fn login(id: &str) -> String {
+        format!("login/{id}")
+    }
+    /// A push request.
+    pub fn push(id: &str) -> String {
+        format!("push/{id}")
+    }
+    /// The push throttle of an account.
+    pub fn push_log(account: &str) -> String {
+        format!("pushlog/{account}")
+    }
+    /// The message throttle of an account.
+    pub fn messages(account: &str) -> String {
+        format!("messages/{account}")
+    }
+    /// The message throttle of a phone number (keyed by its hash: no number in clear text).
+    pub fn number(phone_hash: &str) -> String {
+        format!("number/{phone_hash}")
+    }
+    /// An activation.
+    pub fn activation(id: &str) -> String {
+        format!("activation/{id}")
+    }
+}
+
+/// A record as read: its value and the version to write against.
+#[derive(Debug, Clone)]
+pub(crate) struct Loaded<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+/// Reads and decodes the record at `key`.
+pub(crate) fn load<T: DeserializeOwned>(store: &dyn Store, key: &str) -> Result<Option<Loaded<T>>> {
+    store
+        .get(key)?
+        .map(|v| {
+            serde_json::from_slice(&v.value)
+                .map(|value| Loaded {
+                    value,
+                    version: v.version,
+                })
+                .map_err(|e| Error::Store(format!("undecodable record {key}: {e}")))
+        })
+        .transpose()
+}
+
+/// Reads the record at `key`, or the default (at version 0, absent) when there is none.
+pub(crate) fn load_or_default<T: DeserializeOwned + Default>(
+    store: &dyn Store,
+    key: &str,
+) -> Result<Loaded<T>> {
+    Ok(load(store, key)?.unwrap_or(Loaded {
+        value: T::default(),
+        version: 0,
+    }))
+}
+
+/// The writes and events of one atomic change.
+#[derive(Debug, Default)]
+pub(crate) struct Tx {
+    writes: Vec<Write>,
+    events: Vec<AuditEvent>,
+}
+
+impl Tx {
+    /// Writes `value` at `key`, expecting the record still at `expected`.
+    pub fn put<T: Serialize>(
+        &mut self,
+        key: String,
+        expected: u64,
+        value: &T,
+    ) -> Result<&mut Self> {
+        let value = serde_json::to_vec(value)
+            .map_err(|e| Error::Store(format!("unencodable record: {e}")))?;
+        self.writes.push(Write {
+            key,
+            expected,
+            value: Some(value),
+        });
+        Ok(self)
+    }
+
+    /// Records `event` with the change.
+    pub fn event(&mut self, event: AuditEvent) -> &mut Self {
+        self.events.push(event);
+        self
+    }
+
+    /// Commits; `false` when another change came first.
+    pub fn commit(&self, store: &dyn Store) -> Result<bool> {
+        store.commit(&self.writes, &self.events)
+    }
+}
+
+/// Runs `attempt` until its transaction commits. `attempt` reads, decides and returns the
+/// transaction together with the answer it stands for; a lost race reads and decides again.
+pub(crate) fn retry<T>(
+    store: &dyn Store,
+    mut attempt: impl FnMut() -> Result<(Tx, T)>,
+) -> Result<T> {
+    for _ in 0..MAX_RETRIES {
+        let (tx, answer) = attempt()?;
+        if tx.commit(store)? {
+            return Ok(answer);
+        }
+    }
+    Err(Error::Store(
+        "too much contention: the change could not be committed".into(),
+    ))
+}

@@ -1,0 +1,1150 @@
+//! The verifier's rules, each at its boundary, against any store. Included by
+//! `tests/verifier.rs` (in-memory store) and `server/tests/verifier_sqlite.rs` (SQLite), which
+//! instantiate every scenario with `verifier_scenarios!(make_store)`.
+//!
+//! The token side of each exchange is computed with `secure_login::otp`, whose outputs the RFC
+//! vectors and the oathtool / Python `oath` cross-checks establish independently.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use secure_login::otp::{
+    hex_decode, push_response, Challenge, Digits, HashAlgorithm, Ocra, OcraInput, OcraSuite, Pin,
+    PushDecision, TimeStep, Totp,
+};
+use secure_login::verifier::{
+    ActivationOutcome, Channel, Clock, Courier, Error, EventKind, FactorKind, LoginOutcome,
+    LoginStatus, Message, Policy, Prompt, PushAnswer, Store, SystemEntropy, Verifier,
+};
+
+/// The start of every scenario: 2026-11-25 00:00:00 UTC.
+pub const T0: u64 = 1_795_651_200;
+pub const PASSWORD: &str = "correct horse battery";
+pub const PHONE: &str = "+41791234567";
+
+/// A clock the test moves by hand.
+#[derive(Debug)]
+pub struct ManualClock(AtomicU64);
+
+impl ManualClock {
+    pub fn set(&self, now: u64) {
+        self.0.store(now, Ordering::SeqCst);
+    }
+    pub fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The demo phone: keeps every message.
+#[derive(Debug, Default)]
+pub struct Phone(Mutex<Vec<Message>>);
+
+impl Phone {
+    pub fn messages(&self) -> Vec<Message> {
+        self.0.lock().unwrap().clone()
+    }
+    pub fn last_code(&self) -> String {
+        self.messages()
+            .last()
+            .expect("a message was sent")
+            .code
+            .clone()
+    }
+}
+
+impl Courier for Phone {
+    fn send(&self, message: &Message) -> secure_login::verifier::Result<()> {
+        self.0.lock().unwrap().push(message.clone());
+        Ok(())
+    }
+}
+
+pub struct World<S: Store> {
+    pub verifier: Arc<Verifier<S>>,
+    pub clock: Arc<ManualClock>,
+    pub phone: Arc<Phone>,
+}
+
+/// The default policy with a cheap password hash, so tests run fast.
+pub fn test_policy() -> Policy {
+    Policy {
+        password_memory_kib: 64,
+        password_iterations: 1,
+        ..Policy::default()
+    }
+}
+
+pub fn world<S: Store>(store: S) -> World<S> {
+    let clock = Arc::new(ManualClock(AtomicU64::new(T0)));
+    let phone = Arc::new(Phone::default());
+    let verifier = Verifier::new(
+        store,
+        test_policy(),
+        clock.clone(),
+        Arc::new(SystemEntropy),
+        phone.clone(),
+    )
+    .unwrap();
+    World {
+        verifier: Arc::new(verifier),
+        clock,
+        phone,
+    }
+}
+
+pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
+pub const SOFT_SECRET: &str = "3132333435363738393031323334353637383930313233343536373839303132";
+pub const TOTP_SECRET: &str = "3132333435363738393031323334353637383930";
+
+/// An account with a soft token, a TOTP app, SMS and voice.
+pub fn alice<S: Store>(w: &World<S>) -> (String, Factors) {
+    let v = &w.verifier;
+    let account = v.create_account("alice", PASSWORD).unwrap().id;
+    let soft = v
+        .add_factor(
+            &account,
+            "IB Key",
+            FactorKind::SoftToken {
+                suite: SOFT_SUITE.into(),
+                secret_hex: SOFT_SECRET.into(),
+                device_id: "phone-a".into(),
+            },
+        )
+        .unwrap();
+    let totp = v
+        .add_factor(
+            &account,
+            "app",
+            FactorKind::Totp {
+                secret_hex: TOTP_SECRET.into(),
+                algorithm: "SHA1".into(),
+                digits: 6,
+                period: 30,
+            },
+        )
+        .unwrap();
+    let sms = v
+        .add_factor(
+            &account,
+            "mobile",
+            FactorKind::Sms {
+                phone: PHONE.into(),
+            },
+        )
+        .unwrap();
+    let voice = v
+        .add_factor(
+            &account,
+            "mobile (voice)",
+            FactorKind::Voice {
+                phone: PHONE.into(),
+            },
+        )
+        .unwrap();
+    (
+        account,
+        Factors {
+            soft,
+            totp,
+            sms,
+            voice,
+        },
+    )
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Factors {
+    pub soft: u32,
+    pub totp: u32,
+    pub sms: u32,
+    pub voice: u32,
+}
+
+/// What the soft token answers to `challenge`.
+pub fn token_response(challenge: &str) -> String {
+    ocra_response(SOFT_SUITE, SOFT_SECRET, challenge, None)
+}
+
+pub fn ocra_response(suite: &str, secret_hex: &str, challenge: &str, pin: Option<&str>) -> String {
+    let suite: OcraSuite = suite.parse().unwrap();
+    let challenge = Challenge::new(suite.challenge(), challenge).unwrap();
+    let ocra = Ocra::new(suite, &hex_decode(secret_hex).unwrap()).unwrap();
+    let input = OcraInput {
+        pin: pin.map(Pin::Plain),
+        ..OcraInput::challenge(&challenge)
+    };
+    ocra.respond(&input).unwrap()
+}
+
+pub fn totp_code(at: u64) -> String {
+    let totp = Totp::new(
+        &hex_decode(TOTP_SECRET).unwrap(),
+        HashAlgorithm::Sha1,
+        Digits::SIX,
+        TimeStep::DEFAULT,
+    )
+    .unwrap();
+    totp.generate(at).unwrap().to_string()
+}
+
+pub fn challenge_of(prompt: &Prompt) -> String {
+    match prompt {
+        Prompt::Challenge { challenge, .. } => challenge.clone(),
+        other => panic!("expected a challenge, got {other:?}"),
+    }
+}
+
+/// A wrong answer of the right shape.
+pub fn wrong(code: &str) -> String {
+    code.chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect()
+}
+
+pub fn login<S: Store>(w: &World<S>) -> String {
+    w.verifier.start_login("alice", PASSWORD).unwrap().login_id
+}
+
+pub fn events_of<S: Store>(w: &World<S>, account: &str, kind: EventKind) -> usize {
+    w.verifier
+        .recent_events(account, 1000)
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == kind)
+        .count()
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub fn first_factor_answers_alike<S: Store>(w: World<S>) {
+    alice(&w);
+    let unknown = w.verifier.start_login("mallory", PASSWORD).unwrap_err();
+    let wrong_password = w
+        .verifier
+        .start_login("alice", "not the password")
+        .unwrap_err();
+    let empty = w.verifier.start_login("", "").unwrap_err();
+    assert_eq!(unknown, Error::BadCredentials);
+    assert_eq!(wrong_password, Error::BadCredentials);
+    assert_eq!(empty, Error::BadCredentials);
+    assert_eq!(unknown.to_string(), wrong_password.to_string());
+    // Case of the username does not matter; the password's does.
+    assert!(w.verifier.start_login("ALICE", PASSWORD).is_ok());
+    assert_eq!(
+        w.verifier
+            .start_login("alice", &PASSWORD.to_uppercase())
+            .unwrap_err(),
+        Error::BadCredentials
+    );
+}
+
+pub fn m2fs_lists_every_factor_and_each_can_be_chosen<S: Store>(w: World<S>) {
+    let (_, f) = alice(&w);
+    let started = w.verifier.start_login("alice", PASSWORD).unwrap();
+    let kinds: Vec<_> = started.factors.iter().map(|f| f.kind.as_str()).collect();
+    assert_eq!(kinds, ["soft_token", "totp", "sms", "voice"]);
+    assert_eq!(
+        started.factors[2].phone.as_deref(),
+        Some("•••••••••67"),
+        "the phone is masked"
+    );
+    for factor in [f.soft, f.totp, f.sms, f.voice] {
+        let id = login(&w);
+        w.clock.advance(121); // past the message throttle of the previous round
+        assert!(
+            w.verifier.choose_factor(&id, factor).is_ok(),
+            "factor {factor}"
+        );
+    }
+    // The voice factor calls: the same kind of code, read aloud.
+    assert_eq!(
+        w.phone
+            .messages()
+            .iter()
+            .map(|m| m.channel)
+            .collect::<Vec<_>>(),
+        [Channel::Sms, Channel::Voice]
+    );
+    let id = login(&w);
+    assert_eq!(
+        w.verifier.choose_factor(&id, 99).unwrap_err(),
+        Error::NotFound("factor")
+    );
+}
+
+pub fn soft_token_challenge_response<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let id = login(&w);
+    let prompt = w.verifier.choose_factor(&id, f.soft).unwrap();
+    let challenge = challenge_of(&prompt);
+    assert_eq!(challenge.len(), 8);
+    assert!(challenge.bytes().all(|b| b.is_ascii_digit()));
+    let outcome = w
+        .verifier
+        .submit_response(&id, &token_response(&challenge))
+        .unwrap();
+    assert_eq!(
+        outcome,
+        LoginOutcome::Success {
+            account: account.clone(),
+            username: "alice".into()
+        }
+    );
+    assert_eq!(
+        w.verifier.login_status(&id).unwrap(),
+        LoginStatus::Succeeded
+    );
+    assert_eq!(
+        w.verifier.completed_login(&id).unwrap().unwrap().id,
+        account
+    );
+    assert_eq!(events_of(&w, &account, EventKind::LoginSucceeded), 1);
+}
+
+pub fn challenge_expires_after_three_minutes<S: Store>(w: World<S>) {
+    let (_, f) = alice(&w);
+    // 179 s after the challenge: accepted.
+    let id = login(&w);
+    let challenge = challenge_of(&w.verifier.choose_factor(&id, f.soft).unwrap());
+    w.clock.advance(179);
+    assert!(matches!(
+        w.verifier
+            .submit_response(&id, &token_response(&challenge))
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    // 181 s after: expired, start over (and no attempt is charged).
+    let id = login(&w);
+    let challenge = challenge_of(&w.verifier.choose_factor(&id, f.soft).unwrap());
+    w.clock.advance(181);
+    assert_eq!(
+        w.verifier
+            .submit_response(&id, &token_response(&challenge))
+            .unwrap(),
+        LoginOutcome::Expired
+    );
+    let account = w.verifier.account_by_username("alice").unwrap().unwrap().id;
+    assert_eq!(w.verifier.lock_state(&account, f.soft).unwrap().failures, 0);
+}
+
+pub fn a_response_for_login_a_is_refused_for_login_b<S: Store>(w: World<S>) {
+    let (_, f) = alice(&w);
+    let a = login(&w);
+    let b = login(&w);
+    let challenge_a = challenge_of(&w.verifier.choose_factor(&a, f.soft).unwrap());
+    let challenge_b = challenge_of(&w.verifier.choose_factor(&b, f.soft).unwrap());
+    assert_ne!(challenge_a, challenge_b);
+    let outcome = w
+        .verifier
+        .submit_response(&b, &token_response(&challenge_a))
+        .unwrap();
+    assert_eq!(outcome, LoginOutcome::WrongCode { attempts_left: 9 });
+    assert!(matches!(
+        w.verifier
+            .submit_response(&a, &token_response(&challenge_a))
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+}
+
+pub fn replays_look_like_wrong_codes<S: Store>(w: World<S>) {
+    let (_, f) = alice(&w);
+    // OCRA: the same response to the same login, after it succeeded.
+    let id = login(&w);
+    let response = token_response(&challenge_of(
+        &w.verifier.choose_factor(&id, f.soft).unwrap(),
+    ));
+    assert!(matches!(
+        w.verifier.submit_response(&id, &response).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    let replay = w.verifier.submit_response(&id, &response).unwrap();
+    let wrong_one = w.verifier.submit_response(&id, &wrong(&response)).unwrap();
+    assert!(
+        matches!(replay, LoginOutcome::WrongCode { .. }),
+        "{replay:?}"
+    );
+    assert!(matches!(wrong_one, LoginOutcome::WrongCode { .. }));
+
+    // TOTP: a code used in one login is refused in the next, within the same step.
+    let code = totp_code(w.clock.now());
+    let first = login(&w);
+    w.verifier.choose_factor(&first, f.totp).unwrap();
+    assert!(matches!(
+        w.verifier.submit_response(&first, &code).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    let second = login(&w);
+    w.verifier.choose_factor(&second, f.totp).unwrap();
+    let replayed = w.verifier.submit_response(&second, &code).unwrap();
+    assert!(
+        matches!(replayed, LoginOutcome::WrongCode { .. }),
+        "{replayed:?}"
+    );
+    // The next step's code is fine.
+    w.clock.advance(30);
+    assert!(matches!(
+        w.verifier
+            .submit_response(&second, &totp_code(w.clock.now()))
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+}
+
+pub fn totp_accepts_one_step_either_side<S: Store>(w: World<S>) {
+    let (_, f) = alice(&w);
+    for (offset, accepted) in [(-60i64, false), (-30, true), (30, true), (60, false)] {
+        w.clock.advance(300); // a fresh step each round, so no replay interferes
+        let id = login(&w);
+        w.verifier.choose_factor(&id, f.totp).unwrap();
+        let at = w.clock.now().checked_add_signed(offset).unwrap();
+        let outcome = w.verifier.submit_response(&id, &totp_code(at)).unwrap();
+        assert_eq!(
+            matches!(outcome, LoginOutcome::Success { .. }),
+            accepted,
+            "offset {offset}: {outcome:?}"
+        );
+    }
+}
+
+pub fn lockout_at_the_tenth_failure_refuses_even_the_right_code<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let id = login(&w);
+    let challenge = challenge_of(&w.verifier.choose_factor(&id, f.soft).unwrap());
+    let right = token_response(&challenge);
+    for n in 1..=9 {
+        let outcome = w.verifier.submit_response(&id, &wrong(&right)).unwrap();
+        assert_eq!(
+            outcome,
+            LoginOutcome::WrongCode {
+                attempts_left: 10 - n
+            },
+            "failure {n}"
+        );
+    }
+    let tenth = w.verifier.submit_response(&id, &wrong(&right)).unwrap();
+    let until = T0 + 15 * 60;
+    assert_eq!(tenth, LoginOutcome::Locked { until });
+    // The 11th attempt, with the right code, is refused unchecked.
+    assert_eq!(
+        w.verifier.submit_response(&id, &right).unwrap(),
+        LoginOutcome::Locked { until }
+    );
+    assert_eq!(events_of(&w, &account, EventKind::CodeRejected), 10);
+    assert_eq!(events_of(&w, &account, EventKind::FactorLocked), 1);
+    // Other factors are not locked.
+    let other = login(&w);
+    w.verifier.choose_factor(&other, f.totp).unwrap();
+    assert!(matches!(
+        w.verifier
+            .submit_response(&other, &totp_code(w.clock.now()))
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    // A second before the end: still locked. At the end: a fresh login goes through.
+    w.clock.set(until - 1);
+    let id = login(&w);
+    let challenge = challenge_of(&w.verifier.choose_factor(&id, f.soft).unwrap());
+    assert_eq!(
+        w.verifier
+            .submit_response(&id, &token_response(&challenge))
+            .unwrap(),
+        LoginOutcome::Locked { until }
+    );
+    w.clock.set(until);
+    assert!(matches!(
+        w.verifier
+            .submit_response(&id, &token_response(&challenge))
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+}
+
+pub fn repeated_locks_grow_and_an_administrator_can_unlock<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let fail_ten = |w: &World<S>| {
+        let id = login(w);
+        w.verifier.choose_factor(&id, f.totp).unwrap();
+        let mut last = None;
+        for _ in 0..10 {
+            last = Some(w.verifier.submit_response(&id, "000000").unwrap());
+        }
+        last.unwrap()
+    };
+    assert_eq!(fail_ten(&w), LoginOutcome::Locked { until: T0 + 900 });
+    w.clock.set(T0 + 900);
+    assert_eq!(
+        fail_ten(&w),
+        LoginOutcome::Locked {
+            until: T0 + 900 + 1800
+        }
+    );
+    w.verifier.unlock(&account, f.totp).unwrap();
+    assert_eq!(
+        w.verifier
+            .lock_state(&account, f.totp)
+            .unwrap()
+            .locked_until,
+        0
+    );
+    assert_eq!(events_of(&w, &account, EventKind::FactorUnlocked), 1);
+    let id = login(&w);
+    w.verifier.choose_factor(&id, f.totp).unwrap();
+    assert!(matches!(
+        w.verifier
+            .submit_response(&id, &totp_code(w.clock.now()))
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+}
+
+pub fn sms_code_resend_throttle_and_lifetime<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let id = login(&w);
+    let Prompt::CodeSent(sent) = w.verifier.choose_factor(&id, f.sms).unwrap() else {
+        panic!("code sent")
+    };
+    assert_eq!(
+        (sent.channel, sent.to.as_str(), sent.digits),
+        (Channel::Sms, "•••••••••67", 6)
+    );
+    assert_eq!((sent.expires_at, sent.resend_after), (T0 + 600, T0 + 120));
+    let first = w.phone.last_code();
+    assert_eq!(first.len(), 6);
+
+    // 119 s: too soon. 121 s: a new code, by voice this time; only the newest code works.
+    w.clock.set(T0 + 119);
+    assert_eq!(
+        w.verifier.resend_code(&id, Channel::Voice).unwrap_err(),
+        Error::Throttled { retry_after: 1 }
+    );
+    w.clock.set(T0 + 121);
+    let again = w.verifier.resend_code(&id, Channel::Voice).unwrap();
+    assert_eq!(again.channel, Channel::Voice);
+    let messages = w.phone.messages();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1].channel, Channel::Voice);
+    let second = w.phone.last_code();
+    if first != second {
+        assert!(matches!(
+            w.verifier.submit_response(&id, &first).unwrap(),
+            LoginOutcome::WrongCode { .. }
+        ));
+    }
+    // The code lives 10 minutes: at +599 s after sending it is accepted.
+    w.clock.set(T0 + 121 + 599);
+    assert!(matches!(
+        w.verifier.submit_response(&id, &second).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    assert_eq!(events_of(&w, &account, EventKind::MessageSent), 2);
+    // Audit records mention the number only masked.
+    for event in w.verifier.recent_events(&account, 100).unwrap() {
+        assert!(!event.detail.contains("1234567"), "{event:?}");
+    }
+}
+
+pub fn sms_code_expires_after_ten_minutes_and_is_good_once<S: Store>(w: World<S>) {
+    let (_, f) = alice(&w);
+    let id = login(&w);
+    w.verifier.choose_factor(&id, f.sms).unwrap();
+    let code = w.phone.last_code();
+    w.clock.set(T0 + 601);
+    assert_eq!(
+        w.verifier.submit_response(&id, &code).unwrap(),
+        LoginOutcome::Expired
+    );
+
+    w.clock.set(T0 + 1000);
+    let id = login(&w);
+    w.verifier.choose_factor(&id, f.sms).unwrap();
+    let code = w.phone.last_code();
+    assert!(matches!(
+        w.verifier.submit_response(&id, &code).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    assert!(matches!(
+        w.verifier.submit_response(&id, &code).unwrap(),
+        LoginOutcome::WrongCode { .. }
+    ));
+}
+
+pub fn resending_never_resets_the_failure_count<S: Store>(w: World<S>) {
+    let (_, f) = alice(&w);
+    let id = login(&w);
+    w.verifier.choose_factor(&id, f.sms).unwrap();
+    for n in 1..=5 {
+        assert_eq!(
+            w.verifier.submit_response(&id, "000000").unwrap(),
+            LoginOutcome::WrongCode {
+                attempts_left: 10 - n
+            }
+        );
+    }
+    w.clock.advance(121);
+    w.verifier.resend_code(&id, Channel::Sms).unwrap();
+    assert_eq!(
+        w.verifier.submit_response(&id, "000000").unwrap(),
+        LoginOutcome::WrongCode { attempts_left: 4 }
+    );
+}
+
+pub fn the_throttle_is_per_number_and_capped_per_day<S: Store>(w: World<S>) {
+    let (_, f) = alice(&w);
+    // A second account on the same number: the number's throttle holds across accounts.
+    let bob = w.verifier.create_account("bob", PASSWORD).unwrap().id;
+    let bob_sms = w
+        .verifier
+        .add_factor(
+            &bob,
+            "mobile",
+            FactorKind::Sms {
+                phone: "+41 79 123 45 67".into(),
+            },
+        )
+        .unwrap();
+    let a = login(&w);
+    w.verifier.choose_factor(&a, f.sms).unwrap();
+    let b = w.verifier.start_login("bob", PASSWORD).unwrap().login_id;
+    assert!(matches!(
+        w.verifier.choose_factor(&b, bob_sms),
+        Err(Error::Throttled { .. })
+    ));
+    // Ten messages a day per account, however spaced.
+    for _ in 1..10 {
+        w.clock.advance(121);
+        w.verifier.resend_code(&a, Channel::Sms).unwrap();
+    }
+    w.clock.advance(121);
+    let capped = w.verifier.resend_code(&a, Channel::Sms).unwrap_err();
+    assert!(
+        matches!(capped, Error::Throttled { retry_after } if retry_after > 121),
+        "{capped:?}"
+    );
+}
+
+pub fn push_with_number_matching<S: Store>(w: World<S>) {
+    let (account, _) = alice(&w);
+    let secret = hex_decode(SOFT_SECRET).unwrap();
+    let id = login(&w);
+    let push = w.verifier.start_push(&id).unwrap();
+    assert!((10..100).contains(&push.number));
+    let pending = w.verifier.pending_pushes("phone-a").unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].username, "alice");
+    assert!(w
+        .verifier
+        .pending_pushes("another-phone")
+        .unwrap()
+        .is_empty());
+
+    // The wrong number is refused; the right one approves; approving again is refused.
+    let wrong_number = if push.number == 10 {
+        11
+    } else {
+        push.number - 1
+    };
+    let mac = push_response(
+        &secret,
+        &push.request_id,
+        wrong_number,
+        PushDecision::Approve,
+    )
+    .unwrap();
+    assert_eq!(
+        w.verifier
+            .answer_push(&push.request_id, PushDecision::Approve, &mac)
+            .unwrap(),
+        PushAnswer::Rejected { attempts_left: 9 }
+    );
+    assert_eq!(w.verifier.login_status(&id).unwrap(), LoginStatus::Pending);
+    let mac = push_response(
+        &secret,
+        &push.request_id,
+        push.number,
+        PushDecision::Approve,
+    )
+    .unwrap();
+    assert_eq!(
+        w.verifier
+            .answer_push(&push.request_id, PushDecision::Approve, &mac)
+            .unwrap(),
+        PushAnswer::Approved
+    );
+    assert_eq!(
+        w.verifier.login_status(&id).unwrap(),
+        LoginStatus::Succeeded
+    );
+    assert!(matches!(
+        w.verifier
+            .answer_push(&push.request_id, PushDecision::Approve, &mac)
+            .unwrap(),
+        PushAnswer::Rejected { .. }
+    ));
+    assert!(w.verifier.pending_pushes("phone-a").unwrap().is_empty());
+    assert_eq!(events_of(&w, &account, EventKind::PushApproved), 1);
+
+    // Pushes are rate limited per account, and expire.
+    let id = login(&w);
+    assert_eq!(
+        w.verifier.start_push(&id).unwrap_err(),
+        Error::Throttled { retry_after: 30 }
+    );
+    w.clock.advance(30);
+    let push = w.verifier.start_push(&id).unwrap();
+    w.clock.advance(120);
+    let mac = push_response(
+        &secret,
+        &push.request_id,
+        push.number,
+        PushDecision::Approve,
+    )
+    .unwrap();
+    assert_eq!(
+        w.verifier
+            .answer_push(&push.request_id, PushDecision::Approve, &mac)
+            .unwrap(),
+        PushAnswer::Expired
+    );
+
+    // Denied on the token: the login is over.
+    let id = login(&w);
+    let push = w.verifier.start_push(&id).unwrap();
+    let mac = push_response(&secret, &push.request_id, push.number, PushDecision::Deny).unwrap();
+    assert_eq!(
+        w.verifier
+            .answer_push(&push.request_id, PushDecision::Deny, &mac)
+            .unwrap(),
+        PushAnswer::Denied
+    );
+    assert_eq!(w.verifier.login_status(&id).unwrap(), LoginStatus::Denied);
+    assert!(matches!(
+        w.verifier.choose_factor(&id, 1),
+        Err(Error::NotAllowed(_))
+    ));
+}
+
+pub fn activation_add_user_and_migration<S: Store>(w: World<S>) {
+    let (alice_id, f) = alice(&w);
+    let bob = w.verifier.create_account("bob", PASSWORD).unwrap().id;
+    w.verifier
+        .add_factor(
+            &bob,
+            "mobile",
+            FactorKind::Sms {
+                phone: "+41790000001".into(),
+            },
+        )
+        .unwrap();
+
+    // Alice activates on device B; her soft token on device A is retired.
+    let started = w
+        .verifier
+        .begin_activation("alice", PASSWORD, "device-b")
+        .unwrap();
+    assert_eq!(started.sent_to, "•••••••••67");
+    let code = w.phone.last_code();
+    assert_eq!(w.phone.messages().last().unwrap().purpose, "activation");
+    // The wrong device, then the wrong code, count as failures; the right code activates once.
+    assert!(matches!(
+        w.verifier
+            .complete_activation(&started.activation_id, &code, "device-x")
+            .unwrap(),
+        ActivationOutcome::WrongCode { .. }
+    ));
+    assert!(matches!(
+        w.verifier
+            .complete_activation(&started.activation_id, "00000000", "device-b")
+            .unwrap(),
+        ActivationOutcome::WrongCode { .. }
+    ));
+    let ActivationOutcome::Activated(token) = w
+        .verifier
+        .complete_activation(&started.activation_id, &code, "device-b")
+        .unwrap()
+    else {
+        panic!("activated")
+    };
+    assert_eq!(
+        (token.username.as_str(), token.suite.as_str()),
+        ("alice", SOFT_SUITE)
+    );
+    assert_eq!(token.secret.len(), 32);
+    assert!(matches!(
+        w.verifier
+            .complete_activation(&started.activation_id, &code, "device-b")
+            .unwrap(),
+        ActivationOutcome::WrongCode { .. }
+    ));
+    let account = w.verifier.account(&alice_id).unwrap();
+    assert!(
+        account.active_factor(f.soft).is_none(),
+        "the old token is retired"
+    );
+    assert!(account.active_factor(token.factor).is_some());
+    // The new token's responses log in; the old token's no longer do.
+    let id = login(&w);
+    let started_login = w.verifier.start_login("alice", PASSWORD).unwrap();
+    assert!(started_login.factors.iter().all(|s| s.id != f.soft));
+    let challenge = challenge_of(&w.verifier.choose_factor(&id, token.factor).unwrap());
+    let secret_hex = secure_login::otp::hex_encode(token.secret.expose_secret());
+    let response = ocra_response(SOFT_SUITE, &secret_hex, &challenge, None);
+    assert_eq!(
+        w.verifier.choose_factor(&id, f.soft).unwrap_err(),
+        Error::NotFound("factor")
+    );
+    assert!(matches!(
+        w.verifier.submit_response(&id, &response).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+
+    // Add User: Bob activates on the same device B; both accounts keep their tokens.
+    let started = w
+        .verifier
+        .begin_activation("bob", PASSWORD, "device-b")
+        .unwrap();
+    let ActivationOutcome::Activated(bobs) = w
+        .verifier
+        .complete_activation(&started.activation_id, &w.phone.last_code(), "device-b")
+        .unwrap()
+    else {
+        panic!("bob activated")
+    };
+    assert!(w
+        .verifier
+        .account(&alice_id)
+        .unwrap()
+        .active_factor(token.factor)
+        .is_some());
+    assert!(w
+        .verifier
+        .account(&bob)
+        .unwrap()
+        .active_factor(bobs.factor)
+        .is_some());
+    assert_eq!(events_of(&w, &alice_id, EventKind::TokenActivated), 1);
+
+    // Wrong password: the same answer as at login.
+    assert_eq!(
+        w.verifier
+            .begin_activation("alice", "nope nope", "device-c")
+            .unwrap_err(),
+        Error::BadCredentials
+    );
+}
+
+pub fn activation_code_expires<S: Store>(w: World<S>) {
+    alice(&w);
+    let started = w
+        .verifier
+        .begin_activation("alice", PASSWORD, "device-b")
+        .unwrap();
+    let code = w.phone.last_code();
+    w.clock.set(started.expires_at);
+    assert!(matches!(
+        w.verifier
+            .complete_activation(&started.activation_id, &code, "device-b")
+            .unwrap(),
+        ActivationOutcome::Expired
+    ));
+}
+
+pub fn phone_change_needs_a_recent_second_factor<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let id = login(&w);
+    assert!(matches!(
+        w.verifier.change_phone(&id, "+41 79 999 99 99"),
+        Err(Error::NotAllowed(_))
+    ));
+    w.verifier.choose_factor(&id, f.totp).unwrap();
+    w.verifier
+        .submit_response(&id, &totp_code(w.clock.now()))
+        .unwrap();
+    assert_eq!(
+        w.verifier.change_phone(&id, "not a phone"),
+        Err(Error::InvalidInput(
+            "a phone number is an optional + and 6 to 15 digits"
+        ))
+    );
+    w.verifier.change_phone(&id, "+41 79 999 99 99").unwrap();
+    let phone = w
+        .verifier
+        .account(&account)
+        .unwrap()
+        .sms_phone()
+        .unwrap()
+        .to_owned();
+    assert_eq!(phone, "+41799999999");
+    assert_eq!(events_of(&w, &account, EventKind::PhoneChanged), 1);
+    w.clock.advance(301);
+    assert!(matches!(
+        w.verifier.change_phone(&id, "+41 79 888 88 88"),
+        Err(Error::NotAllowed(_))
+    ));
+}
+
+pub fn temporary_passcode_is_good_once_and_expires<S: Store>(w: World<S>) {
+    let (account, _) = alice(&w);
+    let issued = w.verifier.issue_temporary_passcode(&account, 3600).unwrap();
+    let id = login(&w);
+    assert_eq!(
+        w.verifier.choose_factor(&id, issued.factor).unwrap(),
+        Prompt::Passcode
+    );
+    assert!(matches!(
+        w.verifier.submit_response(&id, &issued.passcode).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    let id = login(&w);
+    assert_eq!(
+        w.verifier.choose_factor(&id, issued.factor).unwrap_err(),
+        Error::NotFound("factor"),
+        "used up"
+    );
+
+    let later = w.verifier.issue_temporary_passcode(&account, 60).unwrap();
+    let id = login(&w);
+    w.verifier.choose_factor(&id, later.factor).unwrap();
+    w.clock.advance(60);
+    assert!(matches!(
+        w.verifier.submit_response(&id, &later.passcode).unwrap(),
+        LoginOutcome::WrongCode { .. }
+    ));
+    assert!(w
+        .verifier
+        .start_login("alice", PASSWORD)
+        .unwrap()
+        .factors
+        .iter()
+        .all(|s| s.id != later.factor));
+}
+
+pub fn security_card_with_pin<S: Store>(w: World<S>) {
+    let (account, _) = alice(&w);
+    let card = w.verifier.issue_card(&account, "4711").unwrap();
+    assert_eq!(card.suite, "OCRA-1:HOTP-SHA256-8:QN06-PSHA1");
+    let id = login(&w);
+    let challenge = challenge_of(&w.verifier.choose_factor(&id, card.factor).unwrap());
+    assert_eq!(challenge.len(), 6);
+    let secret_hex = secure_login::otp::hex_encode(card.secret.expose_secret());
+    let wrong_pin = ocra_response(&card.suite, &secret_hex, &challenge, Some("4712"));
+    assert!(matches!(
+        w.verifier.submit_response(&id, &wrong_pin).unwrap(),
+        LoginOutcome::WrongCode { .. }
+    ));
+    let right = ocra_response(&card.suite, &secret_hex, &challenge, Some("4711"));
+    assert_eq!(right.len(), 8);
+    assert!(matches!(
+        w.verifier.submit_response(&id, &right).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+}
+
+pub fn hostile_input_gets_typed_errors<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let v = &w.verifier;
+    let long = "x".repeat(1 << 20);
+    assert_eq!(
+        v.start_login(&long, PASSWORD).unwrap_err(),
+        Error::BadCredentials
+    );
+    assert_eq!(
+        v.start_login("alice", &long).unwrap_err(),
+        Error::BadCredentials
+    );
+    assert_eq!(
+        v.choose_factor("no-such-login", f.soft).unwrap_err(),
+        Error::NotFound("login")
+    );
+    let id = login(&w);
+    assert!(
+        matches!(v.submit_response(&id, "123456"), Err(Error::NotAllowed(_))),
+        "no factor chosen yet"
+    );
+    v.choose_factor(&id, f.soft).unwrap();
+    for bad in [
+        "",
+        " ",
+        "12 34",
+        "١٢٣٤٥٦٧٨",
+        "\0",
+        &long,
+        "12345678; DROP TABLE",
+    ] {
+        assert!(
+            matches!(v.submit_response(&id, bad), Err(Error::InvalidInput(_))),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        v.lock_state(&account, f.soft).unwrap().failures,
+        0,
+        "malformed input is not charged"
+    );
+    assert!(matches!(
+        v.answer_push("nope", PushDecision::Approve, &"0".repeat(64)),
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        v.answer_push("nope", PushDecision::Approve, "zz"),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        v.begin_activation("alice", PASSWORD, "bad device id!"),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        v.create_account("alice", PASSWORD),
+        Err(Error::UsernameTaken)
+    ));
+    assert!(matches!(
+        v.create_account("a:b", PASSWORD),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        v.add_factor(
+            &account,
+            "x",
+            FactorKind::Sms {
+                phone: "call me".into()
+            }
+        ),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        v.add_factor(
+            &account,
+            "x",
+            FactorKind::SoftToken {
+                suite: "OCRA-2".into(),
+                secret_hex: "00".into(),
+                device_id: "d".into()
+            }
+        ),
+        Err(Error::Otp(_))
+    ));
+    assert!(matches!(
+        v.issue_card(&account, "12a4"),
+        Err(Error::InvalidInput(_))
+    ));
+}
+
+/// 50 threads submit the same valid response at once: exactly one succeeds.
+pub fn fifty_simultaneous_replays_give_one_success<S: Store + 'static>(w: World<S>) {
+    let (_, f) = alice(&w);
+    let id = login(&w);
+    let response = token_response(&challenge_of(
+        &w.verifier.choose_factor(&id, f.soft).unwrap(),
+    ));
+    let barrier = Arc::new(std::sync::Barrier::new(50));
+    let threads: Vec<_> = (0..50)
+        .map(|_| {
+            let (v, id, response, barrier) = (
+                w.verifier.clone(),
+                id.clone(),
+                response.clone(),
+                barrier.clone(),
+            );
+            std::thread::spawn(move || {
+                barrier.wait();
+                v.submit_response(&id, &response).unwrap()
+            })
+        })
+        .collect();
+    let outcomes: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let successes = outcomes
+        .iter()
+        .filter(|o| matches!(o, LoginOutcome::Success { .. }))
+        .count();
+    assert_eq!(successes, 1, "{outcomes:?}");
+    assert!(outcomes.iter().all(|o| matches!(
+        o,
+        LoginOutcome::Success { .. } | LoginOutcome::WrongCode { .. } | LoginOutcome::Locked { .. }
+    )));
+}
+
+/// 1,000 concurrent wrong guesses: at most the threshold are ever checked.
+pub fn a_thousand_concurrent_guesses_check_at_most_the_limit<S: Store + 'static>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let id = login(&w);
+    w.verifier.choose_factor(&id, f.soft).unwrap();
+    let threads: Vec<_> = (0..20)
+        .map(|t| {
+            let (v, id) = (w.verifier.clone(), id.clone());
+            std::thread::spawn(move || {
+                (0..50)
+                    .map(|i| {
+                        v.submit_response(&id, &format!("{:08}", t * 50 + i))
+                            .unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let outcomes: Vec<_> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(outcomes.len(), 1000);
+    let checked = events_of(&w, &account, EventKind::CodeRejected);
+    assert!(checked <= 10, "{checked} guesses were checked");
+    assert!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, LoginOutcome::Locked { .. }))
+            .count()
+            >= 990
+    );
+}
+
+/// Instantiates every scenario as a `#[test]` for the store `make()` returns.
+#[macro_export]
+macro_rules! verifier_scenarios {
+    ($make:expr) => {
+        $crate::verifier_scenarios!(@each $make;
+            first_factor_answers_alike,
+            m2fs_lists_every_factor_and_each_can_be_chosen,
+            soft_token_challenge_response,
+            challenge_expires_after_three_minutes,
+            a_response_for_login_a_is_refused_for_login_b,
+            replays_look_like_wrong_codes,
+            totp_accepts_one_step_either_side,
+            lockout_at_the_tenth_failure_refuses_even_the_right_code,
+            repeated_locks_grow_and_an_administrator_can_unlock,
+            sms_code_resend_throttle_and_lifetime,
+            sms_code_expires_after_ten_minutes_and_is_good_once,
+            resending_never_resets_the_failure_count,
+            the_throttle_is_per_number_and_capped_per_day,
+            push_with_number_matching,
+            activation_add_user_and_migration,
+            activation_code_expires,
+            phone_change_needs_a_recent_second_factor,
+            temporary_passcode_is_good_once_and_expires,
+            security_card_with_pin,
+            hostile_input_gets_typed_errors,
+            fifty_simultaneous_replays_give_one_success,
+            a_thousand_concurrent_guesses_check_at_most_the_limit
+        );
+    };
+    (@each $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                scenarios::$name(scenarios::world($make));
+            }
+        )*
+    };
+}
