@@ -33,17 +33,21 @@ fn random_secrets_come_from_the_browser() {
 
 #[wasm_bindgen_test]
 fn errors_reach_javascript_with_a_code() {
-    let error = wasm::parse_ocra_suite("OCRA-1:HOTP-SHA1-6:QN99")
+    let error = wasm::parse_ocra_suite("OCRA-1:HOTP-SHA1-6:QN99".into())
         .map(drop)
         .unwrap_err();
     assert_eq!(code_of(&error), "InvalidSuite");
-    let error = wasm::base32_decode("!!!!").map(drop).unwrap_err();
+    let error = wasm::base32_decode("!!!!".into()).map(drop).unwrap_err();
     assert_eq!(code_of(&error), "InvalidBase32");
 }
 
 #[wasm_bindgen_test]
 fn hotp_through_the_exported_function() {
-    let key = b"12345678901234567890".to_vec();
+    let key = js_sys::Uint8Array::from(&b"12345678901234567890"[..]);
     let counter: wasm::Counter = JsValue::from_f64(1.0).unchecked_into();
-    assert_eq!(wasm::hotp(key, counter, None).unwrap(), "287082");
+    assert_eq!(wasm::hotp(key.into(), counter, None).unwrap(), "287082");
+    // A string where bytes belong is a typed error, not a trap in the glue code.
+    let counter: wasm::Counter = JsValue::from_f64(1.0).unchecked_into();
+    let error = wasm::hotp("12345678901234567890".into(), counter, None).unwrap_err();
+    assert_eq!(code_of(&error), "InvalidArgument");
 }

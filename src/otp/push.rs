@@ -106,7 +106,10 @@ mod tests {
             PushDecision::Approve,
         )
         .unwrap();
-        assert_eq!(mac, "0b0d99b8fbc8e4fdc2829d6e8668313b2f379f75c7eae007cf3d50be7485493d");
+        assert_eq!(
+            mac,
+            "0b0d99b8fbc8e4fdc2829d6e8668313b2f379f75c7eae007cf3d50be7485493d"
+        );
     }
 
     #[test]
