@@ -76,7 +76,7 @@ pub(crate) fn load<T: DeserializeOwned>(store: &dyn Store, key: &str) -> Result<
                     value,
                     version: v.version,
                 })
-                .map_err(|e| Error::Store(format!("undecodable record {key}: {e}")))
+                .map_err(|e| Error::Store(format!("undecodable record: {e}")))
         })
         .transpose()
 }

@@ -1,0 +1,45 @@
+//! The verifier's scenarios (every rule at its boundary, the 50-replay and 1,000-guess races)
+//! against the SQLite store on a real file, with real threads.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[macro_use]
+#[path = "../../tests/common/verifier_scenarios.rs"]
+mod scenarios;
+
+use secure_login::verifier::{AuditEvent, Result, Store, Versioned, Write};
+use secure_login_server::SqliteStore;
+use tempfile::TempDir;
+
+/// An SQLite store on a fresh file, removed with the store (fields drop in order).
+struct FileStore {
+    store: SqliteStore,
+    _dir: TempDir,
+}
+
+impl Store for FileStore {
+    fn get(&self, key: &str) -> Result<Option<Versioned>> {
+        self.store.get(key)
+    }
+    fn scan(&self, prefix: &str) -> Result<Vec<(String, Versioned)>> {
+        self.store.scan(prefix)
+    }
+    fn commit(&self, writes: &[Write], events: &[AuditEvent]) -> Result<bool> {
+        self.store.commit(writes, events)
+    }
+    fn events(&self, account: &str, limit: usize) -> Result<Vec<AuditEvent>> {
+        self.store.events(account, limit)
+    }
+}
+
+fn fresh_store() -> FileStore {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("verifier.sqlite3")).unwrap();
+    FileStore { store, _dir: dir }
+}
+
+verifier_scenarios!(fresh_store());
