@@ -79,9 +79,12 @@ impl<S: Store> Verifier<S> {
                 return Err(Error::NotAllowed("this login is over"));
             }
             let account = self.account(&login.value.account)?;
-            let factor = account
+            let (factor, device_id) = account
                 .active_factors()
-                .find(|f| matches!(f.kind, FactorKind::SoftToken { .. }))
+                .find_map(|f| match &f.kind {
+                    FactorKind::SoftToken { device_id, .. } => Some((f, device_id.clone())),
+                    _ => None,
+                })
                 .ok_or(Error::NotAllowed("the account has no soft token"))?;
             let log_key = key::push_log(&account.id);
             let log = load_or_default::<PushLog>(&self.store, &log_key)?;
@@ -113,6 +116,7 @@ impl<S: Store> Verifier<S> {
             };
             let mut tx = Tx::default();
             tx.put(key::push(&request_id), 0, &request)?
+                .put(key::device_push(&device_id, &request_id), 0, &device_id)?
                 .put(
                     log_key,
                     log.version,
@@ -140,11 +144,17 @@ impl<S: Store> Verifier<S> {
     pub fn pending_pushes(&self, device_id: &str) -> Result<Vec<PendingPush>> {
         let now = self.now();
         let mut pending = Vec::new();
-        for (key, _) in self.store.scan("push/")? {
-            let Some(push) = load::<PushRequest>(&self.store, &key)? else {
+        let prefix = key::device_pushes(device_id);
+        for (index_key, index) in self.store.scan(&prefix)? {
+            let request_id = index_key.trim_start_matches(&prefix).to_owned();
+            let Some(push) = load::<PushRequest>(&self.store, &key::push(&request_id))? else {
                 continue;
             };
             if push.value.state != PushState::Pending || now >= push.value.expires_at {
+                // Answered or expired: drop it from the device's index (a lost race is harmless).
+                let mut tx = Tx::default();
+                tx.delete(index_key, index.version);
+                tx.commit(&self.store)?;
                 continue;
             }
             let account = self.account(&push.value.account)?;
@@ -153,7 +163,7 @@ impl<S: Store> Verifier<S> {
             );
             if on_device {
                 pending.push(PendingPush {
-                    request_id: key.trim_start_matches("push/").to_owned(),
+                    request_id,
                     username: account.username.clone(),
                     factor: push.value.factor,
                     expires_at: push.value.expires_at,

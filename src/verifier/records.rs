@@ -41,6 +41,14 @@ pub(crate) mod key {
     pub fn push(id: &str) -> String {
         format!("push/{id}")
     }
+    /// Index of the pushes waiting on a device (an empty marker per request).
+    pub fn device_push(device_id: &str, request: &str) -> String {
+        format!("devicepush/{device_id}/{request}")
+    }
+    /// The prefix of [`device_push`] keys of one device.
+    pub fn device_pushes(device_id: &str) -> String {
+        format!("devicepush/{device_id}/")
+    }
     /// The push throttle of an account.
     pub fn push_log(account: &str) -> String {
         format!("pushlog/{account}")
@@ -120,6 +128,16 @@ impl Tx {
     /// Records `event` with the change.
     pub fn event(&mut self, event: AuditEvent) -> &mut Self {
         self.events.push(event);
+        self
+    }
+
+    /// Deletes the record at `key`, expecting it still at `expected`.
+    pub fn delete(&mut self, key: String, expected: u64) -> &mut Self {
+        self.writes.push(Write {
+            key,
+            expected,
+            value: None,
+        });
         self
     }
 
