@@ -28,6 +28,10 @@ pub enum Error {
     /// A verification window larger than [`crate::otp::Window::MAX`].
     #[error("the verification window must be at most {max} steps, not {0}", max = crate::otp::Window::MAX)]
     InvalidWindow(u32),
+    /// An OCRA window that would check more than [`crate::otp::ocra::MAX_OCRA_CANDIDATES`]
+    /// (counter, time step) pairs.
+    #[error("the window would check {0} counter and time pairs; at most {max} are allowed", max = crate::otp::ocra::MAX_OCRA_CANDIDATES)]
+    OcraWindowTooLarge(u64),
     /// The code or response to verify is not made of the expected number of digits.
     #[error("the code must be {0}")]
     InvalidCode(String),
@@ -88,7 +92,7 @@ impl Error {
             Self::InvalidDigits(..) => "InvalidDigits",
             Self::InvalidHash => "InvalidHash",
             Self::InvalidTime(_) => "InvalidTime",
-            Self::InvalidWindow(_) => "InvalidWindow",
+            Self::InvalidWindow(_) | Self::OcraWindowTooLarge(_) => "InvalidWindow",
             Self::InvalidCode(_) => "InvalidCode",
             Self::InvalidSuite(_) => "InvalidSuite",
             Self::InvalidChallenge(_) => "InvalidChallenge",

@@ -17,7 +17,7 @@ pub struct Hotp {
 /// What a successful HOTP verification matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HotpMatch {
-    /// The counter whose code matched; store `counter + 1` to refuse this code from now on.
+    /// The counter whose code matched; store it and accept only higher counters from now on.
     pub counter: u64,
 }
 

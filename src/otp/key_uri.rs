@@ -160,7 +160,8 @@ impl KeyUri {
     /// Parameters at their defaults are still written, so every app reads the same token.
     ///
     /// # Errors
-    /// [`Error::InvalidKeyUri`] when the account is empty or a name contains `:`.
+    /// [`Error::InvalidKeyUri`] when the account is empty, a name contains `:`, or the URI would be
+    /// longer than [`KeyUri::parse`] reads (4096 bytes).
     pub fn to_uri(&self) -> Result<String> {
         if self.account.trim().is_empty() {
             return Err(Error::InvalidKeyUri("the account name is empty"));
@@ -205,6 +206,11 @@ impl KeyUri {
                     self.digits.get()
                 ));
             }
+        }
+        // Never write what `parse` refuses: the label and the issuer parameter both carry the
+        // issuer, so a URI that parsed can come out longer than it went in.
+        if uri.len() > MAX_URI_LEN {
+            return Err(Error::InvalidKeyUri("too long"));
         }
         Ok(uri)
     }

@@ -86,7 +86,7 @@ pub struct OcraWindow {
 /// What a successful OCRA verification matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OcraMatch {
-    /// The counter that matched, for suites with `C`: store `counter + 1`.
+    /// The counter that matched, for suites with `C`: store it and accept only higher ones.
     pub counter: Option<u64>,
     /// The time step that matched, for suites with `T`.
     pub time_step: Option<u64>,
@@ -140,7 +140,7 @@ impl Ocra {
     ///
     /// # Errors
     /// As [`Ocra::respond`]; [`Error::InvalidCode`] for a response of the wrong shape;
-    /// [`Error::InvalidWindow`] for a window with more than [`MAX_OCRA_CANDIDATES`] pairs.
+    /// [`Error::OcraWindowTooLarge`] for a window with more than [`MAX_OCRA_CANDIDATES`] pairs.
     pub fn verify(
         &self,
         response: &str,
@@ -160,9 +160,7 @@ impl Ocra {
         let count =
             (counters.end() - counters.start() + 1).saturating_mul(steps.end() - steps.start() + 1);
         if count > MAX_OCRA_CANDIDATES {
-            return Err(Error::InvalidWindow(
-                u32::try_from(count).unwrap_or(u32::MAX),
-            ));
+            return Err(Error::OcraWindowTooLarge(count));
         }
         let has_time = input.time.is_some();
         let mut first_counter = FirstMatch::new();
@@ -370,7 +368,7 @@ mod tests {
         let macs = macs_computed_by(|| {
             assert!(matches!(
                 ocra.verify("000000", &input, huge),
-                Err(Error::InvalidWindow(_))
+                Err(Error::OcraWindowTooLarge(_))
             ));
         });
         assert_eq!(macs, 0);

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz target in fuzz/ for SECONDS_PER_TARGET seconds (default 60), one after the
+# other, and exits non-zero if any of them finds a crash, a leak or a timeout.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#
+# Each target starts from its committed seeds (fuzz/seeds/<target>/), copied into the working
+# corpus fuzz/corpus/<target>/ (git-ignored), which keeps what earlier runs found. Crashing inputs
+# land in fuzz/artifacts/<target>/; replay one with
+#   (cd fuzz && cargo +nightly fuzz run <target> artifacts/<target>/crash-...)
+# Needs a nightly toolchain (installed here if missing) and cargo-fuzz (likewise).
+set -euo pipefail
+
+seconds="${1:-60}"
+shift || true
+case "$seconds" in
+    '' | *[!0-9]*)
+        echo "usage: $0 [SECONDS_PER_TARGET] [TARGET...]" >&2
+        exit 2
+        ;;
+esac
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root/fuzz"
+
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "== installing the nightly toolchain"
+    rustup toolchain install nightly --profile minimal
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    echo "== installing cargo-fuzz"
+    cargo install cargo-fuzz --locked
+fi
+
+if [ "$#" -gt 0 ]; then
+    targets=("$@")
+else
+    mapfile -t targets < <(cargo +nightly fuzz list)
+fi
+
+echo "== building the fuzz targets"
+cargo +nightly fuzz build
+
+failed=()
+for target in "${targets[@]}"; do
+    corpus="corpus/$target"
+    mkdir -p "$corpus"
+    if [ -d "seeds/$target" ]; then
+        cp -n "seeds/$target"/* "$corpus"/ 2>/dev/null || true
+    fi
+    echo "== fuzzing $target for ${seconds}s (corpus: fuzz/$corpus)"
+    if ! cargo +nightly fuzz run "$target" "$corpus" -- \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; then
+        failed+=("$target")
+        echo "!! $target failed; inputs in fuzz/artifacts/$target/" >&2
+    fi
+done
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    echo "FAILED: ${failed[*]}" >&2
+    exit 1
+fi
+echo "== all ${#targets[@]} targets ran ${seconds}s each without a crash"
