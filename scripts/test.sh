@@ -22,7 +22,7 @@ cargo test --workspace --locked
 step "the same vector files in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --locked --target wasm32-unknown-unknown --test vectors --test web
+  cargo test --locked --target wasm32-unknown-unknown --test vectors --test web --test web_token
 
 step "wasm package"
 scripts/build-wasm.sh

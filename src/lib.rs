@@ -2,6 +2,7 @@
 
 pub mod entropy;
 pub mod otp;
+pub mod token;
 pub mod verifier;
 
 #[cfg(target_arch = "wasm32")]

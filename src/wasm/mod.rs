@@ -6,9 +6,14 @@
 mod api;
 mod convert;
 mod error;
+mod token;
 mod types;
 
 pub use api::*;
+pub use token::{
+    DatabaseNameJs, NewTokenUserJs, RespondOptionsJs, SecurityCardJs, SecurityCardOptionsJs,
+    SoftToken, StorageCode, TokenUserJs,
+};
 pub use types::{
     Counter, HotpMatchJs, HotpOptionsJs, KeyUriInfoJs, OcraInputJs, OcraMatchJs, OcraSuiteInfoJs,
     OcraVerifyOptionsJs, TotpMatchJs, TotpOptionsJs, VerifyHotpOptionsJs, VerifyTotpOptionsJs,

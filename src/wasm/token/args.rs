@@ -1,0 +1,133 @@
+//! Arguments of the token API, read field by field from whatever JavaScript passed: a value of
+//! the wrong type is an `InvalidArgument` error, never a panic or a silent default.
+
+use wasm_bindgen::{JsCast, JsValue};
+use zeroize::Zeroizing;
+
+use super::super::convert;
+use super::super::error::{invalid_argument, IntoJs};
+use super::TokenJs;
+use crate::otp::{self, Secret};
+use crate::token;
+
+/// An options object (`undefined`/`null` is an empty one) whose fields are all in `allowed`.
+pub(crate) fn object(value: &JsValue, allowed: &[&str], what: &str) -> Result<JsValue, JsValue> {
+    convert::known_fields(value, allowed, what)?;
+    Ok(value.clone())
+}
+
+/// Like [`object`], but the object is required.
+pub(crate) fn required_object(
+    value: &JsValue,
+    allowed: &[&str],
+    what: &str,
+) -> Result<JsValue, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Err(invalid_argument(what, "missing"));
+    }
+    object(value, allowed, what)
+}
+
+/// A field's value, `undefined` when the object is absent or has no such field.
+pub(crate) fn field(object: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    if object.is_undefined() || object.is_null() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    js_sys::Reflect::get(object, &JsValue::from_str(name))
+        .map_err(|_| invalid_argument(name, "cannot be read"))
+}
+
+fn absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// A required string argument.
+pub(crate) fn string(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    if absent(value) {
+        return Err(invalid_argument(what, "missing"));
+    }
+    convert::string(value, what)
+}
+
+/// An optional string argument.
+pub(crate) fn opt_string(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
+    if absent(value) {
+        return Ok(None);
+    }
+    convert::string(value, what).map(Some)
+}
+
+/// A secret string (a PIN, a passphrase), wiped when dropped. The copy JavaScript holds is
+/// beyond reach: JavaScript strings cannot be wiped.
+pub(crate) fn secret_string(value: &JsValue, what: &str) -> Result<Zeroizing<String>, JsValue> {
+    string(value, what).map(Zeroizing::new)
+}
+
+/// An optional whole number from a JavaScript number (exact, 0 to 2^53 - 1) or BigInt.
+pub(crate) fn opt_u64(value: &JsValue, what: &str) -> Result<Option<u64>, JsValue> {
+    if absent(value) {
+        return Ok(None);
+    }
+    if let Some(n) = value.as_f64() {
+        let exact = n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0;
+        if !exact {
+            return Err(invalid_argument(
+                what,
+                "expected a whole number from 0 to 2^53 - 1",
+            ));
+        }
+        // Checked above: a whole number that a u64 holds exactly.
+        return Ok(Some(n as u64));
+    }
+    if value.is_bigint() {
+        return u64::try_from(value.clone())
+            .map(Some)
+            .map_err(|_| invalid_argument(what, "expected a BigInt from 0 to 2^64 - 1"));
+    }
+    Err(invalid_argument(what, "expected a number"))
+}
+
+/// An optional `u32`.
+pub(crate) fn opt_u32(value: &JsValue, what: &str) -> Result<Option<u32>, JsValue> {
+    opt_u64(value, what)?
+        .map(|n| u32::try_from(n).map_err(|_| invalid_argument(what, "too large")))
+        .transpose()
+}
+
+/// A secret as a `Uint8Array`, or as Base32 text the way authenticator apps show it.
+pub(crate) fn secret(value: &JsValue) -> Result<Secret, JsValue> {
+    if absent(value) {
+        return Err(invalid_argument("secret", "missing"));
+    }
+    let secret = match value.as_string() {
+        Some(text) => {
+            let text = Zeroizing::new(text);
+            Secret::from_base32(&text).js()?
+        }
+        None if value.is_instance_of::<js_sys::Uint8Array>() => convert::secret(value)?,
+        None => {
+            return Err(invalid_argument(
+                "secret",
+                "expected a Uint8Array or Base32 text",
+            ))
+        }
+    };
+    token::wrap::check_secret_len(secret.len()).js()?;
+    Ok(secret)
+}
+
+/// A push number typed as text, or given as a number.
+pub(crate) fn number_text(value: &JsValue) -> Result<String, JsValue> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    match opt_u64(value, "number")? {
+        Some(n) => Ok(n.to_string()),
+        None => Err(invalid_argument("number", "missing")),
+    }
+}
+
+/// An OCRA suite from its text.
+pub(crate) fn suite(text: &str) -> Result<otp::OcraSuite, JsValue> {
+    text.parse::<otp::OcraSuite>().js()
+}
