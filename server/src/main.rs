@@ -1,16 +1,109 @@
-//! `secure-login-server`: serves the secure-login pages and wasm package.
+//! `secure-login-server`: serves the secure-login portal (the default, or `serve`), or
+//! administers its database (`admin ...`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
+use secure_login::verifier::{Policy, SystemEntropy, Verifier};
+use secure_login_server::admin::AdminCommand;
+use secure_login_server::clock::SystemClock;
+use secure_login_server::courier::NoCourier;
+use secure_login_server::{Config, CourierConfig, SqliteStore};
 use tokio::net::TcpListener;
 
 /// Command-line arguments.
 #[derive(Parser, Debug)]
-#[command(version, about = "The secure-login reference portal")]
-struct Args {
+#[command(
+    version,
+    about = "The secure-login reference portal",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serves the portal (what happens without a subcommand too).
+    Serve(ServeArgs),
+    /// Administers the database file.
+    Admin(AdminArgs),
+}
+
+/// The database file.
+#[derive(Args, Debug, Clone)]
+struct DbArgs {
+    /// The SQLite database file (created if missing).
+    #[arg(long, env = "SECURE_LOGIN_DB", default_value = "secure-login.sqlite3")]
+    db: PathBuf,
+}
+
+/// The policy's numbers; each defaults to DESIGN.md's value.
+#[derive(Args, Debug, Clone, Default)]
+struct PolicyArgs {
+    /// Consecutive failures that lock a factor (default 10).
+    #[arg(long, env = "SECURE_LOGIN_LOCKOUT_THRESHOLD")]
+    lockout_threshold: Option<u32>,
+    /// Seconds of the first lock (default 900; each further lock doubles it).
+    #[arg(long, env = "SECURE_LOGIN_LOCKOUT_DURATION")]
+    lockout_duration: Option<u64>,
+    /// Seconds between two SMS or voice codes (default 120).
+    #[arg(long, env = "SECURE_LOGIN_RESEND_INTERVAL")]
+    resend_interval: Option<u64>,
+    /// Seconds a login challenge stays valid (default 180).
+    #[arg(long, env = "SECURE_LOGIN_CHALLENGE_LIFETIME")]
+    challenge_lifetime: Option<u64>,
+    /// Seconds an SMS or voice code stays valid (default 600).
+    #[arg(long, env = "SECURE_LOGIN_CODE_LIFETIME")]
+    code_lifetime: Option<u64>,
+    /// Seconds a push waits for its answer (default 120).
+    #[arg(long, env = "SECURE_LOGIN_PUSH_LIFETIME")]
+    push_lifetime: Option<u64>,
+    /// SMS and voice messages per account and day (default 10).
+    #[arg(long, env = "SECURE_LOGIN_DAILY_MESSAGE_CAP")]
+    daily_message_cap: Option<u32>,
+    /// Argon2id memory in KiB for new password hashes (default 19456).
+    #[arg(long, env = "SECURE_LOGIN_PASSWORD_MEMORY_KIB")]
+    password_memory_kib: Option<u32>,
+    /// Argon2id passes for new password hashes (default 2).
+    #[arg(long, env = "SECURE_LOGIN_PASSWORD_ITERATIONS")]
+    password_iterations: Option<u32>,
+}
+
+impl PolicyArgs {
+    fn policy(&self) -> Policy {
+        let default = Policy::default();
+        Policy {
+            lockout_threshold: self.lockout_threshold.unwrap_or(default.lockout_threshold),
+            lockout_duration: self.lockout_duration.unwrap_or(default.lockout_duration),
+            resend_interval: self.resend_interval.unwrap_or(default.resend_interval),
+            challenge_lifetime: self
+                .challenge_lifetime
+                .unwrap_or(default.challenge_lifetime),
+            code_lifetime: self.code_lifetime.unwrap_or(default.code_lifetime),
+            push_lifetime: self.push_lifetime.unwrap_or(default.push_lifetime),
+            daily_message_cap: self.daily_message_cap.unwrap_or(default.daily_message_cap),
+            password_memory_kib: self
+                .password_memory_kib
+                .unwrap_or(default.password_memory_kib),
+            password_iterations: self
+                .password_iterations
+                .unwrap_or(default.password_iterations),
+            ..default
+        }
+    }
+}
+
+/// How to serve.
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the line printed on start names it).
     #[arg(long, env = "SECURE_LOGIN_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
@@ -20,6 +113,36 @@ struct Args {
     /// Directory of the wasm package (default: `pkg/` of the repository around the current directory).
     #[arg(long)]
     pkg: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// Send SMS and voice codes as JSON to this URL instead of the demo phone's outbox.
+    #[arg(long, env = "SECURE_LOGIN_WEBHOOK")]
+    webhook: Option<String>,
+    /// Seconds to wait for the webhook.
+    #[arg(long, default_value_t = 10)]
+    webhook_timeout: u64,
+    /// Create the demo accounts that are missing, print them, and serve `/api/demo/cards`.
+    #[arg(long)]
+    demo: bool,
+    /// A clock that stands still until `POST /api/test/clock` sets it (for tests only).
+    #[arg(long)]
+    test_clock: bool,
+    /// Seconds a session lasts.
+    #[arg(long, default_value_t = 12 * 3600)]
+    session_lifetime: u64,
+}
+
+/// `admin` and its command.
+#[derive(Args, Debug)]
+struct AdminArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    #[command(subcommand)]
+    command: AdminCommand,
 }
 
 /// The repository root: the current directory or the nearest parent holding `www/`.
@@ -67,7 +190,13 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Admin(admin)) => return run_admin(admin).await,
+        Some(Command::Serve(serve)) => serve_portal(serve).await,
+        None => serve_portal(cli.serve).await,
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -76,26 +205,85 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Serves until Ctrl-C or SIGTERM.
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+/// Runs one admin command; exit 0 with its output, or 1 with `error: CODE: message`.
+async fn run_admin(args: AdminArgs) -> ExitCode {
+    let outcome = tokio::task::spawn_blocking(move || {
+        let store = SqliteStore::open(&args.db.db)?;
+        let verifier = Verifier::new(
+            store,
+            args.policy.policy(),
+            Arc::new(SystemClock),
+            Arc::new(SystemEntropy),
+            Arc::new(NoCourier),
+        )?;
+        secure_login_server::admin::run(&verifier, args.command, "secure-login")
+    })
+    .await;
+    match outcome {
+        Ok(Ok(text)) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(error)) => {
+            eprintln!("error: {}: {error}", error.code());
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("error: the command did not finish");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The portal's configuration from the arguments.
+fn config(args: ServeArgs) -> Result<Config, String> {
     let root = find_repo_root();
     let www = resolve_dir(args.www, root.as_deref(), "www")?;
     let pkg = resolve_dir(args.pkg, root.as_deref(), "pkg")?;
-    if !www.is_dir() {
-        return Err(format!("{} is not a directory", www.display()).into());
+    let mut config = Config::new(args.db.db, www, pkg);
+    config.policy = args.policy.policy();
+    config.demo = args.demo;
+    config.test_clock = args.test_clock;
+    config.session_lifetime = args.session_lifetime;
+    if let Some(url) = args.webhook {
+        config.courier = CourierConfig::Webhook {
+            url,
+            timeout: Duration::from_secs(args.webhook_timeout.max(1)),
+        };
     }
-    if !pkg.join("secure_login.js").is_file() {
+    Ok(config)
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let addr = args.addr;
+    let config = config(args)?;
+    if !config.www.is_dir() {
+        return Err(format!("{} is not a directory", config.www.display()).into());
+    }
+    if !config.pkg.join("secure_login.js").is_file() {
         eprintln!(
             "warning: {} has no secure_login.js; build it with `wasm-pack build --target web --release --out-dir pkg`",
-            pkg.display()
+            config.pkg.display()
         );
     }
-    let listener = TcpListener::bind(args.addr)
+    let db = config.db.clone();
+    let portal = tokio::task::spawn_blocking(move || secure_login_server::portal(config))
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+        .map_err(|_| "the portal could not start")??;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr()?;
+    println!("database: {}", db.display());
+    if let Some(report) = &portal.demo_report {
+        print!("{report}");
+    }
+    if portal.state.test_clock.is_some() {
+        println!("test clock: on (POST /api/test/clock sets it)");
+    }
     println!("secure-login portal listening on http://{addr}");
-    axum::serve(listener, secure_login_server::app(www, pkg))
+    axum::serve(listener, portal.router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
@@ -129,11 +317,53 @@ mod tests {
 
     #[test]
     fn the_arguments_parse() {
-        let args =
-            Args::try_parse_from(["secure-login-server", "--addr", "127.0.0.1:0", "--pkg", "p"])
-                .unwrap();
-        assert_eq!(args.addr, "127.0.0.1:0".parse().unwrap());
-        assert_eq!(args.pkg, Some(PathBuf::from("p")));
-        assert_eq!(args.www, None);
+        let cli = Cli::try_parse_from([
+            "secure-login-server",
+            "--addr",
+            "127.0.0.1:0",
+            "--pkg",
+            "p",
+            "--demo",
+            "--lockout-threshold",
+            "3",
+        ])
+        .unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.addr, "127.0.0.1:0".parse().unwrap());
+        assert_eq!(cli.serve.pkg, Some(PathBuf::from("p")));
+        assert_eq!(cli.serve.www, None);
+        assert!(cli.serve.demo);
+        let policy = cli.serve.policy.policy();
+        assert_eq!(policy.lockout_threshold, 3);
+        assert_eq!(policy.resend_interval, 120);
+    }
+
+    #[test]
+    fn admin_commands_parse() {
+        let cli = Cli::try_parse_from([
+            "secure-login-server",
+            "admin",
+            "--db",
+            "x.sqlite3",
+            "issue-card",
+            "alice",
+            "--pin",
+            "1234",
+        ])
+        .unwrap();
+        let Some(Command::Admin(admin)) = cli.command else {
+            panic!("not admin");
+        };
+        assert_eq!(admin.db.db, PathBuf::from("x.sqlite3"));
+        assert_eq!(
+            admin.command,
+            AdminCommand::IssueCard {
+                name: "alice".into(),
+                pin: "1234".into()
+            }
+        );
+        assert!(
+            Cli::try_parse_from(["secure-login-server", "--demo", "admin", "show", "a"]).is_err()
+        );
     }
 }

@@ -7,6 +7,13 @@ use tower_http::services::ServeDir;
 
 use crate::headers::security_headers;
 
+/// The pages and the wasm package, without the headers.
+pub(crate) fn site(www: PathBuf, pkg: PathBuf) -> Router {
+    Router::new()
+        .nest_service("/pkg", ServeDir::new(pkg))
+        .fallback_service(ServeDir::new(www))
+}
+
 /// The portal's router: the pages in `www` at `/` (a directory serves its `index.html`) and the
 /// wasm package in `pkg` at `/pkg/` (so pages import `/pkg/secure_login.js`).
 ///
@@ -14,8 +21,5 @@ use crate::headers::security_headers;
 /// not a file under those directories, or that tries to leave them, is a 404. Every response
 /// carries the headers of [`security_headers`].
 pub fn app(www: impl Into<PathBuf>, pkg: impl Into<PathBuf>) -> Router {
-    let router = Router::new()
-        .nest_service("/pkg", ServeDir::new(pkg.into()))
-        .fallback_service(ServeDir::new(www.into()));
-    security_headers(router)
+    security_headers(site(www.into(), pkg.into()))
 }

@@ -1,0 +1,135 @@
+//! `/api/account/*` and `/api/logout`: the signed-in person's factors and security events,
+//! authenticator-app enrollment, phone change.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use secure_login::verifier::{AuditEvent, FactorSummary};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::login::factor_json;
+use crate::enroll;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Empty};
+use crate::session::{clear_cookie, cookie_session, SignedIn};
+use crate::state::AppState;
+
+/// Events shown on the account page.
+const RECENT_EVENTS: usize = 50;
+
+#[derive(Debug, Deserialize)]
+pub struct TotpCode {
+    code: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewPhone {
+    phone: String,
+}
+
+fn event_json(event: &AuditEvent) -> Value {
+    json!({
+        "at": event.at,
+        "kind": serde_json::to_value(event.kind).unwrap_or(Value::Null),
+        "factor": event.factor,
+        "detail": event.detail,
+    })
+}
+
+/// `GET /api/account`.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+) -> ApiResult<Json<Value>> {
+    let id = signed_in.info.account;
+    let (account, events) = state
+        .verify(move |v| Ok((v.account(&id)?, v.recent_events(&id, RECENT_EVENTS)?)))
+        .await?;
+    let factors: Vec<Value> = account
+        .active_factors()
+        .map(|f| factor_json(&FactorSummary::from(f)))
+        .collect();
+    let events: Vec<Value> = events.iter().map(event_json).collect();
+    Ok(Json(json!({
+        "username": account.username,
+        "factors": factors,
+        "events": events,
+    })))
+}
+
+/// `POST /api/account/totp`.
+pub async fn totp_start(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    ApiJson(_): ApiJson<Empty>,
+) -> ApiResult<Json<Value>> {
+    let id = signed_in.info.account;
+    let account = state.verify(move |v| v.account(&id)).await?;
+    let key = enroll::new_key(&account.username, &state.issuer)?;
+    state
+        .sessions
+        .with_pending_totp(&signed_in.id, state.now(), |pending| {
+            *pending = Some(key.pending);
+        })
+        .ok_or_else(ApiError::not_signed_in)?;
+    Ok(Json(json!({ "uri": key.uri, "qrSvg": key.qr_svg })))
+}
+
+/// `POST /api/account/totp/confirm`.
+pub async fn totp_confirm(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<TotpCode>,
+) -> ApiResult<Json<Value>> {
+    let now = state.now();
+    let factor = state
+        .sessions
+        .with_pending_totp(&signed_in.id, now, |slot| {
+            let Some(pending) = slot.as_mut() else {
+                return Err(ApiError::not_allowed(
+                    "no authenticator key is waiting: start again",
+                ));
+            };
+            let checked = enroll::confirm(pending, &body.code, now);
+            if checked.is_ok() || enroll::exhausted(pending) {
+                *slot = None;
+            }
+            checked
+        })
+        .ok_or_else(ApiError::not_signed_in)??;
+    let account = signed_in.info.account;
+    let factor_id = state
+        .verify(move |v| v.add_factor(&account, "authenticator app", factor))
+        .await?;
+    Ok(Json(json!({ "factorId": factor_id })))
+}
+
+/// `POST /api/account/phone`.
+pub async fn change_phone(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<NewPhone>,
+) -> ApiResult<Json<Value>> {
+    let login = signed_in.info.login;
+    state
+        .verify(move |v| v.change_phone(&login, &body.phone))
+        .await?;
+    Ok(Json(json!({})))
+}
+
+/// `POST /api/logout`: ends the session, if there is one.
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ApiJson(_): ApiJson<Empty>,
+) -> Response {
+    if let Some(id) = cookie_session(&headers) {
+        state.sessions.remove(&id);
+    }
+    ([(SET_COOKIE, clear_cookie())], Json(json!({}))).into_response()
+}

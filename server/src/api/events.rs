@@ -1,0 +1,88 @@
+//! Server-sent events: `/api/token/{deviceId}/events` (event `pushes`: the device's waiting
+//! pushes on connect, whenever a push starts or is answered, and every few seconds) and
+//! `/api/phone/events` (event `message` per new message of the demo phone).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::token::pushes_json;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiId;
+use crate::state::AppState;
+
+/// How often the list is sent again even when nothing changed (it is also the keep-alive, and
+/// shows expired pushes gone).
+pub const PUSHES_EVERY: Duration = Duration::from_secs(5);
+
+async fn pushes_event(state: &AppState, device_id: &str) -> Event {
+    let device = device_id.to_owned();
+    match state.verify(move |v| v.pending_pushes(&device)).await {
+        Ok(pushes) => Event::default()
+            .event("pushes")
+            .data(pushes_json(&pushes).to_string()),
+        Err(error) => Event::default()
+            .event("error")
+            .data(serde_json::json!({ "code": error.code() }).to_string()),
+    }
+}
+
+/// `GET /api/token/{deviceId}/events`.
+pub async fn token_events(
+    State(state): State<Arc<AppState>>,
+    ApiId(device_id): ApiId,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let changes = state.push_changes.subscribe();
+    let mut tick = tokio::time::interval(PUSHES_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let events = stream::unfold(
+        (state, device_id, changes, tick),
+        |(state, device_id, mut changes, mut tick)| async move {
+            // The first tick is immediate: the list on connect.
+            tokio::select! {
+                _ = tick.tick() => {}
+                changed = changes.recv() => {
+                    if matches!(changed, Err(RecvError::Closed)) {
+                        return None;
+                    }
+                    // A change (or several missed ones): send the list now, and the next
+                    // periodic one a full period later.
+                    tick.reset();
+                }
+            }
+            let event = pushes_event(&state, &device_id).await;
+            Some((Ok(event), (state, device_id, changes, tick)))
+        },
+    );
+    Sse::new(events)
+}
+
+/// `GET /api/phone/events` (404 when a webhook is the courier).
+pub async fn phone_events(
+    State(state): State<Arc<AppState>>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let outbox = state
+        .outbox
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("demo phone (the courier is a webhook)"))?;
+    let messages = outbox.subscribe();
+    let events = stream::unfold(messages, |mut messages| async move {
+        loop {
+            match messages.recv().await {
+                Ok(message) => {
+                    let data = serde_json::to_string(&message).unwrap_or_default();
+                    let event = Event::default().event("message").data(data);
+                    return Some((Ok(event), messages));
+                }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,196 @@
+//! `/api/login/*`: password, factor choice (M2FS), codes, responses, push, session.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use secure_login::verifier::{Channel, CodeSent, FactorSummary, LoginOutcome, LoginStatus, Prompt};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::courier::channel_name;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiId, ApiJson, Empty};
+use crate::session::set_cookie;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FactorChoice {
+    factor_id: u32,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Resend {
+    channel: Channel,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Answer {
+    response: String,
+}
+
+/// A factor as the login page lists it (phone masked).
+pub fn factor_json(factor: &FactorSummary) -> Value {
+    let mut value = json!({ "id": factor.id, "kind": factor.kind, "label": factor.label });
+    if let (Some(phone), Some(object)) = (&factor.phone, value.as_object_mut()) {
+        object.insert("phone".into(), phone.clone().into());
+    }
+    value
+}
+
+fn code_sent_json(sent: &CodeSent) -> Value {
+    json!({
+        "prompt": "code_sent",
+        "channel": channel_name(sent.channel),
+        "to": sent.to,
+        "digits": sent.digits,
+        "expiresAt": sent.expires_at,
+        "resendAfter": sent.resend_after,
+    })
+}
+
+fn prompt_json(prompt: &Prompt) -> Value {
+    match prompt {
+        Prompt::Challenge {
+            challenge,
+            response_digits,
+            expires_at,
+        } => json!({
+            "prompt": "challenge",
+            "challenge": challenge,
+            "responseDigits": response_digits,
+            "expiresAt": expires_at,
+        }),
+        Prompt::Code { digits } => json!({ "prompt": "code", "digits": digits }),
+        Prompt::CodeSent(sent) => code_sent_json(sent),
+        Prompt::Passcode => json!({ "prompt": "passcode" }),
+    }
+}
+
+/// Opens the session of a completed login and answers `body` with its cookie.
+async fn signed_in(
+    state: &AppState,
+    login_id: &str,
+    account: String,
+    body: Value,
+) -> ApiResult<Response> {
+    let session = state.open_session(login_id, account).await?;
+    let cookie = set_cookie(&session, state.sessions.lifetime());
+    Ok(([(SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// `POST /api/login`.
+pub async fn start(
+    State(state): State<Arc<AppState>>,
+    ApiJson(body): ApiJson<Credentials>,
+) -> ApiResult<Json<Value>> {
+    let started = state
+        .verify(move |v| v.start_login(&body.username, &body.password))
+        .await?;
+    let factors: Vec<Value> = started.factors.iter().map(factor_json).collect();
+    Ok(Json(
+        json!({ "loginId": started.login_id, "factors": factors }),
+    ))
+}
+
+/// `POST /api/login/{id}/factor`.
+pub async fn choose_factor(
+    State(state): State<Arc<AppState>>,
+    ApiId(login_id): ApiId,
+    ApiJson(body): ApiJson<FactorChoice>,
+) -> ApiResult<Json<Value>> {
+    let prompt = state
+        .verify(move |v| v.choose_factor(&login_id, body.factor_id))
+        .await?;
+    Ok(Json(prompt_json(&prompt)))
+}
+
+/// `POST /api/login/{id}/resend`.
+pub async fn resend(
+    State(state): State<Arc<AppState>>,
+    ApiId(login_id): ApiId,
+    ApiJson(body): ApiJson<Resend>,
+) -> ApiResult<Json<Value>> {
+    let sent = state
+        .verify(move |v| v.resend_code(&login_id, body.channel))
+        .await?;
+    Ok(Json(code_sent_json(&sent)))
+}
+
+/// `POST /api/login/{id}/response`.
+pub async fn response(
+    State(state): State<Arc<AppState>>,
+    ApiId(login_id): ApiId,
+    ApiJson(body): ApiJson<Answer>,
+) -> ApiResult<Response> {
+    let id = login_id.clone();
+    let outcome = state
+        .verify(move |v| v.submit_response(&id, &body.response))
+        .await?;
+    let body = match outcome {
+        LoginOutcome::Success { account, username } => {
+            let body = json!({ "outcome": "success", "username": username });
+            return signed_in(&state, &login_id, account, body).await;
+        }
+        LoginOutcome::WrongCode { attempts_left } => {
+            json!({ "outcome": "wrong_code", "attemptsLeft": attempts_left })
+        }
+        LoginOutcome::Locked { until } => json!({ "outcome": "locked", "until": until }),
+        LoginOutcome::Expired => json!({ "outcome": "expired" }),
+    };
+    Ok(Json(body).into_response())
+}
+
+/// `POST /api/login/{id}/push`.
+pub async fn push(
+    State(state): State<Arc<AppState>>,
+    ApiId(login_id): ApiId,
+    ApiJson(_): ApiJson<Empty>,
+) -> ApiResult<Json<Value>> {
+    let started = state.verify(move |v| v.start_push(&login_id)).await?;
+    state.pushes_changed();
+    Ok(Json(json!({
+        "requestId": started.request_id,
+        "number": started.number,
+        "expiresAt": started.expires_at,
+    })))
+}
+
+/// `GET /api/login/{id}/status`.
+pub async fn status(
+    State(state): State<Arc<AppState>>,
+    ApiId(login_id): ApiId,
+) -> ApiResult<Json<Value>> {
+    let status = state.verify(move |v| v.login_status(&login_id)).await?;
+    let name = match status {
+        LoginStatus::Pending => "pending",
+        LoginStatus::Succeeded => "succeeded",
+        LoginStatus::Denied => "denied",
+        LoginStatus::Expired => "expired",
+    };
+    Ok(Json(json!({ "status": name })))
+}
+
+/// `POST /api/login/{id}/session`.
+pub async fn session(
+    State(state): State<Arc<AppState>>,
+    ApiId(login_id): ApiId,
+    ApiJson(_): ApiJson<Empty>,
+) -> ApiResult<Response> {
+    let id = login_id.clone();
+    let account = state
+        .verify(move |v| v.completed_login(&id))
+        .await?
+        .ok_or_else(|| ApiError::not_allowed("the login is not complete"))?;
+    let body = json!({ "username": account.username });
+    signed_in(&state, &login_id, account.id, body).await
+}

@@ -1,0 +1,71 @@
+//! The JSON API of `docs/api.md`: one module per part, one router with the CSRF check, the body
+//! limit, `Cache-Control: no-store`, and JSON 404/405 answers for anything it does not know.
+
+mod account;
+mod events;
+mod login;
+mod phone;
+mod testing;
+mod token;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderValue, StatusCode};
+use axum::routing::{any, get, post};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::error::ApiError;
+use crate::extract::MAX_BODY;
+use crate::state::AppState;
+
+async fn route_not_found() -> ApiError {
+    ApiError::not_found("route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "this route does not take that method",
+    )
+}
+
+/// The API's routes, all under `/api`.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/api/login", post(login::start))
+        .route("/api/login/{id}/factor", post(login::choose_factor))
+        .route("/api/login/{id}/resend", post(login::resend))
+        .route("/api/login/{id}/response", post(login::response))
+        .route("/api/login/{id}/push", post(login::push))
+        .route("/api/login/{id}/status", get(login::status))
+        .route("/api/login/{id}/session", post(login::session))
+        .route("/api/token/activate", post(token::begin_activation))
+        .route("/api/token/activate/{id}", post(token::complete_activation))
+        .route("/api/token/{id}/pushes", get(token::pending_pushes))
+        .route("/api/token/{id}/events", get(events::token_events))
+        .route("/api/push/{id}", post(token::answer_push))
+        .route("/api/account", get(account::show))
+        .route("/api/account/totp", post(account::totp_start))
+        .route("/api/account/totp/confirm", post(account::totp_confirm))
+        .route("/api/account/phone", post(account::change_phone))
+        .route("/api/logout", post(account::logout))
+        .route("/api/phone/messages", get(phone::messages))
+        .route("/api/phone/events", get(events::phone_events))
+        .route("/api/demo/cards", get(testing::demo_cards))
+        .route("/api/test/clock", post(testing::set_clock))
+        .route("/api", any(route_not_found))
+        .route("/api/", any(route_not_found))
+        .route("/api/{*rest}", any(route_not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::csrf::csrf))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(SetResponseHeaderLayer::overriding(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(state)
+}

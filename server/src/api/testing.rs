@@ -1,0 +1,43 @@
+//! Demo and test only: `GET /api/demo/cards` (`--demo`) and `POST /api/test/clock`
+//! (`--test-clock`); 404 without their switch.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::demo::DemoCard;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct SetClock {
+    now: u64,
+}
+
+/// `GET /api/demo/cards`.
+pub async fn demo_cards(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<DemoCard>>> {
+    state
+        .demo_cards
+        .clone()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("route (start the server with --demo)"))
+}
+
+/// `POST /api/test/clock`.
+pub async fn set_clock(
+    State(state): State<Arc<AppState>>,
+    ApiJson(body): ApiJson<SetClock>,
+) -> ApiResult<Json<Value>> {
+    let clock = state
+        .test_clock
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("route (start the server with --test-clock)"))?;
+    clock.set(body.now);
+    // Pushes may have expired: token pages re-read their lists.
+    state.pushes_changed();
+    Ok(Json(json!({ "now": body.now })))
+}

@@ -1,0 +1,137 @@
+//! `/api/token/*` and `/api/push/*`: soft token activation (and Add User, and migration),
+//! the pushes waiting on a device, and the token's answer to one.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use secure_login::otp::{hex_encode, PushDecision};
+use secure_login::verifier::{ActivationOutcome, PendingPush, PushAnswer};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::ApiResult;
+use crate::extract::{ApiId, ApiJson};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activate {
+    username: String,
+    password: String,
+    device_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivationCode {
+    code: String,
+    device_id: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Approve,
+    Deny,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PushReply {
+    decision: Decision,
+    mac: String,
+}
+
+/// The token page's list of waiting pushes (no number: that is on the login screen).
+pub fn pushes_json(pushes: &[PendingPush]) -> Value {
+    pushes
+        .iter()
+        .map(|p| {
+            json!({
+                "requestId": p.request_id,
+                "username": p.username,
+                "factorId": p.factor,
+                "expiresAt": p.expires_at,
+            })
+        })
+        .collect()
+}
+
+/// `POST /api/token/activate`.
+pub async fn begin_activation(
+    State(state): State<Arc<AppState>>,
+    ApiJson(body): ApiJson<Activate>,
+) -> ApiResult<Json<Value>> {
+    let started = state
+        .verify(move |v| v.begin_activation(&body.username, &body.password, &body.device_id))
+        .await?;
+    Ok(Json(json!({
+        "activationId": started.activation_id,
+        "sentTo": started.sent_to,
+        "expiresAt": started.expires_at,
+    })))
+}
+
+/// `POST /api/token/activate/{id}`.
+pub async fn complete_activation(
+    State(state): State<Arc<AppState>>,
+    ApiId(activation_id): ApiId,
+    ApiJson(body): ApiJson<ActivationCode>,
+) -> ApiResult<Json<Value>> {
+    let outcome = state
+        .verify(move |v| v.complete_activation(&activation_id, &body.code, &body.device_id))
+        .await?;
+    Ok(Json(match outcome {
+        ActivationOutcome::Activated(token) => {
+            // The old token of the account (if any) is retired: its pushes are gone.
+            state.pushes_changed();
+            json!({
+                "outcome": "activated",
+                "username": token.username,
+                "issuer": state.issuer,
+                "suite": token.suite,
+                "secret": hex_encode(token.secret.expose_secret()),
+                "factorId": token.factor,
+            })
+        }
+        ActivationOutcome::WrongCode { attempts_left } => {
+            json!({ "outcome": "wrong_code", "attemptsLeft": attempts_left })
+        }
+        ActivationOutcome::Locked { until } => json!({ "outcome": "locked", "until": until }),
+        ActivationOutcome::Expired => json!({ "outcome": "expired" }),
+    }))
+}
+
+/// `GET /api/token/{deviceId}/pushes`.
+pub async fn pending_pushes(
+    State(state): State<Arc<AppState>>,
+    ApiId(device_id): ApiId,
+) -> ApiResult<Json<Value>> {
+    let pushes = state.verify(move |v| v.pending_pushes(&device_id)).await?;
+    Ok(Json(pushes_json(&pushes)))
+}
+
+/// `POST /api/push/{requestId}`.
+pub async fn answer_push(
+    State(state): State<Arc<AppState>>,
+    ApiId(request_id): ApiId,
+    ApiJson(body): ApiJson<PushReply>,
+) -> ApiResult<Json<Value>> {
+    let decision = match body.decision {
+        Decision::Approve => PushDecision::Approve,
+        Decision::Deny => PushDecision::Deny,
+    };
+    let answer = state
+        .verify(move |v| v.answer_push(&request_id, decision, &body.mac))
+        .await?;
+    state.pushes_changed();
+    Ok(Json(match answer {
+        PushAnswer::Approved => json!({ "answer": "approved" }),
+        PushAnswer::Denied => json!({ "answer": "denied" }),
+        PushAnswer::Rejected { attempts_left } => {
+            json!({ "answer": "rejected", "attemptsLeft": attempts_left })
+        }
+        PushAnswer::Locked { until } => json!({ "answer": "locked", "until": until }),
+        PushAnswer::Expired => json!({ "answer": "expired" }),
+    }))
+}

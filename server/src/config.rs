@@ -1,0 +1,60 @@
+//! What a portal is started with: files, policy, courier, and the demo and test switches.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secure_login::verifier::Policy;
+
+/// Where SMS and voice codes go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CourierConfig {
+    /// The demo phone's outbox (`/api/phone/*`).
+    Outbox,
+    /// A JSON webhook; the phone endpoints are then 404.
+    Webhook {
+        /// `http://` or `https://` URL.
+        url: String,
+        /// How long to wait for the gateway.
+        timeout: Duration,
+    },
+}
+
+/// The portal's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The SQLite database file (created if missing).
+    pub db: PathBuf,
+    /// The pages.
+    pub www: PathBuf,
+    /// The wasm package.
+    pub pkg: PathBuf,
+    /// The verifier's numbers.
+    pub policy: Policy,
+    /// Where codes go.
+    pub courier: CourierConfig,
+    /// `--test-clock`: a clock that stands still until `POST /api/test/clock` sets it.
+    pub test_clock: bool,
+    /// `--demo`: demo accounts on an empty database, and `GET /api/demo/cards`.
+    pub demo: bool,
+    /// The issuer named in Key URIs and activations.
+    pub issuer: String,
+    /// How long a session lasts, in seconds.
+    pub session_lifetime: u64,
+}
+
+impl Config {
+    /// The defaults for a database file and the two served directories.
+    pub fn new(db: impl Into<PathBuf>, www: impl Into<PathBuf>, pkg: impl Into<PathBuf>) -> Self {
+        Self {
+            db: db.into(),
+            www: www.into(),
+            pkg: pkg.into(),
+            policy: Policy::default(),
+            courier: CourierConfig::Outbox,
+            test_clock: false,
+            demo: false,
+            issuer: "secure-login".into(),
+            session_lifetime: 12 * 3600,
+        }
+    }
+}

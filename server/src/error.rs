@@ -1,0 +1,179 @@
+//! The one error type of the HTTP API: every refusal is `{"error": {"code", "message"}}` with a
+//! 4xx status, or 502/503 when something behind the server failed. Never a 500.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use secure_login::verifier::Error as VerifierError;
+use serde_json::json;
+
+/// An API error: a status, a stable code and a message for people (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with this status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 400 `InvalidInput`.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidInput", message)
+    }
+
+    /// 401 `NotSignedIn`.
+    pub fn not_signed_in() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "NotSignedIn", "sign in first")
+    }
+
+    /// 403 `Forbidden`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden", message)
+    }
+
+    /// 404 `NotFound`.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NotFound", format!("no such {what}"))
+    }
+
+    /// 409 `NotAllowed`.
+    pub fn not_allowed(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "NotAllowed", message)
+    }
+
+    /// 413 `TooLarge`.
+    pub fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "TooLarge",
+            "the body is over 64 KiB",
+        )
+    }
+
+    /// 415 `UnsupportedMediaType`.
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "send the body as application/json",
+        )
+    }
+
+    /// 503 `Unavailable`: the request could not be finished (a task of the server failed).
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Unavailable",
+            "the request could not be completed; try again",
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl From<VerifierError> for ApiError {
+    fn from(error: VerifierError) -> Self {
+        let status = match &error {
+            VerifierError::BadCredentials => StatusCode::UNAUTHORIZED,
+            VerifierError::NotFound(_) => StatusCode::NOT_FOUND,
+            VerifierError::NotAllowed(_) | VerifierError::UsernameTaken => StatusCode::CONFLICT,
+            VerifierError::Expired => StatusCode::GONE,
+            VerifierError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            VerifierError::InvalidInput(_) | VerifierError::Otp(_) => StatusCode::BAD_REQUEST,
+            VerifierError::Courier(_) => StatusCode::BAD_GATEWAY,
+            _ => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        let code = match &error {
+            // The core's own codes (suite, secret, ...) only arise from stored or server-made
+            // parameters; to a client they are one more kind of refused input.
+            VerifierError::Otp(_) => "InvalidInput",
+            other => other.code(),
+        };
+        let retry_after = match error {
+            VerifierError::Throttled { retry_after } => Some(retry_after),
+            _ => None,
+        };
+        Self {
+            status,
+            code,
+            message: error.to_string(),
+            retry_after,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "code": self.code, "message": self.message });
+        if let (Some(retry_after), Some(object)) = (self.retry_after, body.as_object_mut()) {
+            object.insert("retryAfter".into(), retry_after.into());
+        }
+        let mut response = (self.status, Json(json!({ "error": body }))).into_response();
+        if let Some(retry_after) = self.retry_after {
+            if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifier_errors_keep_their_codes_and_get_a_4xx_or_5xx() {
+        let cases = [
+            (VerifierError::BadCredentials, 401, "BadCredentials"),
+            (VerifierError::NotFound("login"), 404, "NotFound"),
+            (VerifierError::NotAllowed("x"), 409, "NotAllowed"),
+            (VerifierError::Expired, 410, "Expired"),
+            (
+                VerifierError::Throttled { retry_after: 7 },
+                429,
+                "Throttled",
+            ),
+            (VerifierError::InvalidInput("x"), 400, "InvalidInput"),
+            (VerifierError::Courier("x".into()), 502, "CourierFailed"),
+            (VerifierError::Store("x".into()), 503, "StorageFailure"),
+            (
+                VerifierError::Entropy("x".into()),
+                503,
+                "EntropyUnavailable",
+            ),
+            (
+                VerifierError::Otp(secure_login::otp::Error::InvalidHash),
+                400,
+                "InvalidInput",
+            ),
+        ];
+        for (error, status, code) in cases {
+            let api = ApiError::from(error);
+            assert_eq!(api.status().as_u16(), status, "{code}");
+            assert_eq!(api.code(), code);
+        }
+    }
+}

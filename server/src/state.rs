@@ -1,0 +1,111 @@
+//! What every request shares: the verifier, sessions, the outbox, the push notifier, the clock.
+
+use std::sync::Arc;
+
+use secure_login::verifier::{
+    Clock, Result as VerifierResult, Store, SystemEntropy, Verifier, Write,
+};
+use tokio::sync::broadcast;
+
+use crate::clock::TestClock;
+use crate::courier::Outbox;
+use crate::demo::DemoCard;
+use crate::error::{ApiError, ApiResult};
+use crate::session::{SessionInfo, Sessions};
+use crate::SqliteStore;
+
+/// The portal's shared state.
+pub struct AppState {
+    /// The verifier over the SQLite store.
+    pub verifier: Arc<Verifier<SqliteStore>>,
+    /// Signed-in sessions (in memory).
+    pub sessions: Sessions,
+    /// The demo phone's outbox, when it is the courier.
+    pub outbox: Option<Arc<Outbox>>,
+    /// Told whenever a push starts or is answered (token pages then re-read their list).
+    pub push_changes: broadcast::Sender<()>,
+    /// The verifier's clock.
+    pub clock: Arc<dyn Clock>,
+    /// The same clock when it is settable (`--test-clock`).
+    pub test_clock: Option<Arc<TestClock>>,
+    /// The demo cards (`--demo`).
+    pub demo_cards: Option<Vec<DemoCard>>,
+    /// Named in Key URIs and activations.
+    pub issuer: String,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The store record that marks a login as having opened its session.
+fn claim_key(login_id: &str) -> String {
+    format!("portal/claimed/{login_id}")
+}
+
+impl AppState {
+    /// Unix seconds on the verifier's clock.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// Runs `f` on the verifier in the blocking pool (it hashes passwords with Argon2 and does
+    /// SQLite I/O): never on the async workers.
+    ///
+    /// # Errors
+    /// The verifier's error, or 503 `Unavailable` when the task could not finish.
+    pub async fn verify<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Verifier<SqliteStore>) -> VerifierResult<T> + Send + 'static,
+    {
+        let verifier = self.verifier.clone();
+        tokio::task::spawn_blocking(move || f(&verifier))
+            .await
+            .map_err(|_| ApiError::unavailable())?
+            .map_err(ApiError::from)
+    }
+
+    /// Tells token pages that pushes changed.
+    pub fn pushes_changed(&self) {
+        // No listener is fine.
+        let _ = self.push_changes.send(());
+    }
+
+    /// Opens the session of a completed login, once per login (a durable mark in the store,
+    /// so not even a restart lets one login open two sessions). Returns the session id.
+    ///
+    /// # Errors
+    /// 409 `NotAllowed` when the login already opened its session; store failures.
+    pub async fn open_session(&self, login_id: &str, account: String) -> ApiResult<String> {
+        let key = claim_key(login_id);
+        let now = self.now();
+        let claimed = self
+            .verify(move |v| {
+                v.store().commit(
+                    &[Write {
+                        key,
+                        expected: 0,
+                        value: Some(now.to_string().into_bytes()),
+                    }],
+                    &[],
+                )
+            })
+            .await?;
+        if !claimed {
+            return Err(ApiError::not_allowed("this login has already signed in"));
+        }
+        let info = SessionInfo {
+            account,
+            login: login_id.to_owned(),
+            created_at: now,
+        };
+        self.sessions
+            .create(info, &SystemEntropy)
+            .map_err(ApiError::from)
+    }
+}

@@ -1,0 +1,502 @@
+//! The soft token's side over real HTTP: activation by SMS code, Add User, migration to a new
+//! device, push approval with number matching, and the server-sent events of the token page and
+//! the demo phone.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test crate: a failed unwrap is a failed test"
+)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
+use serde_json::{json, Value};
+
+/// Activates `username`'s token on `device` through the API, with the code from the demo phone;
+/// returns the activation answer.
+async fn activate(client: &mut Client, username: &str, device: &str) -> Value {
+    let started = client
+        .post(
+            "/api/token/activate",
+            json!({ "username": username, "password": PASSWORD, "deviceId": device }),
+        )
+        .await;
+    let id = started.ok()["activationId"].as_str().unwrap().to_owned();
+    let code = client.last_code().await;
+    assert_eq!(code.len(), 8);
+    let done = client
+        .post(
+            &format!("/api/token/activate/{id}"),
+            json!({ "code": code, "deviceId": device }),
+        )
+        .await;
+    done.ok().clone()
+}
+
+/// A full challenge/response login with a token's secret; returns the outcome.
+async fn token_login(server: &Server, username: &str, factor: u64, secret: &str) -> Value {
+    let mut browser = server.client();
+    let (login, _) = browser.login(username, PASSWORD).await;
+    let prompt = browser.choose(&login, factor).await;
+    let challenge = prompt.ok()["challenge"].as_str().unwrap().to_owned();
+    let response = ocra_response(SOFT_SUITE, secret, &challenge, None);
+    browser.respond(&login, &response).await.ok().clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activation_add_user_and_migration() {
+    let server = start().await;
+    server.account("bob", &[("mobile", sms("+41790000002"))]);
+    server.account("alice", &[("mobile", sms(PHONE))]);
+    let mut token = server.client();
+
+    // Activation: the code goes by SMS; a wrong one is counted.
+    let started = token
+        .post(
+            "/api/token/activate",
+            json!({ "username": "bob", "password": PASSWORD, "deviceId": "device-1" }),
+        )
+        .await;
+    let body = started.ok().clone();
+    assert_eq!(body["sentTo"], "•••••••••02");
+    assert_eq!(body["expiresAt"], T0 + 600);
+    let messages = token.messages().await;
+    let code = token.last_code().await;
+    assert_eq!(
+        messages.last().unwrap()["text"],
+        format!("Your secure-login activation code is {code}")
+    );
+    let path = format!(
+        "/api/token/activate/{}",
+        body["activationId"].as_str().unwrap()
+    );
+    let refused = token
+        .post(
+            &path,
+            json!({ "code": wrong(&code), "deviceId": "device-1" }),
+        )
+        .await;
+    assert_eq!(
+        refused.ok(),
+        &json!({ "outcome": "wrong_code", "attemptsLeft": 9 })
+    );
+    let done = token
+        .post(&path, json!({ "code": code, "deviceId": "device-1" }))
+        .await;
+    let bob = done.ok().clone();
+    assert_eq!(bob["outcome"], "activated");
+    assert_eq!(bob["username"], "bob");
+    assert_eq!(bob["issuer"], "secure-login");
+    assert_eq!(bob["suite"], SOFT_SUITE);
+    let bob_secret = bob["secret"].as_str().unwrap().to_owned();
+    assert_eq!(bob_secret.len(), 64, "a 256-bit secret for SHA-256");
+    let bob_factor = bob["factorId"].as_u64().unwrap();
+    // Used once only.
+    let again = token
+        .post(&path, json!({ "code": code, "deviceId": "device-1" }))
+        .await;
+    assert_eq!(again.ok()["outcome"], "wrong_code");
+    assert_eq!(
+        token_login(&server, "bob", bob_factor, &bob_secret).await,
+        json!({ "outcome": "success", "username": "bob" })
+    );
+
+    // Add User: alice on the same device; both answer pushes there.
+    let alice = activate(&mut token, "alice", "device-1").await;
+    assert_eq!(alice["outcome"], "activated");
+    let alice_secret = alice["secret"].as_str().unwrap().to_owned();
+    assert_ne!(alice_secret, bob_secret);
+    assert_eq!(
+        token_login(
+            &server,
+            "alice",
+            alice["factorId"].as_u64().unwrap(),
+            &alice_secret
+        )
+        .await["outcome"],
+        "success"
+    );
+    let mut login_page = server.client();
+    let (alice_login, _) = login_page.login("alice", PASSWORD).await;
+    let (bob_login, _) = login_page.login("bob", PASSWORD).await;
+    login_page
+        .post(&format!("/api/login/{alice_login}/push"), json!({}))
+        .await
+        .ok();
+    login_page
+        .post(&format!("/api/login/{bob_login}/push"), json!({}))
+        .await
+        .ok();
+    let pushes = token.get("/api/token/device-1/pushes").await;
+    let mut users: Vec<&str> = pushes
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["username"].as_str().unwrap())
+        .collect();
+    users.sort_unstable();
+    assert_eq!(users, ["alice", "bob"]);
+
+    // Migration: bob moves to device-2; the old token stops working.
+    token.set_clock(T0 + 121).await;
+    let moved = activate(&mut token, "bob", "device-2").await;
+    assert_eq!(moved["outcome"], "activated");
+    let new_secret = moved["secret"].as_str().unwrap().to_owned();
+    let new_factor = moved["factorId"].as_u64().unwrap();
+    let mut browser = server.client();
+    let (login, factors) = browser.login("bob", PASSWORD).await;
+    let tokens: Vec<&Value> = factors
+        .iter()
+        .filter(|f| f["kind"] == "soft_token")
+        .collect();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0]["id"], new_factor);
+    browser
+        .choose(&login, bob_factor)
+        .await
+        .assert_error(404, "NotFound");
+    assert_eq!(
+        token_login(&server, "bob", new_factor, &new_secret).await["outcome"],
+        "success"
+    );
+    // bob's pushes now go to the new device only.
+    let (next, _) = browser.login("bob", PASSWORD).await;
+    browser
+        .post(&format!("/api/login/{next}/push"), json!({}))
+        .await
+        .ok();
+    assert_eq!(
+        token.get("/api/token/device-1/pushes").await.ok(),
+        &json!([])
+    );
+    let listed = token.get("/api/token/device-2/pushes").await;
+    assert_eq!(listed.ok()[0]["username"], "bob");
+    assert_eq!(listed.body[0]["factorId"], new_factor);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activation_refusals() {
+    let server = start().await;
+    server.account("bob", &[("mobile", sms("+41790000002"))]);
+    server.account("nophone", &[("app", totp_factor())]);
+    let mut token = server.client();
+    token
+        .post(
+            "/api/token/activate",
+            json!({ "username": "bob", "password": "wrong password", "deviceId": "d1" }),
+        )
+        .await
+        .assert_error(401, "BadCredentials");
+    token
+        .post(
+            "/api/token/activate",
+            json!({ "username": "nophone", "password": PASSWORD, "deviceId": "d1" }),
+        )
+        .await
+        .assert_error(409, "NotAllowed");
+    token
+        .post(
+            "/api/token/activate",
+            json!({ "username": "bob", "password": PASSWORD, "deviceId": "not a device!" }),
+        )
+        .await
+        .assert_error(400, "InvalidInput");
+    let started = token
+        .post(
+            "/api/token/activate",
+            json!({ "username": "bob", "password": PASSWORD, "deviceId": "d1" }),
+        )
+        .await;
+    let id = started.ok()["activationId"].as_str().unwrap().to_owned();
+    // A second code within 2 minutes is throttled.
+    token
+        .post(
+            "/api/token/activate",
+            json!({ "username": "bob", "password": PASSWORD, "deviceId": "d1" }),
+        )
+        .await
+        .assert_error(429, "Throttled");
+    let code = token.last_code().await;
+    // Another device cannot use the code.
+    let other = token
+        .post(
+            &format!("/api/token/activate/{id}"),
+            json!({ "code": code, "deviceId": "d2" }),
+        )
+        .await;
+    assert_eq!(other.ok()["outcome"], "wrong_code");
+    token
+        .post(
+            &format!("/api/token/activate/{id}"),
+            json!({ "code": "12ab", "deviceId": "d1" }),
+        )
+        .await
+        .assert_error(400, "InvalidInput");
+    token
+        .post(
+            "/api/token/activate/ffffffffffffffffffffffffffffffff",
+            json!({ "code": code, "deviceId": "d1" }),
+        )
+        .await
+        .assert_error(404, "NotFound");
+    token.set_clock(T0 + 600).await;
+    let late = token
+        .post(
+            &format!("/api/token/activate/{id}"),
+            json!({ "code": code, "deviceId": "d1" }),
+        )
+        .await;
+    assert_eq!(late.ok(), &json!({ "outcome": "expired" }));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn push_with_number_matching() {
+    let server = start().await;
+    server.account(
+        "alice",
+        &[("IB Key", soft_token("dev-a")), ("app", totp_factor())],
+    );
+    let mut login_page = server.client();
+    let mut token = server.client();
+    let (login, _) = login_page.login("alice", PASSWORD).await;
+    let status = format!("/api/login/{login}/status");
+    assert_eq!(
+        login_page.get(&status).await.ok(),
+        &json!({ "status": "pending" })
+    );
+
+    let push = login_page
+        .post(&format!("/api/login/{login}/push"), json!({}))
+        .await;
+    let push = push.ok().clone();
+    let request = push["requestId"].as_str().unwrap().to_owned();
+    let number = u32::try_from(push["number"].as_u64().unwrap()).unwrap();
+    assert!((10..=99).contains(&number));
+    assert_eq!(push["expiresAt"], T0 + 120);
+
+    // The token lists the request, without the number.
+    let listed = token.get("/api/token/dev-a/pushes").await;
+    assert_eq!(
+        listed.ok(),
+        &json!([{ "requestId": request, "username": "alice", "factorId": 1, "expiresAt": T0 + 120 }])
+    );
+    assert!(!listed.text.contains("\"number\""));
+    assert_eq!(token.get("/api/token/dev-b/pushes").await.ok(), &json!([]));
+
+    // The wrong number is refused and counted.
+    let other = if number == 99 { 10 } else { number + 1 };
+    let answer = format!("/api/push/{request}");
+    let refused = token
+        .post(
+            &answer,
+            json!({ "decision": "approve", "mac": push_mac(SOFT_SECRET, &request, other, true) }),
+        )
+        .await;
+    assert_eq!(
+        refused.ok(),
+        &json!({ "answer": "rejected", "attemptsLeft": 9 })
+    );
+    assert_eq!(login_page.get(&status).await.ok()["status"], "pending");
+    token
+        .post(&answer, json!({ "decision": "approve", "mac": "zz" }))
+        .await
+        .assert_error(400, "InvalidInput");
+    token
+        .post(
+            &answer,
+            json!({ "decision": "maybe", "mac": push_mac(SOFT_SECRET, &request, number, true) }),
+        )
+        .await
+        .assert_error(400, "InvalidInput");
+
+    // The right one logs the browser in.
+    let mac = push_mac(SOFT_SECRET, &request, number, true);
+    let approved = token
+        .post(&answer, json!({ "decision": "approve", "mac": mac }))
+        .await;
+    assert_eq!(approved.ok(), &json!({ "answer": "approved" }));
+    assert_eq!(
+        login_page.get(&status).await.ok(),
+        &json!({ "status": "succeeded" })
+    );
+    let session = login_page
+        .post(&format!("/api/login/{login}/session"), json!({}))
+        .await;
+    assert_eq!(session.ok(), &json!({ "username": "alice" }));
+    assert!(login_page.cookie.is_some());
+    assert_eq!(
+        login_page.get("/api/account").await.ok()["username"],
+        "alice"
+    );
+    // Answered: gone from the list; the same approval again is refused.
+    assert_eq!(token.get("/api/token/dev-a/pushes").await.ok(), &json!([]));
+    let replay = token
+        .post(&answer, json!({ "decision": "approve", "mac": mac }))
+        .await;
+    assert_eq!(replay.ok()["answer"], "rejected");
+    token
+        .post(
+            "/api/push/00000000000000000000000000000000",
+            json!({ "decision": "approve", "mac": mac }),
+        )
+        .await
+        .assert_error(404, "NotFound");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn push_denied_expired_and_throttled() {
+    let server = start().await;
+    server.account("alice", &[("IB Key", soft_token("dev-a"))]);
+    server.account("nokey", &[("app", totp_factor())]);
+    let mut page = server.client();
+    let (login, _) = page.login("alice", PASSWORD).await;
+    let push = page
+        .post(&format!("/api/login/{login}/push"), json!({}))
+        .await;
+    let request = push.ok()["requestId"].as_str().unwrap().to_owned();
+    let number = u32::try_from(push.body["number"].as_u64().unwrap()).unwrap();
+    // Within 30 s, no second push.
+    page.post(&format!("/api/login/{login}/push"), json!({}))
+        .await
+        .assert_error(429, "Throttled");
+    let denied = page
+        .post(
+            &format!("/api/push/{request}"),
+            json!({ "decision": "deny", "mac": push_mac(SOFT_SECRET, &request, number, false) }),
+        )
+        .await;
+    assert_eq!(denied.ok(), &json!({ "answer": "denied" }));
+    assert_eq!(
+        page.get(&format!("/api/login/{login}/status")).await.ok(),
+        &json!({ "status": "denied" })
+    );
+    page.post(&format!("/api/login/{login}/session"), json!({}))
+        .await
+        .assert_error(409, "NotAllowed");
+
+    page.set_clock(T0 + 31).await;
+    let (second, _) = page.login("alice", PASSWORD).await;
+    let push = page
+        .post(&format!("/api/login/{second}/push"), json!({}))
+        .await;
+    let request = push.ok()["requestId"].as_str().unwrap().to_owned();
+    let number = u32::try_from(push.body["number"].as_u64().unwrap()).unwrap();
+    page.set_clock(T0 + 31 + 120).await;
+    let late = page
+        .post(
+            &format!("/api/push/{request}"),
+            json!({ "decision": "approve", "mac": push_mac(SOFT_SECRET, &request, number, true) }),
+        )
+        .await;
+    assert_eq!(late.ok(), &json!({ "answer": "expired" }));
+
+    let (other, _) = page.login("nokey", PASSWORD).await;
+    page.post(&format!("/api/login/{other}/push"), json!({}))
+        .await
+        .assert_error(409, "NotAllowed");
+}
+
+/// Reads server-sent events from a streaming response.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(client: &Client, path: &str) -> Self {
+        let response = client.http.get(client.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()[CONTENT_TYPE], "text/event-stream");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event with a name: (name, data as JSON).
+    async fn next(&mut self) -> (String, Value) {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = None;
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(n) = line.strip_prefix("event: ") {
+                        name = Some(n.to_owned());
+                    } else if let Some(d) = line.strip_prefix("data: ") {
+                        data.push_str(d);
+                    }
+                }
+                if let Some(name) = name {
+                    return (name, serde_json::from_str(&data).unwrap());
+                }
+                continue; // a keep-alive comment
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .expect("the stream goes on");
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_token_page_hears_of_pushes_as_they_come_and_go() {
+    let server = start().await;
+    server.account("alice", &[("IB Key", soft_token("dev-a"))]);
+    let mut page = server.client();
+    let mut events = Events::open(&page, "/api/token/dev-a/events").await;
+    assert_eq!(events.next().await, ("pushes".to_owned(), json!([])));
+
+    let (login, _) = page.login("alice", PASSWORD).await;
+    let push = page
+        .post(&format!("/api/login/{login}/push"), json!({}))
+        .await;
+    let request = push.ok()["requestId"].as_str().unwrap().to_owned();
+    let number = u32::try_from(push.body["number"].as_u64().unwrap()).unwrap();
+    let (name, list) = events.next().await;
+    assert_eq!(name, "pushes");
+    assert_eq!(list[0]["requestId"], request.as_str());
+    assert_eq!(list[0]["username"], "alice");
+
+    page.post(
+        &format!("/api/push/{request}"),
+        json!({ "decision": "approve", "mac": push_mac(SOFT_SECRET, &request, number, true) }),
+    )
+    .await
+    .ok();
+    assert_eq!(events.next().await, ("pushes".to_owned(), json!([])));
+    // And again every few seconds, as a keep-alive.
+    let started = std::time::Instant::now();
+    assert_eq!(events.next().await, ("pushes".to_owned(), json!([])));
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    page.get("/api/token/bad%20id/events")
+        .await
+        .assert_error(400, "InvalidInput");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_phone_hears_of_each_message() {
+    let server = start().await;
+    server.account("alice", &[("mobile", sms(PHONE))]);
+    let mut page = server.client();
+    let mut events = Events::open(&page, "/api/phone/events").await;
+    let (login, _) = page.login("alice", PASSWORD).await;
+    page.choose(&login, 1).await.ok();
+    let (name, message) = events.next().await;
+    assert_eq!(name, "message");
+    assert_eq!(message["channel"], "sms");
+    assert_eq!(message["to"], PHONE);
+    assert_eq!(message["at"], T0);
+    assert_eq!(message, page.messages().await[0]);
+    assert_eq!(message["id"], 1);
+}

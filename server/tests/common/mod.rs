@@ -1,0 +1,389 @@
+//! A real portal on 127.0.0.1:0 over a fresh SQLite file, and a small HTTP client for it.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "shared by several test crates; a failed unwrap is a failed test"
+)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use secure_login::otp::{
+    hex_decode, push_response, Challenge, Digits, HashAlgorithm, KeyUri, Ocra, OcraInput,
+    OcraSuite, Pin, PushDecision, TimeStep, Totp,
+};
+use secure_login::verifier::{FactorKind, Policy};
+use secure_login_server::{AppState, Config};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+
+/// 2026-11-25 00:00:00 UTC: where every test sets the server's clock first.
+pub const T0: u64 = 1_795_651_200;
+pub const PASSWORD: &str = "correct horse battery";
+pub const PHONE: &str = "+41790000001";
+
+/// The default policy with a cheap password hash, so tests run fast.
+pub fn test_policy() -> Policy {
+    Policy {
+        password_memory_kib: 64,
+        password_iterations: 1,
+        ..Policy::default()
+    }
+}
+
+/// A running portal.
+pub struct Server {
+    pub base: String,
+    pub state: Arc<AppState>,
+    pub dir: Arc<TempDir>,
+    pub db: PathBuf,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A config over a fresh directory: test clock on, cheap passwords.
+pub fn test_config(dir: &TempDir) -> Config {
+    let www = dir.path().join("www");
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(www.join("index.html"), "<!doctype html><title>t</title>").unwrap();
+    let mut config = Config::new(dir.path().join("portal.sqlite3"), www, pkg);
+    config.policy = test_policy();
+    config.test_clock = true;
+    config
+}
+
+/// Starts a portal with `config`, serving on a free loopback port.
+pub async fn start_with(config: Config, dir: Arc<TempDir>) -> Server {
+    let db = config.db.clone();
+    let portal = tokio::task::spawn_blocking(move || secure_login_server::portal(config))
+        .await
+        .unwrap()
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = portal.router;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    let server = Server {
+        base: format!("http://{addr}"),
+        state: portal.state,
+        dir,
+        db,
+        task,
+    };
+    server.client().set_clock(T0).await;
+    server
+}
+
+/// A fresh portal with the test clock at [`T0`].
+pub async fn start() -> Server {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let config = test_config(&dir);
+    start_with(config, dir).await
+}
+
+/// An answer: status, headers and JSON body (Null when the body is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    /// The error code of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts a typed JSON error with this status and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text);
+        assert_eq!(self.code(), code, "{}", self.text);
+        assert!(
+            self.body["error"]["message"].is_string(),
+            "no message: {}",
+            self.text
+        );
+    }
+
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.text);
+        &self.body
+    }
+}
+
+/// A browser-like client: keeps the session cookie, sends the CSRF header on POST.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookie: Option<String>,
+}
+
+impl Server {
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            cookie: None,
+        }
+    }
+
+    /// Sets up `username` with the password and the given factors, directly through the verifier
+    /// (as the admin CLI would); returns the account id.
+    pub fn account(&self, username: &str, factors: &[(&str, FactorKind)]) -> String {
+        let v = &self.state.verifier;
+        let id = v.create_account(username, PASSWORD).unwrap().id;
+        for (label, kind) in factors {
+            v.add_factor(&id, label, kind.clone()).unwrap();
+        }
+        id
+    }
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+impl Client {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn with_cookie(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cookie {
+            Some(cookie) => request.header(COOKIE, cookie),
+            None => request,
+        }
+    }
+
+    fn keep_cookie(&mut self, answer: &Answer) {
+        if let Some(set) = answer.headers.get(SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = if pair.ends_with('=') {
+                None
+            } else {
+                Some(pair)
+            };
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Answer {
+        let request = self.with_cookie(self.http.get(self.url(path)));
+        let answer = answer(request.send().await.unwrap()).await;
+        self.keep_cookie(&answer);
+        answer
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> Answer {
+        self.post_raw(path, "application/json", body.to_string().into_bytes())
+            .await
+    }
+
+    pub async fn post_raw(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Answer {
+        let request = self
+            .http
+            .request(Method::POST, self.url(path))
+            .header("X-Secure-Login", "1")
+            .header(CONTENT_TYPE, content_type)
+            .body(body);
+        let answer = answer(self.with_cookie(request).send().await.unwrap()).await;
+        self.keep_cookie(&answer);
+        answer
+    }
+
+    pub async fn set_clock(&mut self, now: u64) {
+        let answer = self.post("/api/test/clock", json!({ "now": now })).await;
+        assert_eq!(answer.ok()["now"], now);
+    }
+
+    /// Password step; returns the login id and the factors.
+    pub async fn login(&mut self, username: &str, password: &str) -> (String, Vec<Value>) {
+        let answer = self
+            .post(
+                "/api/login",
+                json!({ "username": username, "password": password }),
+            )
+            .await;
+        let body = answer.ok();
+        (
+            body["loginId"].as_str().unwrap().to_owned(),
+            body["factors"].as_array().unwrap().clone(),
+        )
+    }
+
+    /// The id of the factor of `kind` among `factors`.
+    pub fn factor(factors: &[Value], kind: &str) -> u64 {
+        factors
+            .iter()
+            .find(|f| f["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} factor in {factors:?}"))["id"]
+            .as_u64()
+            .unwrap()
+    }
+
+    pub async fn choose(&mut self, login: &str, factor: u64) -> Answer {
+        self.post(
+            &format!("/api/login/{login}/factor"),
+            json!({ "factorId": factor }),
+        )
+        .await
+    }
+
+    pub async fn respond(&mut self, login: &str, response: &str) -> Answer {
+        self.post(
+            &format!("/api/login/{login}/response"),
+            json!({ "response": response }),
+        )
+        .await
+    }
+
+    /// The demo phone's messages.
+    pub async fn messages(&mut self) -> Vec<Value> {
+        self.get("/api/phone/messages")
+            .await
+            .ok()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// The code in the newest message of the demo phone (digits only, commas of a call dropped).
+    pub async fn last_code(&mut self) -> String {
+        let messages = self.messages().await;
+        let text = messages.last().expect("a message")["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let tail = text.rsplit(" is ").next().unwrap();
+        tail.chars().filter(char::is_ascii_digit).collect()
+    }
+}
+
+pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
+pub const SOFT_SECRET: &str = "3132333435363738393031323334353637383930313233343536373839303132";
+pub const TOTP_SECRET: &str = "3132333435363738393031323334353637383930";
+
+pub fn soft_token(device: &str) -> FactorKind {
+    FactorKind::SoftToken {
+        suite: SOFT_SUITE.into(),
+        secret_hex: SOFT_SECRET.into(),
+        device_id: device.into(),
+    }
+}
+
+pub fn totp_factor() -> FactorKind {
+    FactorKind::Totp {
+        secret_hex: TOTP_SECRET.into(),
+        algorithm: "SHA1".into(),
+        digits: 6,
+        period: 30,
+    }
+}
+
+pub fn sms(phone: &str) -> FactorKind {
+    FactorKind::Sms {
+        phone: phone.into(),
+    }
+}
+
+pub fn voice(phone: &str) -> FactorKind {
+    FactorKind::Voice {
+        phone: phone.into(),
+    }
+}
+
+/// The OCRA response a token or card computes (secure_login::otp, which the RFC 6287 vectors
+/// and the oathtool cross-checks establish).
+pub fn ocra_response(suite: &str, secret_hex: &str, challenge: &str, pin: Option<&str>) -> String {
+    let suite: OcraSuite = suite.parse().unwrap();
+    let challenge = Challenge::new(suite.challenge(), challenge).unwrap();
+    let ocra = Ocra::new(suite, &hex_decode(secret_hex).unwrap()).unwrap();
+    let input = OcraInput {
+        pin: pin.map(Pin::Plain),
+        ..OcraInput::challenge(&challenge)
+    };
+    ocra.respond(&input).unwrap()
+}
+
+pub fn totp_code(secret_hex: &str, at: u64) -> String {
+    Totp::new(
+        &hex_decode(secret_hex).unwrap(),
+        HashAlgorithm::Sha1,
+        Digits::SIX,
+        TimeStep::DEFAULT,
+    )
+    .unwrap()
+    .generate(at)
+    .unwrap()
+    .to_string()
+}
+
+/// The TOTP code of a Key URI's key at `at`.
+pub fn totp_code_of_uri(uri: &str, at: u64) -> String {
+    let key = KeyUri::parse(uri).unwrap();
+    Totp::new(
+        key.secret.expose_secret(),
+        key.algorithm,
+        key.digits,
+        TimeStep::DEFAULT,
+    )
+    .unwrap()
+    .generate(at)
+    .unwrap()
+    .to_string()
+}
+
+pub fn push_mac(secret_hex: &str, request_id: &str, number: u32, approve: bool) -> String {
+    let decision = if approve {
+        PushDecision::Approve
+    } else {
+        PushDecision::Deny
+    };
+    push_response(
+        &hex_decode(secret_hex).unwrap(),
+        request_id,
+        number,
+        decision,
+    )
+    .unwrap()
+}
+
+/// A wrong code of the same shape as `right`.
+pub fn wrong(right: &str) -> String {
+    right
+        .chars()
+        .map(|c| match c {
+            '0'..='8' => char::from(c as u8 + 1),
+            '9' => '0',
+            other => other,
+        })
+        .collect()
+}
