@@ -68,11 +68,16 @@ pub fn new_key(username: &str, issuer: &str) -> Result<NewKey, ApiError> {
 }
 
 /// Checks `code` against the pending key at `now` (one step either side). On a match, returns
-/// the factor to add; on a miss, counts it (the caller drops the key after [`MAX_TRIES`]).
+/// the factor to add and the time step the code belonged to (so it cannot sign in once more);
+/// on a miss, counts it (the caller drops the key after [`MAX_TRIES`]).
 ///
 /// # Errors
 /// 400 `InvalidInput` for a code that is not 6 digits, 400 `WrongCode` for a wrong one.
-pub fn confirm(pending: &mut PendingTotp, code: &str, now: u64) -> Result<FactorKind, ApiError> {
+pub fn confirm(
+    pending: &mut PendingTotp,
+    code: &str,
+    now: u64,
+) -> Result<(FactorKind, u64), ApiError> {
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::invalid_input("the code is 6 digits"));
@@ -85,12 +90,15 @@ pub fn confirm(pending: &mut PendingTotp, code: &str, now: u64) -> Result<Factor
     )
     .map_err(unavailable)?;
     match totp.verify(code, now, Window::ONE) {
-        Ok(Some(_)) => Ok(FactorKind::Totp {
-            secret_hex: hex_encode(pending.secret.expose_secret()),
-            algorithm: "SHA1".into(),
-            digits: 6,
-            period: 30,
-        }),
+        Ok(Some(found)) => Ok((
+            FactorKind::Totp {
+                secret_hex: hex_encode(pending.secret.expose_secret()),
+                algorithm: "SHA1".into(),
+                digits: 6,
+                period: 30,
+            },
+            found.step,
+        )),
         _ => {
             pending.failures = pending.failures.saturating_add(1);
             let left = MAX_TRIES.saturating_sub(pending.failures);
@@ -138,7 +146,8 @@ mod tests {
             confirm(&mut key.pending, "12ab56", now).unwrap_err().code(),
             "InvalidInput"
         );
-        let factor = confirm(&mut key.pending, &code, now + 30).unwrap();
+        let (factor, step) = confirm(&mut key.pending, &code, now + 30).unwrap();
+        assert_eq!(step, now / 30, "the code's own step, one behind the clock");
         assert!(matches!(
             factor,
             FactorKind::Totp {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::activation::normalize_phone;
 use super::audit::EventKind;
 use super::error::{Error, Result};
-use super::model::{Account, Factor, FactorKind, LockState};
+use super::model::{Account, Factor, FactorKind, LockState, ReplayState};
 use super::records::{key, load_or_default, retry, Tx};
 use super::secrets;
 use super::store::Store;
@@ -80,6 +80,36 @@ impl<S: Store> Verifier<S> {
     /// [`Error::NotFound`] for an unknown account, [`Error::InvalidInput`] or [`Error::Otp`] for
     /// bad parameters.
     pub fn add_factor(&self, account: &str, label: &str, kind: FactorKind) -> Result<u32> {
+        self.add_factor_with_used_step(account, label, kind, None)
+    }
+
+    /// Adds an authenticator-app factor whose enrollment code, of time step `used_step`, was just
+    /// checked: that code is refused at login from now on, in the same commit.
+    ///
+    /// # Errors
+    /// As [`Verifier::add_factor`]; [`Error::InvalidInput`] for a factor that is not TOTP.
+    pub fn add_confirmed_totp(
+        &self,
+        account: &str,
+        label: &str,
+        kind: FactorKind,
+        used_step: u64,
+    ) -> Result<u32> {
+        if !matches!(kind, FactorKind::Totp { .. }) {
+            return Err(Error::InvalidInput(
+                "only an authenticator-app factor has a used step",
+            ));
+        }
+        self.add_factor_with_used_step(account, label, kind, Some(used_step))
+    }
+
+    fn add_factor_with_used_step(
+        &self,
+        account: &str,
+        label: &str,
+        kind: FactorKind,
+        used_step: Option<u64>,
+    ) -> Result<u32> {
         let kind = validate(kind)?;
         let label = label.trim();
         if label.chars().count() > 64 {
@@ -104,6 +134,16 @@ impl<S: Store> Verifier<S> {
             let mut tx = Tx::default();
             tx.put(key::account(account), record.version, &updated)?
                 .event(self.event(account, Some(id), EventKind::FactorAdded, kind.name()));
+            if let Some(step) = used_step {
+                // Factor ids are never reused, so this factor has no replay record yet.
+                tx.put(
+                    key::replay(account, id),
+                    0,
+                    &ReplayState {
+                        last_step: Some(step),
+                    },
+                )?;
+            }
             Ok((tx, id))
         })
     }

@@ -1042,6 +1042,25 @@ pub fn hostile_input_gets_typed_errors<S: Store>(w: World<S>) {
     ));
 }
 
+pub fn the_enrollment_code_cannot_sign_in_again<S: Store>(w: World<S>) {
+    let account = w.verifier.create_account("alice", PASSWORD).unwrap().id;
+    let now = w.clock.now();
+    let kind = FactorKind::Totp {
+        secret_hex: TOTP_SECRET.into(),
+        algorithm: "SHA1".into(),
+        digits: 6,
+        period: 30,
+    };
+    let factor = w.verifier.add_confirmed_totp(&account, "app", kind, now / 30).unwrap();
+    let id = login(&w);
+    w.verifier.choose_factor(&id, factor).unwrap();
+    let replay = w.verifier.submit_response(&id, &totp_code(now)).unwrap();
+    assert!(matches!(replay, LoginOutcome::WrongCode { .. }), "{replay:?}");
+    w.clock.advance(30);
+    let next = w.verifier.submit_response(&id, &totp_code(w.clock.now())).unwrap();
+    assert!(matches!(next, LoginOutcome::Success { .. }), "{next:?}");
+}
+
 /// 50 threads submit the same valid response at once: exactly one succeeds.
 pub fn fifty_simultaneous_replays_give_one_success<S: Store + 'static>(w: World<S>) {
     let (_, f) = alice(&w);
@@ -1135,6 +1154,7 @@ macro_rules! verifier_scenarios {
             temporary_passcode_is_good_once_and_expires,
             security_card_with_pin,
             hostile_input_gets_typed_errors,
+            the_enrollment_code_cannot_sign_in_again,
             fifty_simultaneous_replays_give_one_success,
             a_thousand_concurrent_guesses_check_at_most_the_limit
         );

@@ -103,8 +103,9 @@ pub async fn totp_confirm(
         })
         .ok_or_else(ApiError::not_signed_in)??;
     let account = signed_in.info.account;
+    let (factor, used_step) = factor;
     let factor_id = state
-        .verify(move |v| v.add_factor(&account, "authenticator app", factor))
+        .verify(move |v| v.add_confirmed_totp(&account, "authenticator app", factor, used_step))
         .await?;
     Ok(Json(json!({ "factorId": factor_id })))
 }
