@@ -1,7 +1,7 @@
 //! `--demo`: the demo accounts, created when missing and printed at every start.
 //!
 //! - `alice`: SMS and voice to +41 79 000 00 01, an authenticator app (Key URI printed), a
-//!   security card with PIN 1234, and a soft token to activate on the token page.
+//!   security card with PIN 7391, and a soft token to activate on the token page.
 //! - `bob`: SMS to +41 79 000 00 02 only (for activation and Add User).
 //! - `carol`: a temporary passcode, issued anew whenever the last one is used or expired.
 //!
@@ -49,7 +49,7 @@ const RECORD: &str = "portal/demo";
 const ALICE: (&str, &str, &str) = ("alice", "alice-2fa-demo", "+41 79 000 00 01");
 const BOB: (&str, &str, &str) = ("bob", "bob-2fa-demo", "+41 79 000 00 02");
 const CAROL: (&str, &str) = ("carol", "carol-2fa-demo");
-const CARD_PIN: &str = "1234";
+const CARD_PIN: &str = "7391";
 /// How long carol's passcode lives.
 const PASSCODE_LIFETIME: u64 = 24 * 3600;
 

@@ -341,7 +341,7 @@ async fn demo_mode_prints_the_accounts_and_serves_the_cards() {
         "alice / alice-2fa-demo",
         "bob / bob-2fa-demo",
         "carol / carol-2fa-demo",
-        "PIN 1234",
+        "PIN 7391",
         "otpauth://totp/",
     ] {
         assert!(printed.contains(expected), "{expected}: {printed}");
@@ -360,7 +360,7 @@ async fn demo_mode_prints_the_accounts_and_serves_the_cards() {
     let cards = browser.get("/api/demo/cards").await;
     let card = cards.ok()[0].clone();
     assert_eq!(card["username"], "alice");
-    assert_eq!(card["pin"], "1234");
+    assert_eq!(card["pin"], "7391");
     // alice's card works with the printed PIN; carol's printed passcode works.
     let (login, factors) = browser.login("alice", "alice-2fa-demo").await;
     let kinds: Vec<&str> = factors
@@ -376,7 +376,7 @@ async fn demo_mode_prints_the_accounts_and_serves_the_cards() {
         card["suite"].as_str().unwrap(),
         card["secret"].as_str().unwrap(),
         &challenge,
-        Some("1234"),
+        Some("7391"),
     );
     assert_eq!(
         browser.respond(&login, &response).await.ok()["outcome"],

@@ -4,6 +4,8 @@
 //!
 //! `MAC = HMAC-SHA256(K, "secure-login push v1" || 0x00 || request_id || 0x00 || number || 0x00 || decision)`
 //! with `number` in decimal ASCII and `decision` the ASCII word `approve` or `deny`; sent as hex.
+//! A denial always covers the number 0: whoever did not start the login has not seen the login
+//! screen, and must still be able to say no.
 
 use subtle::ConstantTimeEq;
 
@@ -79,7 +81,11 @@ fn mac(
         ));
     }
     let key = HmacKey::new(HashAlgorithm::Sha256, secret)?;
-    let number = number.to_string();
+    let number = match decision {
+        PushDecision::Approve => number,
+        PushDecision::Deny => 0,
+    }
+    .to_string();
     Ok(key.mac(&[
         DOMAIN,
         &[0],
@@ -121,5 +127,15 @@ mod tests {
         assert!(!verify_push_response(key, "req-1", 42, PushDecision::Deny, &mac).unwrap());
         assert!(!verify_push_response(key, "req-2", 42, PushDecision::Approve, &mac).unwrap());
         assert!(push_response(key, "", 42, PushDecision::Approve).is_err());
+    }
+
+    #[test]
+    fn a_denial_does_not_depend_on_the_number() {
+        // Python: hmac.new(key, b"secure-login push v1\x00req-1\x000\x00deny", "sha256").hexdigest()
+        let key = b"12345678901234567890123456789012";
+        let deny = push_response(key, "req-1", 0, PushDecision::Deny).unwrap();
+        assert_eq!(deny, "8417edcc3d17b7a5da83d698650631ed7421af90c7ebd99cf7beecc4ea96920d");
+        assert_eq!(push_response(key, "req-1", 57, PushDecision::Deny).unwrap(), deny);
+        assert!(verify_push_response(key, "req-1", 42, PushDecision::Deny, &deny).unwrap());
     }
 }

@@ -156,6 +156,11 @@ impl<S: Store> Verifier<S> {
         if pin.len() != 4 || !pin.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::InvalidInput("a card PIN is 4 digits"));
         }
+        // The card refuses obvious PINs when it is provisioned; refuse them here too, so no card
+        // is issued that the card cannot load.
+        if crate::token::Pin::choose_for_card(pin).is_err() {
+            return Err(Error::InvalidInput("the card PIN is too easy to guess"));
+        }
         let suite: OcraSuite = self.policy.card_suite.parse()?;
         let secret = crate::entropy::random_secret(suite.hash().output_len().max(20))?;
         let pin_hash_hex = suite

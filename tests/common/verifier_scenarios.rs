@@ -1040,6 +1040,10 @@ pub fn hostile_input_gets_typed_errors<S: Store>(w: World<S>) {
         v.issue_card(&account, "12a4"),
         Err(Error::InvalidInput(_))
     ));
+    assert_eq!(
+        v.issue_card(&account, "1234").unwrap_err(),
+        Error::InvalidInput("the card PIN is too easy to guess")
+    );
 }
 
 pub fn the_enrollment_code_cannot_sign_in_again<S: Store>(w: World<S>) {
@@ -1051,13 +1055,22 @@ pub fn the_enrollment_code_cannot_sign_in_again<S: Store>(w: World<S>) {
         digits: 6,
         period: 30,
     };
-    let factor = w.verifier.add_confirmed_totp(&account, "app", kind, now / 30).unwrap();
+    let factor = w
+        .verifier
+        .add_confirmed_totp(&account, "app", kind, now / 30)
+        .unwrap();
     let id = login(&w);
     w.verifier.choose_factor(&id, factor).unwrap();
     let replay = w.verifier.submit_response(&id, &totp_code(now)).unwrap();
-    assert!(matches!(replay, LoginOutcome::WrongCode { .. }), "{replay:?}");
+    assert!(
+        matches!(replay, LoginOutcome::WrongCode { .. }),
+        "{replay:?}"
+    );
     w.clock.advance(30);
-    let next = w.verifier.submit_response(&id, &totp_code(w.clock.now())).unwrap();
+    let next = w
+        .verifier
+        .submit_response(&id, &totp_code(w.clock.now()))
+        .unwrap();
     assert!(matches!(next, LoginOutcome::Success { .. }), "{next:?}");
 }
 
