@@ -1,5 +1,5 @@
 // The code calculator: HOTP, TOTP and OCRA computed in the browser by the secure-login wasm package.
-// Plain ES module, no bundler. Every user-visible string is in MESSAGES below.
+// Plain ES module, no bundler. Every user-visible string is in messages/calculator.js.
 
 import init, {
   base32Decode,
@@ -11,129 +11,11 @@ import init, {
   randomSecret,
   totp,
 } from '/pkg/secure_login.js';
+import { onLanguageChange, setupI18n, t } from './i18n.js';
+import messages from './messages/calculator.js';
 
-/**
- * Every string the page shows, per language. Keys used by `data-msg` attributes in index.html
- * are applied at start; `{name}` placeholders are filled by `t()`. `errors` explains the stable
- * error codes (the library's own message is shown beside it).
- */
-const MESSAGES = {
-  en: {
-    title: 'Code calculator',
-    intro: 'HOTP (RFC 4226), TOTP (RFC 6238) and OCRA (RFC 6287) codes, computed in this browser by the '
-      + 'secure-login WebAssembly library. Nothing is sent anywhere.',
-    loading: 'Loading the WebAssembly library…',
-    ready: 'WebAssembly library loaded: ready.',
-    loadFailed: 'The WebAssembly library could not be loaded, so nothing can be computed.',
-    algorithm: 'Algorithm',
-    keyLegend: 'Key',
-    keyLabel: 'Key',
-    keyFormatLabel: 'Key format',
-    formatHex: 'Hex',
-    formatBase32: 'Base32',
-    keyHint: 'The shared secret, as hexadecimal digits or Base32 (RFC 4648).',
-    randomKey: 'New random key',
-    randomHex: 'Hex',
-    randomBase32: 'Base32',
-    randomDone: 'A new {bits}-bit key from the browser’s random number generator is in the Key field.',
-    uriLegend: 'Key URI',
-    uriLabel: 'Paste an otpauth:// URI to fill in the form',
-    readUri: 'Read URI',
-    uriLoaded: 'Read a {type} key for {who}.',
-    uriEmpty: 'Paste an otpauth:// URI first.',
-    codeOptions: 'Code options',
-    digitsLabel: 'Digits',
-    hashLabel: 'Hash',
-    counterLabel: 'Counter',
-    timeLabel: 'Time (Unix seconds)',
-    stepLabel: 'Step (seconds)',
-    followClock: 'Now (follow the clock)',
-    clockLive: 'Next code in {seconds} s (time step {step}).',
-    clockFixed: 'Time step {step}: {date}.',
-    clockInvalid: 'Enter a time and a step of whole seconds.',
-    suiteLabel: 'Suite',
-    challengeLabel: 'Challenge',
-    pinLabel: 'PIN',
-    sessionLabel: 'Session information (hex)',
-    ocraTimeLabel: 'Time (Unix seconds)',
-    nowButton: 'Now',
-    generate: 'Generate',
-    resultHeading: 'Result',
-    footer: 'secure-login: HOTP, TOTP and OCRA in Rust and WebAssembly.',
-    suiteGives: 'HMAC-{hash}, {response}.',
-    suiteDigits: '{digits}-digit response',
-    suiteWholeHmac: 'the whole HMAC in hex as response',
-    suiteNeeds: 'Needs: {parts}.',
-    suiteChallenge: 'a {format} challenge of up to {max} characters',
-    formatNumeric: 'numeric',
-    formatAlphanumeric: 'alphanumeric',
-    formatHexChallenge: 'hexadecimal',
-    suiteCounter: 'a counter',
-    suitePin: 'a PIN (hashed with {hash})',
-    suiteSession: '{bytes} bytes of session information',
-    suiteTime: 'the time, in steps of {seconds} s',
-    suiteInvalid: 'Not a valid suite: {message}',
-    challengePlaceholderNumeric: 'up to {max} digits',
-    challengePlaceholderText: 'up to {max} characters',
-    listSeparator: ', ',
-    resultHotp: 'HOTP, counter {counter}.',
-    resultTotp: 'TOTP at {time} (time step {step}).',
-    resultOcra: '{suite}, challenge {challenge}.',
-    errorPrefix: 'Error',
-    notHex: 'the key is not hexadecimal: {detail}',
-    oddDigits: 'it has an odd number of digits',
-    badDigit: 'character {position} is not a hex digit',
-    notNumber: '{field} must be a whole number from 0 to 18446744073709551615',
-    fieldCounter: 'The counter',
-    fieldTime: 'The time',
-    fieldStep: 'The step',
-    unexpected: 'Something went wrong: {message}',
-    errors: {
-      MissingKey: 'Enter a key, or make a new random one.',
-      InvalidHex: 'Hex must be pairs of the digits 0-9 and a-f.',
-      InvalidBase32: 'The key is not valid Base32 (letters A-Z and digits 2-7).',
-      InvalidSecret: 'The key must be 1 to 1024 bytes long.',
-      InvalidDigits: 'Choose 6 to 10 digits.',
-      InvalidTime: 'The time or time step is not valid.',
-      InvalidSuite: 'The OCRA suite is not valid (RFC 6287, section 6).',
-      InvalidChallenge: 'The challenge has characters the suite does not allow, or is empty.',
-      ChallengeTooLong: 'The challenge is longer than the suite allows.',
-      MissingPin: 'This suite needs a PIN.',
-      InvalidPin: 'The PIN is not valid (it must not be empty).',
-      MissingCounter: 'This suite needs a counter.',
-      MissingSession: 'This suite needs session information.',
-      MissingTime: 'This suite needs a time.',
-      SessionTooLong: 'The session information is longer than the suite allows.',
-      InvalidKeyUri: 'That is not an otpauth:// Key URI this page can read.',
-      CounterOverflow: 'The counter is too large.',
-    },
-  },
-};
-
-/** The language of the page: the first of the browser's languages that MESSAGES has, else English. */
-const LANG = (navigator.languages ?? [navigator.language])
-  .map((tag) => String(tag).slice(0, 2).toLowerCase())
-  .find((lang) => Object.hasOwn(MESSAGES, lang)) ?? 'en';
-const M = MESSAGES[LANG];
-
-/** The message `key` with its `{placeholders}` filled from `params`. */
-function t(key, params = {}) {
-  const text = M[key];
-  if (typeof text !== 'string') {
-    console.error(`secure-login calculator: no message "${key}" for language "${LANG}"`);
-    return key;
-  }
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
-}
-
-/** Sets the text of every element with `data-msg` from MESSAGES. */
-function localize() {
-  document.documentElement.lang = LANG;
-  for (const el of document.querySelectorAll('[data-msg]')) {
-    el.textContent = t(el.dataset.msg);
-  }
-  document.title = `secure-login: ${t('title')}`;
-}
+/** Whether the page has an explanation for the library's error `code`. */
+const explains = (code) => Object.hasOwn(messages.en, `error.${code}`);
 
 /** An error made by this page (not by the library), with a stable `code` like the library's. */
 class PageError extends Error {
@@ -198,7 +80,7 @@ function showError(error) {
   const code = typeof error?.code === 'string' ? error.code : 'Unexpected';
   const detail = error instanceof Error ? error.message : String(error);
   const fromLibrary = error?.name === 'SecureLoginError';
-  const hint = fromLibrary && Object.hasOwn(M.errors, code) ? M.errors[code] : null;
+  const hint = fromLibrary && explains(code) ? t(`error.${code}`) : null;
 
   const codeEl = document.createElement('strong');
   codeEl.className = 'error-code';
@@ -288,7 +170,7 @@ function bytesToHex(bytes) {
 /** The key from the form, as bytes (the caller wipes them). */
 function readKey() {
   const text = ui.key.value.trim();
-  if (text === '') throw new PageError('MissingKey', M.errors.MissingKey);
+  if (text === '') throw new PageError('MissingKey', t('error.MissingKey'));
   return ui.keyFormat.value === 'base32' ? base32Decode(text) : hexToBytes(text);
 }
 
@@ -513,21 +395,34 @@ function wire() {
   setInterval(guarded(tick), 500);
 }
 
+/** Sets the status line, by message key so that a change of language re-translates it. */
+function setStatus(state, key) {
+  ui.status.dataset.state = state;
+  ui.status.dataset.i18n = key;
+  ui.status.textContent = t(key);
+}
+
+/** Texts the page built itself follow a change of language. */
+function retranslate() {
+  if (ui.ocraFields.hidden === false && ready) showSuite();
+  tick();
+  if (shown) generate();
+}
+
 async function start() {
-  localize();
+  setupI18n(messages);
+  onLanguageChange(guarded(retranslate));
   wire();
   showMode();
   try {
     await init();
   } catch (error) {
-    ui.status.textContent = t('loadFailed');
-    ui.status.dataset.state = 'failed';
+    setStatus('failed', 'loadFailed');
     showError(new PageError('WasmLoadFailed', `${t('loadFailed')} (${error?.message ?? error})`));
     return;
   }
   ready = true;
-  ui.status.textContent = t('ready');
-  ui.status.dataset.state = 'ready';
+  setStatus('ready', 'ready');
   ui.generate.disabled = false;
   showMode();
 }

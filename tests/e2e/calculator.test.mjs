@@ -1,22 +1,10 @@
 // End to end: the portal binary serves www/ and pkg/, Debian's Chromium (driven by playwright-core)
-// loads the calculator page, and a person's clicks and typing give the RFC test vectors.
-//
-// Needs: `cargo build -p secure-login-server` (or SECURE_LOGIN_SERVER_BIN), the wasm package in pkg/
-// (`wasm-pack build --target web --release --out-dir pkg`), `npm ci`, and /usr/bin/chromium
-// (or CHROMIUM_PATH). Run: `node --test tests/e2e/`.
+// loads the calculator page (calculator.html), and a person's clicks and typing give the RFC test
+// vectors. Needs what tests/e2e/helpers.mjs says. Run: `node --test tests/e2e/`.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SERVER_BIN = process.env.SECURE_LOGIN_SERVER_BIN ?? path.join(ROOT, 'target', 'debug', 'secure-login-server');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOT = path.join(ROOT, 'docs', 'screenshots', 'calculator.png');
+import { launchBrowser, newContext, screenshot, startPortal } from './helpers.mjs';
 
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
   + "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -25,114 +13,30 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src
 const KEY20 = '3132333435363738393031323334353637383930';
 const KEY32 = '3132333435363738393031323334353637383930313233343536373839303132';
 
-let server;
+let portal;
 let browser;
+let context;
+let problems;
 let page;
-let baseUrl;
-let rootResponse;
-const consoleErrors = [];
+let pageResponse;
 const wasmResponses = [];
 
-/** Starts the portal on a free loopback port (port 0) and resolves with the URL it prints. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      SERVER_BIN,
-      ['--addr', '127.0.0.1:0', '--www', path.join(ROOT, 'www'), '--pkg', path.join(ROOT, 'pkg')],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    server = child;
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`the server printed no address in 15 s: ${stdout}${stderr}`)), 15_000);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const match = stdout.match(/^secure-login portal listening on (http:\/\/127\.0\.0\.1:\d+)$/m);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start ${SERVER_BIN} (build it with cargo build -p secure-login-server): ${error.message}`));
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${code ?? signal}): ${stderr}`));
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  let timer;
-  const timeout = new Promise((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), 5_000);
-  });
-  const outcome = await Promise.race([exited, timeout]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    server.kill('SIGKILL');
-    await exited;
-  }
-}
-
 before(async () => {
-  assert.ok(
-    existsSync(path.join(ROOT, 'pkg', 'secure_login.js')),
-    'pkg/ is missing: run `wasm-pack build --target web --release --out-dir pkg` first',
-  );
-  baseUrl = await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  portal = await startPortal();
+  browser = await launchBrowser();
   // A fresh context (its own empty profile), phone-sized, English, light.
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 1,
-    locale: 'en-US',
-    colorScheme: 'light',
-  });
+  ({ context, problems } = await newContext(browser));
   page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
   page.on('response', (response) => {
     if (response.url().endsWith('.wasm')) wasmResponses.push(response);
   });
-  // Runs before the page's own scripts (injected by the browser, so the CSP does not apply to it).
-  await page.addInitScript(() => {
-    window.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (event) => {
-      window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
-    });
-  });
-  rootResponse = await page.goto(`${baseUrl}/`);
+  pageResponse = await page.goto(`${portal.url}/calculator.html`);
   await page.locator('#status[data-state="ready"]').waitFor();
 });
 
 after(async () => {
   await browser?.close();
-  await stopServer();
+  await portal?.stop();
 });
 
 // ---- what a person does -----------------------------------------------------------------------
@@ -166,8 +70,8 @@ async function expectCode(expected) {
 // ---- the tests (in order, on one page) --------------------------------------------------------
 
 test('the page is served with the Content-Security-Policy and the wasm as application/wasm', async () => {
-  assert.equal(rootResponse.status(), 200);
-  const headers = rootResponse.headers();
+  assert.equal(pageResponse.status(), 200);
+  const headers = pageResponse.headers();
   assert.equal(headers['content-security-policy'], CSP);
   assert.equal(headers['x-content-type-options'], 'nosniff');
   assert.equal(headers['x-frame-options'], 'DENY');
@@ -223,8 +127,8 @@ test('OCRA-1:HOTP-SHA256-8:QN08-PSHA1, challenge 00000000, PIN 1234 gives 832387
   await field('Challenge').fill('00000000');
   await page.getByLabel('PIN').fill('1234');
   await expectCode('83238735');
-  mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  await page.locator('#result').scrollIntoViewIfNeeded();
+  await screenshot(page, 'calculator');
 });
 
 test('a bad hex key shows an InvalidHex error and no result', async () => {
@@ -276,13 +180,13 @@ test('the page fits a phone screen', async () => {
 });
 
 test('no console errors and no CSP violations; the browser enforces the CSP', async () => {
-  assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(problems(), []);
   // The browser enforces the policy: an inline script slipped into the page does not run (checked
-  // on a second page, whose expected violation does not count against the calculator's console).
-  const probe = await page.context().newPage();
+  // in a second context, whose expected violation does not count against the calculator's).
+  const { context: probeContext } = await newContext(browser);
+  const probe = await probeContext.newPage();
   try {
-    await probe.goto(`${baseUrl}/`);
+    await probe.goto(`${portal.url}/calculator.html`);
     const outcome = await probe.evaluate(async () => {
       const violation = new Promise((resolve) => {
         document.addEventListener('securitypolicyviolation', (event) => resolve(event.effectiveDirective));
@@ -294,6 +198,6 @@ test('no console errors and no CSP violations; the browser enforces the CSP', as
     });
     assert.deepEqual(outcome, { ran: false, directive: 'script-src-elem' });
   } finally {
-    await probe.close();
+    await probeContext.close();
   }
 });

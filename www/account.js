@@ -1,0 +1,301 @@
+// The account page: who is logged in, their second factors, recent security events, adding an
+// authenticator app, changing the phone number, logging out (docs/api.md, "Account").
+
+import init, { base32Encode, parseKeyUri, verifyTotp } from '/pkg/secure_login.js';
+import { setupI18n, t } from './i18n.js';
+import messages from './messages/account.js';
+import { api, errorText, formatDateTime, formatTime, show, useMessages } from './portal.js';
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  page: $('account-page'),
+  loading: $('loading'),
+  message: $('message'),
+  signedOut: $('signed-out'),
+  account: $('account'),
+  username: $('username'),
+  logout: $('logout'),
+  factors: $('factors'),
+  totpStart: $('totp-start'),
+  totpEnroll: $('totp-enroll'),
+  totpQr: $('totp-qr'),
+  totpSecret: $('totp-secret'),
+  totpKind: $('totp-kind'),
+  totpUri: $('totp-uri'),
+  totpForm: $('totp-form'),
+  totpCode: $('totp-code'),
+  totpCodeHint: $('totp-code-hint'),
+  totpError: $('totp-error'),
+  phoneForm: $('phone-form'),
+  newPhone: $('new-phone'),
+  phoneError: $('phone-error'),
+  noEvents: $('no-events'),
+  events: $('events'),
+  eventsBody: $('events-body'),
+};
+
+let wasmReady = false;
+/** Resolves once the wasm library is loaded (true) or could not be (false: the page goes on). */
+const wasmLoaded = init().then(() => { wasmReady = true; return true; }, () => false);
+/** The factors shown, by id (to name the factor of an event). */
+let factorsById = new Map();
+/** The key being enrolled: { digits } from its Key URI. */
+let enrolling = null;
+
+function say(kind, build) {
+  ui.message.dataset.kind = kind;
+  show(ui.message, build);
+}
+
+function clearMessage() {
+  show(ui.message, null);
+  delete ui.message.dataset.kind;
+}
+
+function signedOut(build) {
+  ui.page.dataset.state = 'signed-out';
+  ui.loading.hidden = true;
+  ui.account.hidden = true;
+  ui.signedOut.hidden = false;
+  if (build) say('info', build);
+}
+
+/** Runs `action`; a session that ended shows "not logged in", anything else is said. */
+function guarded(action) {
+  return async (event) => {
+    event?.preventDefault();
+    try {
+      await action(event);
+    } catch (error) {
+      if (error?.code === 'NotSignedIn') signedOut(() => errorText(error));
+      else say('error', () => errorText(error));
+    }
+  };
+}
+
+// ---- what the account has -------------------------------------------------------------------
+
+function kindName(kind) {
+  return Object.hasOwn(messages.en, `kind.${kind}`) ? t(`kind.${kind}`) : kind;
+}
+
+function factorItem(factor) {
+  const item = document.createElement('li');
+  item.dataset.kind = factor.kind;
+  const name = document.createElement('strong');
+  show(name, () => kindName(factor.kind));
+  const detail = document.createElement('span');
+  detail.className = 'muted';
+  show(detail, () => [
+    factor.label?.toLowerCase() === name.textContent.toLowerCase() ? '' : factor.label,
+    factor.phone ? t('factorTo', { phone: factor.phone }) : '',
+  ].filter(Boolean).join(' · '));
+  item.append(name, document.createElement('br'), detail);
+  return item;
+}
+
+/** An event's details: its factor's label and its note (a lock's end as a local time). */
+function eventDetails(event) {
+  const parts = [];
+  const factor = event.factor == null ? null : factorsById.get(event.factor);
+  if (factor) parts.push(factor.label);
+  const until = /^until (\d+)$/.exec(event.detail ?? '');
+  if (until) parts.push(t('eventUntil', { time: formatTime(Number(until[1])) }));
+  else if (event.detail) parts.push(event.detail);
+  return parts.join(' · ');
+}
+
+function eventRow(event) {
+  const row = document.createElement('tr');
+  row.dataset.kind = event.kind;
+  const when = document.createElement('td');
+  const time = document.createElement('time');
+  time.dateTime = new Date(event.at * 1000).toISOString();
+  show(time, () => formatDateTime(event.at));
+  when.append(time);
+  const what = document.createElement('td');
+  show(what, () => (Object.hasOwn(messages.en, `event.${event.kind}`) ? t(`event.${event.kind}`) : event.kind));
+  const details = document.createElement('td');
+  show(details, () => eventDetails(event));
+  row.append(when, what, details);
+  return row;
+}
+
+async function load() {
+  let account;
+  try {
+    account = await api('GET', '/api/account');
+  } catch (error) {
+    if (error.code === 'NotSignedIn') {
+      signedOut(null);
+      return;
+    }
+    throw error;
+  }
+  ui.page.dataset.state = 'signed-in';
+  ui.loading.hidden = true;
+  ui.signedOut.hidden = true;
+  ui.account.hidden = false;
+  ui.username.textContent = account.username;
+  const factors = account.factors ?? [];
+  factorsById = new Map(factors.map((factor) => [factor.id, factor]));
+  if (factors.length === 0) {
+    const item = document.createElement('li');
+    show(item, () => t('noFactors'));
+    ui.factors.replaceChildren(item);
+  } else {
+    ui.factors.replaceChildren(...factors.map(factorItem));
+  }
+  const events = account.events ?? [];
+  ui.eventsBody.replaceChildren(...events.map(eventRow));
+  ui.events.hidden = events.length === 0;
+  ui.noEvents.hidden = events.length > 0;
+}
+
+// ---- authenticator app ----------------------------------------------------------------------
+
+/** The Base32 key in groups of four, for typing into an app by hand. */
+function groupedKey(bytes) {
+  return base32Encode(bytes).replace(/=+$/, '').match(/.{1,4}/g).join(' ');
+}
+
+const startTotp = guarded(async () => {
+  clearMessage();
+  const { uri, qrSvg } = await api('POST', '/api/account/totp', {});
+  // The QR code is SVG markup from our own server; as an <img> it can run nothing.
+  ui.totpQr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(qrSvg)}`;
+  ui.totpUri.textContent = uri;
+  enrolling = { digits: 6 };
+  if (await wasmLoaded) {
+    const info = parseKeyUri(uri);
+    try {
+      ui.totpSecret.textContent = groupedKey(info.secret);
+      enrolling = { digits: info.digits ?? 6 };
+      const kind = {
+        digits: info.digits ?? 6, period: info.period ?? 30, algorithm: (info.algorithm ?? 'SHA1').replace('SHA', 'SHA-'),
+      };
+      show(ui.totpKind, () => t('totpKind', kind));
+    } finally {
+      info.secret.fill(0);
+    }
+  } else {
+    ui.totpSecret.textContent = new URL(uri).searchParams.get('secret') ?? '';
+    show(ui.totpKind, null);
+  }
+  show(ui.totpCodeHint, () => t('totpCodeHint', { digits: enrolling.digits }));
+  show(ui.totpError, null);
+  ui.totpCode.value = '';
+  ui.totpEnroll.hidden = false;
+  ui.totpStart.dataset.i18n = 'totpRestart';
+  ui.totpStart.textContent = t('totpRestart');
+  ui.totpCode.focus();
+});
+
+const PROBE_KEY = new Uint8Array(20);
+
+/** Why `code` cannot be an app's code, or null (the library checks the shape when loaded). */
+function codeProblem(code) {
+  const digits = enrolling?.digits ?? 6;
+  let ok = code.length === digits && /^[0-9]+$/.test(code);
+  if (wasmReady) {
+    try {
+      verifyTotp(PROBE_KEY, code, 59, { digits });
+      ok = true;
+    } catch (error) {
+      if (error?.code === 'InvalidCode') ok = false;
+    }
+  }
+  if (ok) return null;
+  const bad = code.match(/[^0-9]/u);
+  if (bad) return () => t('totpCheckNotDigits', { char: bad[0] });
+  return () => t('totpCheckDigits', { digits, typed: code.length });
+}
+
+const confirmTotp = guarded(async () => {
+  clearMessage();
+  const code = ui.totpCode.value.replace(/\s+/g, '');
+  const problem = codeProblem(code);
+  if (problem) {
+    show(ui.totpError, problem);
+    ui.totpCode.setAttribute('aria-invalid', 'true');
+    ui.totpCode.focus();
+    return;
+  }
+  try {
+    await api('POST', '/api/account/totp/confirm', { code });
+  } catch (error) {
+    if (error.code === 'WrongCode' || error.code === 'InvalidInput') {
+      show(ui.totpError, () => t('totpWrong'));
+      ui.totpCode.setAttribute('aria-invalid', 'true');
+      ui.totpCode.value = '';
+      ui.totpCode.focus();
+      return;
+    }
+    if (error.code === 'NotAllowed') {
+      // The key had its tries (or is gone): start again with a new one.
+      ui.totpEnroll.hidden = true;
+      enrolling = null;
+    }
+    throw error;
+  }
+  enrolling = null;
+  ui.totpEnroll.hidden = true;
+  ui.totpStart.dataset.i18n = 'totpStart';
+  ui.totpStart.textContent = t('totpStart');
+  ui.totpCode.removeAttribute('aria-invalid');
+  show(ui.totpError, null);
+  say('success', () => t('totpAdded'));
+  await load();
+});
+
+// ---- phone number ---------------------------------------------------------------------------
+
+const changePhone = guarded(async () => {
+  clearMessage();
+  show(ui.phoneError, null);
+  ui.newPhone.removeAttribute('aria-invalid');
+  const phone = ui.newPhone.value.trim();
+  const refuse = (build) => {
+    show(ui.phoneError, build);
+    ui.newPhone.setAttribute('aria-invalid', 'true');
+    ui.newPhone.focus();
+  };
+  if (!phone) {
+    refuse(() => t('phoneEmpty'));
+    return;
+  }
+  try {
+    await api('POST', '/api/account/phone', { phone });
+  } catch (error) {
+    if (error.code === 'InvalidInput') {
+      refuse(() => t('phoneInvalid'));
+      return;
+    }
+    if (error.code === 'NotAllowed') {
+      refuse(() => t('phoneTooLate'));
+      return;
+    }
+    throw error;
+  }
+  ui.newPhone.value = '';
+  say('success', () => t('phoneChanged', { phone }));
+  await load();
+});
+
+// ---- log out --------------------------------------------------------------------------------
+
+const logout = guarded(async () => {
+  await api('POST', '/api/logout', {});
+  window.location.assign('index.html');
+});
+
+// ---- start ----------------------------------------------------------------------------------
+
+setupI18n(messages);
+useMessages(messages);
+ui.totpStart.addEventListener('click', startTotp);
+ui.totpForm.addEventListener('submit', confirmTotp);
+ui.phoneForm.addEventListener('submit', changePhone);
+ui.logout.addEventListener('click', logout);
+guarded(load)();

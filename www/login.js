@@ -1,0 +1,645 @@
+// The login page: username and password, then the second factor (docs/api.md, "Login").
+// Plain ES module, no bundler; every text is in messages/login.js.
+//
+// Steps (one <section class="step"> shown at a time): password -> factor (when the account has
+// several, M2FS) -> push (soft token) or response (challenge, app code, SMS/voice code,
+// temporary passcode) -> done (then account.html).
+
+import init, { verifyHotp } from '/pkg/secure_login.js';
+import { setupI18n, t } from './i18n.js';
+import messages from './messages/login.js';
+import {
+  api, errorText, formatDuration, formatTime, nowSeconds, refresh, show, useMessages,
+} from './portal.js';
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  main: $('login'),
+  message: $('message'),
+  announcer: $('announcer'),
+  steps: {
+    password: $('step-password'),
+    factor: $('step-factor'),
+    push: $('step-push'),
+    response: $('step-response'),
+    done: $('step-done'),
+  },
+  passwordForm: $('password-form'),
+  username: $('username'),
+  password: $('password'),
+  factorList: $('factor-list'),
+  pushSend: $('push-send'),
+  pushWaiting: $('push-waiting'),
+  pushNumber: $('push-number'),
+  pushStatus: $('push-status'),
+  pushFallback: $('push-fallback'),
+  responseHeading: $('response-heading'),
+  challengeBox: $('challenge-box'),
+  challengeIntro: $('challenge-intro'),
+  challenge: $('challenge'),
+  promptText: $('prompt-text'),
+  expiry: $('expiry'),
+  responseForm: $('response-form'),
+  responseLabel: $('response-label'),
+  response: $('response'),
+  responseHint: $('response-hint'),
+  responseError: $('response-error'),
+  responseSubmit: $('response-submit'),
+  resend: $('resend'),
+  resendToggle: $('resend-toggle'),
+  resendOptions: $('resend-options'),
+  resendCountdown: $('resend-countdown'),
+};
+
+/** What the page knows about the login in progress. */
+const login = {
+  id: null,
+  factors: [],
+  factor: null,
+  /** The last prompt from the server (`prompt` is challenge, code, code_sent or passcode). */
+  prompt: null,
+  /** The push in progress: { requestId, number, expiresAt }. */
+  push: null,
+  pushTimer: null,
+  /** Unix seconds from which a new SMS/voice code may be asked for. */
+  resendAt: null,
+  busy: false,
+};
+
+let wasmReady = false;
+
+// ---- messages -----------------------------------------------------------------------------
+
+/** Shows a message in the alert region (`kind`: error, info or success). */
+function say(kind, build) {
+  ui.message.dataset.kind = kind;
+  show(ui.message, build);
+}
+
+function clearMessage() {
+  show(ui.message, null);
+  delete ui.message.dataset.kind;
+}
+
+function announce(build) {
+  show(ui.announcer, build);
+}
+
+function sayError(error, values) {
+  say('error', () => errorText(error, values));
+}
+
+// ---- steps --------------------------------------------------------------------------------
+
+/** Shows one step, hides the others, and moves the focus (to `focus`, else its heading). */
+function showStep(name, focus) {
+  for (const [step, section] of Object.entries(ui.steps)) section.hidden = step !== name;
+  ui.main.dataset.step = name;
+  const target = focus ?? ui.steps[name].querySelector('h2');
+  target?.focus();
+}
+
+function stopPush() {
+  clearTimeout(login.pushTimer);
+  login.pushTimer = null;
+  login.push = null;
+}
+
+function startOver() {
+  stopPush();
+  Object.assign(login, { id: null, factors: [], factor: null, prompt: null, resendAt: null });
+  clearMessage();
+  ui.password.value = '';
+  setBusy(false);
+  showStep('password', ui.username.value ? ui.password : ui.username);
+}
+
+function setBusy(busy) {
+  login.busy = busy;
+  for (const button of document.querySelectorAll('main button')) {
+    if (busy) button.setAttribute('aria-disabled', 'true');
+    else button.removeAttribute('aria-disabled');
+  }
+}
+
+/** Runs `action` unless another request is under way; a refusal is shown, never thrown. */
+function guarded(action) {
+  return async (event) => {
+    event?.preventDefault();
+    if (login.busy) return;
+    setBusy(true);
+    try {
+      await action(event);
+    } catch (error) {
+      handleError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+}
+
+/** The common answers to a refusal; anything else is said as it is. */
+function handleError(error) {
+  switch (error?.code) {
+    case 'Expired':
+    case 'NotFound':
+      loginOver(error.code === 'Expired' ? () => t('expired') : () => errorText(error));
+      break;
+    case 'Throttled': {
+      const until = nowSeconds() + Number(error.details?.retryAfter ?? 0);
+      say('error', () => t('error.Throttled', { time: formatDuration(until - nowSeconds()) }));
+      break;
+    }
+    default:
+      sayError(error);
+  }
+}
+
+/** The login cannot go on: say why and offer only "Start over". */
+function loginOver(build) {
+  stopPush();
+  login.prompt = null;
+  ui.responseForm.hidden = true;
+  ui.resend.hidden = true;
+  ui.pushSend.hidden = true;
+  ui.pushWaiting.hidden = true;
+  ui.pushFallback.hidden = true;
+  show(ui.expiry, null);
+  $('renew')?.remove();
+  say('error', build);
+  const startOverButton = ui.main.querySelector('section:not([hidden]) .start-over');
+  startOverButton?.focus();
+}
+
+// ---- 1. username and password -------------------------------------------------------------
+
+const signIn = guarded(async () => {
+  clearMessage();
+  const username = ui.username.value.trim();
+  const password = ui.password.value;
+  if (!username || !password) {
+    say('error', () => t('missingCredentials'));
+    (username ? ui.password : ui.username).focus();
+    return;
+  }
+  let started;
+  try {
+    started = await api('POST', '/api/login', { username, password });
+  } catch (error) {
+    if (error.code === 'BadCredentials') {
+      ui.password.value = '';
+      sayError(error);
+      ui.password.focus();
+      return;
+    }
+    throw error;
+  }
+  login.id = started.loginId;
+  login.factors = started.factors ?? [];
+  ui.password.value = '';
+  if (login.factors.length === 0) {
+    say('error', () => t('noFactors'));
+    return;
+  }
+  if (login.factors.length === 1) {
+    await chooseFactor(login.factors[0]);
+  } else {
+    showFactors();
+  }
+});
+
+// ---- 2. the second factor (M2FS) ------------------------------------------------------------
+
+function factorButton(factor) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'factor';
+  button.dataset.factorId = String(factor.id);
+  button.dataset.kind = factor.kind;
+  const name = document.createElement('strong');
+  show(name, () => (messages.en[`kind.${factor.kind}`] ? t(`kind.${factor.kind}`) : factor.kind));
+  const detail = document.createElement('span');
+  detail.className = 'factor-detail';
+  // The label, unless it only repeats the kind's name; the masked number.
+  show(detail, () => [
+    factor.label?.toLowerCase() === name.textContent.toLowerCase() ? '' : factor.label,
+    factor.phone ? t('factorTo', { phone: factor.phone }) : '',
+  ].filter(Boolean).join(' · '));
+  button.append(name, ' ', detail);
+  button.addEventListener('click', guarded(() => chooseFactor(factor)));
+  const item = document.createElement('li');
+  item.append(button);
+  return item;
+}
+
+function showFactors() {
+  stopPush();
+  clearMessage();
+  ui.factorList.replaceChildren(...login.factors.map(factorButton));
+  showStep('factor');
+}
+
+function otherFactor() {
+  if (login.factors.length > 1) showFactors();
+  else startOver();
+}
+
+async function chooseFactor(factor) {
+  clearMessage();
+  stopPush();
+  login.factor = factor;
+  for (const button of document.querySelectorAll('.other-factor')) button.hidden = login.factors.length < 2;
+  if (factor.kind === 'soft_token') {
+    showPushOffer();
+    return;
+  }
+  await askPrompt(factor);
+}
+
+/** Asks the server for the prompt of `factor` (a challenge, or a code sent, ...). */
+async function askPrompt(factor) {
+  const prompt = await api('POST', `/api/login/${encodeURIComponent(login.id)}/factor`, { factorId: factor.id });
+  showPrompt(prompt);
+}
+
+// ---- 3a. push (soft token) ------------------------------------------------------------------
+
+function showPushOffer() {
+  ui.pushWaiting.hidden = true;
+  ui.pushFallback.hidden = false;
+  ui.pushSend.hidden = false;
+  ui.pushSend.dataset.i18n = 'pushSend';
+  ui.pushSend.textContent = t('pushSend');
+  show(ui.pushStatus, null);
+  showStep('push');
+}
+
+const sendPush = guarded(async () => {
+  clearMessage();
+  let push;
+  try {
+    push = await api('POST', `/api/login/${encodeURIComponent(login.id)}/push`, {});
+  } catch (error) {
+    if (error.code === 'Throttled') {
+      const until = nowSeconds() + Number(error.details?.retryAfter ?? 0);
+      say('error', () => t('pushThrottled', { time: formatDuration(until - nowSeconds()) }));
+      return;
+    }
+    throw error;
+  }
+  login.push = push;
+  ui.pushNumber.textContent = String(push.number);
+  ui.pushSend.hidden = true;
+  ui.pushWaiting.hidden = false;
+  show(ui.pushStatus, () => t('pushWaiting', { time: formatDuration(push.expiresAt - nowSeconds()) }));
+  announce(() => t('pushSent', { number: push.number }));
+  pollPush(push);
+});
+
+/** Asks for the login's status every 1.5 s while the push waits for its answer. */
+function pollPush(push) {
+  login.pushTimer = setTimeout(async () => {
+    if (login.push !== push) return;
+    let status;
+    try {
+      ({ status } = await api('GET', `/api/login/${encodeURIComponent(login.id)}/status`));
+    } catch (error) {
+      if (login.push !== push) return;
+      if (error.code === 'Network') {
+        pollPush(push); // keep waiting: the connection may come back
+        return;
+      }
+      handleError(error);
+      return;
+    }
+    if (login.push !== push) return;
+    if (status === 'succeeded') {
+      stopPush();
+      await finishPush();
+    } else if (status === 'denied') {
+      loginOver(() => t('pushDenied'));
+    } else if (status === 'expired') {
+      loginOver(() => t('expired'));
+    } else if (nowSeconds() >= push.expiresAt) {
+      pushExpired();
+    } else {
+      pollPush(push);
+    }
+  }, 1500);
+}
+
+function pushExpired() {
+  stopPush();
+  ui.pushWaiting.hidden = true;
+  ui.pushSend.hidden = false;
+  ui.pushSend.dataset.i18n = 'pushSendAgain';
+  ui.pushSend.textContent = t('pushSendAgain');
+  show(ui.pushStatus, null);
+  say('error', () => t('pushExpired'));
+}
+
+async function finishPush() {
+  try {
+    const { username } = await api('POST', `/api/login/${encodeURIComponent(login.id)}/session`, {});
+    loggedIn(username);
+  } catch (error) {
+    handleError(error);
+  }
+}
+
+/** "No notification?": the same soft token by challenge and response. */
+const pushFallback = guarded(async () => {
+  stopPush();
+  clearMessage();
+  await askPrompt(login.factor);
+});
+
+// ---- 3b. challenge, code or passcode ------------------------------------------------------
+
+/** How many digits the answer to `prompt` has (null for a passcode). */
+function expectedDigits(prompt) {
+  if (prompt.prompt === 'challenge') return prompt.responseDigits;
+  if (prompt.prompt === 'code' || prompt.prompt === 'code_sent') return prompt.digits;
+  return null;
+}
+
+/** The answer kind for texts: challenge, code or passcode. */
+function answerKind(prompt) {
+  if (prompt.prompt === 'challenge') return 'challenge';
+  if (prompt.prompt === 'passcode') return 'passcode';
+  return 'code';
+}
+
+/** The challenge in groups for reading: 1234 5678, 123 456. */
+function groups(text) {
+  const size = text.length % 4 === 0 ? 4 : text.length % 3 === 0 ? 3 : 4;
+  const parts = [];
+  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
+  return parts;
+}
+
+function showPrompt(prompt) {
+  login.prompt = prompt;
+  const kind = answerKind(prompt);
+  const digits = expectedDigits(prompt);
+  const device = login.factor?.kind === 'security_card' ? 'security_card' : 'soft_token';
+
+  ui.responseHeading.dataset.i18n = `heading.${prompt.prompt}`;
+  ui.responseHeading.textContent = t(`heading.${prompt.prompt}`);
+
+  ui.challengeBox.hidden = prompt.prompt !== 'challenge';
+  if (prompt.prompt === 'challenge') {
+    show(ui.challengeIntro, () => t(`intro.${device}`));
+    ui.challenge.replaceChildren(...groups(String(prompt.challenge)).map((part) => {
+      const span = document.createElement('span');
+      span.className = 'group';
+      span.textContent = part;
+      return span;
+    }));
+  }
+
+  show(ui.promptText, () => {
+    if (prompt.prompt === 'code') return t('prompt.code', { digits });
+    if (prompt.prompt === 'code_sent') {
+      return t(`prompt.${prompt.channel === 'voice' ? 'voice' : 'sms'}`, { digits, to: prompt.to });
+    }
+    if (prompt.prompt === 'passcode') return t('prompt.passcode');
+    return '';
+  });
+  ui.promptText.hidden = prompt.prompt === 'challenge';
+
+  ui.responseLabel.dataset.i18n = `label.${kind}`;
+  ui.responseLabel.textContent = t(`label.${kind}`);
+  show(ui.responseHint, () => t(`hint.${kind}`, { digits }));
+  ui.response.value = '';
+  ui.response.removeAttribute('aria-invalid');
+  ui.response.inputMode = kind === 'passcode' ? 'text' : 'numeric';
+  ui.response.autocapitalize = kind === 'passcode' ? 'characters' : 'off';
+  ui.response.setAttribute('aria-describedby', prompt.prompt === 'challenge'
+    ? 'challenge-intro challenge response-hint response-error'
+    : 'prompt-text response-hint response-error');
+  show(ui.responseError, null);
+  ui.responseForm.hidden = false;
+  $('renew')?.remove();
+
+  login.resendAt = prompt.prompt === 'code_sent' ? prompt.resendAfter : null;
+  ui.resend.hidden = prompt.prompt !== 'code_sent';
+  setResendOpen(false);
+  show(ui.resendCountdown, prompt.prompt === 'code_sent' ? resendText : null);
+
+  showExpiry(prompt);
+  showStep('response', ui.response);
+}
+
+function resendText() {
+  const left = (login.resendAt ?? 0) - nowSeconds();
+  return left > 0 ? t('resendIn', { time: formatDuration(left) }) : t('resendNow');
+}
+
+/** The time left for the challenge or code; when it is over, what to do. */
+function showExpiry(prompt) {
+  const expiresAt = prompt.expiresAt;
+  if (!expiresAt) {
+    show(ui.expiry, null);
+    return;
+  }
+  const kind = prompt.prompt === 'challenge' ? 'challenge' : 'code';
+  show(ui.expiry, () => {
+    const left = expiresAt - nowSeconds();
+    return left > 0 ? t(`expiry.${kind}`, { time: formatDuration(left) }) : t(`expired.${kind}`);
+  });
+}
+
+/** Once a second: countdowns, and the expired challenge's "Get a new challenge". */
+function tick() {
+  refresh();
+  const prompt = login.prompt;
+  if (prompt?.prompt === 'challenge' && prompt.expiresAt <= nowSeconds() && !$('renew')) {
+    const renew = document.createElement('button');
+    renew.type = 'button';
+    renew.id = 'renew';
+    renew.className = 'secondary';
+    renew.dataset.i18n = 'renewChallenge';
+    renew.textContent = t('renewChallenge');
+    renew.addEventListener('click', guarded(async () => {
+      clearMessage();
+      await askPrompt(login.factor);
+    }));
+    ui.expiry.after(renew);
+    ui.responseForm.hidden = true;
+    announce(() => t('expired.challenge'));
+  }
+}
+
+// The response is checked here before it is sent: a typing slip costs no attempt.
+
+/** A key for the shape check only: verifyHotp refuses a code that is not `digits` digits. */
+const PROBE_KEY = new Uint8Array(20);
+
+/** The library's verdict on the shape of `code` (exactly `digits` ASCII digits), if loaded. */
+function libraryAcceptsShape(code, digits) {
+  if (!wasmReady) return null;
+  try {
+    verifyHotp(PROBE_KEY, code, 0, { digits });
+    return true;
+  } catch (error) {
+    if (error?.code === 'InvalidCode') return false;
+    return null; // e.g. a digit count the HOTP check does not cover: the server decides
+  }
+}
+
+/** The typed answer, cleaned, or a function building the reason it cannot be right. */
+function checkAnswer(prompt, typed) {
+  const kind = answerKind(prompt);
+  // Full-width digits (some phone keyboards) become ASCII; spaces and dashes typed for reading go.
+  const cleaned = typed.normalize('NFKC').replace(/[\s-]+/g, '');
+  if (!cleaned) return { problem: () => t('check.empty') };
+  if (kind === 'passcode') {
+    return /^[A-Za-z0-9]+$/.test(cleaned)
+      ? { answer: cleaned.toUpperCase() }
+      : { problem: () => t('check.passcode') };
+  }
+  const digits = expectedDigits(prompt);
+  const verdict = libraryAcceptsShape(cleaned, digits);
+  const shapeOk = verdict ?? (cleaned.length === digits && /^[0-9]+$/.test(cleaned));
+  if (shapeOk) return { answer: cleaned };
+  const bad = cleaned.match(/[^0-9]/u);
+  if (bad) return { problem: () => t('check.notDigits', { char: bad[0] }) };
+  return { problem: () => t('check.length', { digits, typed: cleaned.length }) };
+}
+
+function showProblem(build) {
+  show(ui.responseError, build);
+  ui.response.setAttribute('aria-invalid', 'true');
+  ui.response.focus();
+}
+
+function clearProblem() {
+  show(ui.responseError, null);
+  ui.response.removeAttribute('aria-invalid');
+}
+
+const submitResponse = guarded(async () => {
+  const prompt = login.prompt;
+  if (!prompt) return;
+  clearMessage();
+  const checked = checkAnswer(prompt, ui.response.value);
+  if (checked.problem) {
+    showProblem(checked.problem);
+    return;
+  }
+  clearProblem();
+  let result;
+  try {
+    result = await api('POST', `/api/login/${encodeURIComponent(login.id)}/response`, { response: checked.answer });
+  } catch (error) {
+    if (error.code === 'InvalidInput') {
+      showProblem(() => errorText(error));
+      return;
+    }
+    throw error;
+  }
+  switch (result.outcome) {
+    case 'success':
+      loggedIn(result.username);
+      break;
+    case 'wrong_code': {
+      const n = result.attemptsLeft;
+      ui.response.value = '';
+      say('error', () => (n === 1 ? t('wrongCodeOne') : t('wrongCodeMany', { n })));
+      ui.response.focus();
+      break;
+    }
+    case 'locked': {
+      const until = result.until;
+      ui.responseForm.hidden = true;
+      ui.resend.hidden = true;
+      ui.promptText.hidden = true;
+      ui.challengeBox.hidden = true;
+      login.prompt = null;
+      show(ui.expiry, null);
+      say('error', () => t('locked', { until: formatTime(until) }));
+      (ui.main.querySelector('#step-response .other-factor:not([hidden])')
+        ?? ui.main.querySelector('#step-response .start-over')).focus();
+      break;
+    }
+    case 'expired':
+      loginOver(() => t('expired'));
+      break;
+    default:
+      sayError({ code: String(result.outcome) });
+  }
+});
+
+// ---- "Didn't receive a security code?" ----------------------------------------------------
+
+function setResendOpen(open) {
+  ui.resendOptions.hidden = !open;
+  ui.resendToggle.setAttribute('aria-expanded', String(open));
+}
+
+async function resend(channel) {
+  clearMessage();
+  let sent;
+  try {
+    sent = await api('POST', `/api/login/${encodeURIComponent(login.id)}/resend`, { channel });
+  } catch (error) {
+    if (error.code === 'Throttled') {
+      // The server's word is the one that counts: follow its countdown.
+      login.resendAt = nowSeconds() + Number(error.details?.retryAfter ?? 0);
+      say('error', () => t('resendThrottled', { time: formatDuration(login.resendAt - nowSeconds()) }));
+      return;
+    }
+    throw error;
+  }
+  showPrompt(sent);
+  const build = () => t(`resent.${sent.channel === 'voice' ? 'voice' : 'sms'}`, { to: sent.to });
+  say('info', build);
+}
+
+// ---- done ---------------------------------------------------------------------------------
+
+function loggedIn(username) {
+  stopPush();
+  login.prompt = null;
+  clearMessage();
+  say('success', () => t('signedIn', { username }));
+  showStep('done');
+  setTimeout(() => window.location.assign('account.html'), 600);
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+function wire() {
+  ui.passwordForm.addEventListener('submit', signIn);
+  ui.responseForm.addEventListener('submit', submitResponse);
+  ui.response.addEventListener('input', () => {
+    if (ui.response.getAttribute('aria-invalid') === 'true') {
+      const checked = login.prompt && checkAnswer(login.prompt, ui.response.value);
+      if (checked?.answer) clearProblem();
+    }
+  });
+  ui.pushSend.addEventListener('click', sendPush);
+  ui.pushFallback.addEventListener('click', pushFallback);
+  ui.resendToggle.addEventListener('click', () => {
+    setResendOpen(ui.resendOptions.hidden);
+  });
+  for (const button of ui.resendOptions.querySelectorAll('button[data-channel]')) {
+    button.addEventListener('click', guarded(() => resend(button.dataset.channel)));
+  }
+  for (const button of document.querySelectorAll('.start-over')) button.addEventListener('click', startOver);
+  for (const button of document.querySelectorAll('.other-factor')) button.addEventListener('click', otherFactor);
+  setInterval(tick, 1000);
+}
+
+setupI18n(messages);
+useMessages(messages);
+wire();
+init().then(() => {
+  wasmReady = true;
+  ui.main.dataset.wasm = 'ready';
+}, () => {
+  // Without the library the page still checks the shape itself; the server decides anyway.
+  wasmReady = false;
+});
