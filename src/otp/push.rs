@@ -134,8 +134,14 @@ mod tests {
         // Python: hmac.new(key, b"secure-login push v1\x00req-1\x000\x00deny", "sha256").hexdigest()
         let key = b"12345678901234567890123456789012";
         let deny = push_response(key, "req-1", 0, PushDecision::Deny).unwrap();
-        assert_eq!(deny, "8417edcc3d17b7a5da83d698650631ed7421af90c7ebd99cf7beecc4ea96920d");
-        assert_eq!(push_response(key, "req-1", 57, PushDecision::Deny).unwrap(), deny);
+        assert_eq!(
+            deny,
+            "8417edcc3d17b7a5da83d698650631ed7421af90c7ebd99cf7beecc4ea96920d"
+        );
+        assert_eq!(
+            push_response(key, "req-1", 57, PushDecision::Deny).unwrap(),
+            deny
+        );
         assert!(verify_push_response(key, "req-1", 42, PushDecision::Deny, &deny).unwrap());
     }
 }
