@@ -140,7 +140,7 @@ impl<S: Store> Verifier<S> {
         }
         let account_id = activation.value.account.clone();
         let lock_key = key::activation_lock(&account_id);
-        let attempts_left = match self.charge(&lock_key, now)? {
+        let attempts_left = match self.charge(&account_id, 0, &lock_key, now)? {
             Charge::Locked { until } => return Ok(ActivationOutcome::Locked { until }),
             Charge::Allowed { attempts_left } => attempts_left,
         };

@@ -313,7 +313,7 @@ impl<S: Store> Verifier<S> {
             return Ok(LoginOutcome::Expired);
         }
         let lock_key = key::lock(&login.value.account, factor_id);
-        let attempts_left = match self.charge(&lock_key, now)? {
+        let attempts_left = match self.charge(&login.value.account, factor_id, &lock_key, now)? {
             Charge::Locked { until } => return Ok(LoginOutcome::Locked { until }),
             Charge::Allowed { attempts_left } => attempts_left,
         };
@@ -375,13 +375,29 @@ impl<S: Store> Verifier<S> {
     }
 
     /// Charges one attempt against the lock at `lock_key`.
-    pub(crate) fn charge(&self, lock_key: &str, now: u64) -> Result<Charge> {
+    pub(crate) fn charge(
+        &self,
+        account: &str,
+        factor: u32,
+        lock_key: &str,
+        now: u64,
+    ) -> Result<Charge> {
         retry(&self.store, || {
             let lock = load_or_default::<LockState>(&self.store, lock_key)?;
             let (next, verdict) = lockout::charge(&lock.value, now, &self.policy);
             let mut tx = Tx::default();
             if next != lock.value {
                 tx.put(lock_key.to_owned(), lock.version, &next)?;
+                // Guesses still being checked used up the attempts: this charge takes the lock.
+                if let (Charge::Locked { until }, true) = (verdict, lock.value.locked_until <= now)
+                {
+                    tx.event(self.event(
+                        account,
+                        Some(factor),
+                        EventKind::FactorLocked,
+                        format!("until {until}"),
+                    ));
+                }
             }
             Ok((tx, verdict))
         })

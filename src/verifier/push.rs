@@ -195,7 +195,7 @@ impl<S: Store> Verifier<S> {
         }
         let request = &push.value;
         let lock_key = key::lock(&request.account, request.factor);
-        let attempts_left = match self.charge(&lock_key, now)? {
+        let attempts_left = match self.charge(&request.account, request.factor, &lock_key, now)? {
             Charge::Locked { until } => return Ok(PushAnswer::Locked { until }),
             Charge::Allowed { attempts_left } => attempts_left,
         };
