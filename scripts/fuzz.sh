@@ -8,7 +8,10 @@
 # corpus fuzz/corpus/<target>/ (git-ignored), which keeps what earlier runs found. Crashing inputs
 # land in fuzz/artifacts/<target>/; replay one with
 #   (cd fuzz && cargo +nightly fuzz run <target> artifacts/<target>/crash-...)
-# Needs a nightly toolchain (installed here if missing) and cargo-fuzz (likewise).
+# (without nightly: RUSTC_BOOTSTRAP=1 cargo fuzz run --target-dir target/stable <target> ...).
+# Needs cargo-fuzz (installed here if missing, a few minutes) and a nightly toolchain; where no
+# nightly toolchain is installed or can be fetched, the stable one runs with RUSTC_BOOTSTRAP=1
+# (cargo-fuzz needs nightly's -Z flags), building into fuzz/target/stable/.
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -25,9 +28,18 @@ cd "$root/fuzz"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
     echo "== installing the nightly toolchain"
-    rustup toolchain install nightly --profile minimal
+    rustup toolchain install nightly --profile minimal ||
+        echo "== no nightly toolchain to be had: using stable with RUSTC_BOOTSTRAP=1"
 fi
-if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+if cargo +nightly --version >/dev/null 2>&1; then
+    fuzz=(cargo +nightly fuzz)
+    dir=()
+else
+    export RUSTC_BOOTSTRAP=1
+    fuzz=(cargo fuzz)
+    dir=(--target-dir target/stable)
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "== installing cargo-fuzz"
     cargo install cargo-fuzz --locked
 fi
@@ -35,11 +47,11 @@ fi
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    mapfile -t targets < <(cargo +nightly fuzz list)
+    mapfile -t targets < <("${fuzz[@]}" list)
 fi
 
 echo "== building the fuzz targets"
-cargo +nightly fuzz build
+"${fuzz[@]}" build "${dir[@]}"
 
 failed=()
 for target in "${targets[@]}"; do
@@ -49,7 +61,7 @@ for target in "${targets[@]}"; do
         cp -n "seeds/$target"/* "$corpus"/ 2>/dev/null || true
     fi
     echo "== fuzzing $target for ${seconds}s (corpus: fuzz/$corpus)"
-    if ! cargo +nightly fuzz run "$target" "$corpus" -- \
+    if ! "${fuzz[@]}" run "${dir[@]}" "$target" "$corpus" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; then
         failed+=("$target")
         echo "!! $target failed; inputs in fuzz/artifacts/$target/" >&2

@@ -93,15 +93,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             return Err(ApiError::unsupported_media_type());
         }
         let bytes = read_body(request).await?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid_input(describe(&e)))?;
-        if !value.is_object() {
-            return Err(ApiError::invalid_input("the body must be a JSON object"));
-        }
-        T::deserialize(value)
-            .map(Self)
-            .map_err(|e| ApiError::invalid_input(describe(&e)))
+        parse_body(&bytes).map(Self)
     }
+}
+
+/// A body's bytes as `T`: a JSON object, or a 400 `InvalidInput` that does not quote it.
+pub(crate) fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::invalid_input(describe(&e)))?;
+    if !value.is_object() {
+        return Err(ApiError::invalid_input("the body must be a JSON object"));
+    }
+    T::deserialize(value).map_err(|e| ApiError::invalid_input(describe(&e)))
 }
 
 /// An id from the path: 1 to 128 letters, digits, `-` or `_`.

@@ -77,6 +77,14 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> 
     ApiError::unavailable().into_response()
 }
 
+/// For the `server_json` fuzz target: `bytes` deserialised as the JSON body of every route that
+/// takes one, exactly as the route's extractor does, and for each route (named) either `Ok` or the
+/// refusal it would answer with. Not part of the API.
+#[doc(hidden)]
+pub fn fuzz_parse_bodies(bytes: &[u8]) -> Vec<(&'static str, Result<(), ApiError>)> {
+    api::parse_every_body(bytes)
+}
+
 /// Opens the database, builds the verifier with the configured courier and clock, prepares
 /// the demo accounts with `--demo`, and returns the router. Blocking (SQLite and Argon2): call
 /// it before serving, or from `spawn_blocking`.

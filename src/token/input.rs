@@ -15,7 +15,18 @@ fn is_separator(c: char) -> bool {
 }
 
 fn compact(typed: &str) -> Option<String> {
-    (typed.len() <= MAX_TYPED_LEN).then(|| typed.chars().filter(|&c| !is_separator(c)).collect())
+    compact_within(typed, MAX_TYPED_LEN)
+}
+
+fn compact_within(typed: &str, limit: usize) -> Option<String> {
+    (typed.len() <= limit).then(|| typed.chars().filter(|&c| !is_separator(c)).collect())
+}
+
+/// The longest session information typed for a suite of `max` bytes: two hex digits a byte and
+/// room for separators around them (8 bytes of text a byte), and never less than
+/// [`MAX_TYPED_LEN`]. A flat 256 would refuse the full length of an `S128` suite or longer.
+fn max_session_typed_len(max: u16) -> usize {
+    MAX_TYPED_LEN.max(8 * usize::from(max))
 }
 
 /// The challenge as the suite takes it: separators removed; a numeric challenge must have
@@ -99,7 +110,8 @@ pub fn request_id(text: &str) -> Result<&str> {
 /// # Errors
 /// [`Error::InvalidSession`].
 pub fn session(max: u16, typed: &str) -> Result<Vec<u8>> {
-    let text = compact(typed).ok_or(Error::InvalidSession("too long"))?;
+    let text = compact_within(typed, max_session_typed_len(max))
+        .ok_or(Error::InvalidSession("too long"))?;
     let bytes =
         crate::otp::hex_decode(&text).map_err(|_| Error::InvalidSession("it must be hex"))?;
     if bytes.len() > usize::from(max) {
@@ -234,6 +246,28 @@ mod tests {
         assert_eq!(session(64, "00 ff").unwrap(), vec![0, 255]);
         assert!(matches!(session(1, "00ff"), Err(Error::InvalidSession(_))));
         assert!(matches!(session(64, "xyz"), Err(Error::InvalidSession(_))));
+        // The full length of every suite, grouped in pairs (found by the token_input fuzz
+        // target: a flat limit of 256 typed bytes refused more than 85 grouped bytes).
+        for max in [64u16, 128, 256, 512] {
+            let full = vec![0xa5u8; usize::from(max)];
+            let hex = crate::otp::hex_encode(&full);
+            let pairs: Vec<&str> = hex
+                .as_bytes()
+                .chunks(2)
+                .filter_map(|c| std::str::from_utf8(c).ok())
+                .collect();
+            for typed in [hex.clone(), pairs.join(" "), pairs.join(" \u{2013} ")] {
+                assert_eq!(session(max, &typed).unwrap(), full, "S{max}");
+            }
+            assert!(matches!(
+                session(max, &"00".repeat(usize::from(max) + 1)),
+                Err(Error::InvalidSession(_))
+            ));
+            assert!(matches!(
+                session(max, &" ".repeat(8 * usize::from(max) + 1)),
+                Err(Error::InvalidSession("too long"))
+            ));
+        }
         assert_eq!(label("  alice ").unwrap(), "alice");
         assert!(label(" ").is_err());
         assert!(label("a\u{0}b").is_err());

@@ -33,6 +33,34 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// `bytes` read as the body of every route that takes one, as its handler reads it: for each
+/// route, `Ok` or the refusal it would answer with (see [`crate::fuzz_parse_bodies`]).
+pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), ApiError>)> {
+    use crate::extract::{parse_body, Empty};
+    fn one<T: serde::de::DeserializeOwned>(
+        route: &'static str,
+        bytes: &[u8],
+    ) -> (&'static str, Result<(), ApiError>) {
+        (route, parse_body::<T>(bytes).map(drop))
+    }
+    vec![
+        one::<login::Credentials>("POST /api/login", bytes),
+        one::<login::FactorChoice>("POST /api/login/{id}/factor", bytes),
+        one::<login::Resend>("POST /api/login/{id}/resend", bytes),
+        one::<login::Answer>("POST /api/login/{id}/response", bytes),
+        one::<Empty>(
+            "POST /api/login/{id}/push, /session, /api/account/totp, /api/logout",
+            bytes,
+        ),
+        one::<token::Activate>("POST /api/token/activate", bytes),
+        one::<token::ActivationCode>("POST /api/token/activate/{id}", bytes),
+        one::<token::PushReply>("POST /api/push/{id}", bytes),
+        one::<account::TotpCode>("POST /api/account/totp/confirm", bytes),
+        one::<account::NewPhone>("POST /api/account/phone", bytes),
+        one::<testing::SetClock>("POST /api/test/clock", bytes),
+    ]
+}
+
 /// The API's routes, all under `/api`.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
