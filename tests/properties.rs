@@ -18,7 +18,7 @@ use proptest::sample::select;
 use secure_login::otp::ocra::{ChallengeFormat, ChallengeSpec, TimeUnit};
 use secure_login::otp::{
     base32_decode, base32_encode, hex_decode, hex_encode, Challenge, Digits, Error, HashAlgorithm,
-    Hotp, KeyUri, Ocra, OcraInput, OcraSuite, OcraTime, OcraWindow, Pin, Secret, TimeStep,
+    HmacKey, Hotp, KeyUri, Ocra, OcraInput, OcraSuite, OcraTime, OcraWindow, Pin, Secret, TimeStep,
     TokenKind, Totp, Window,
 };
 
@@ -844,5 +844,68 @@ proptest! {
             digits: Digits::SIX,
         };
         prop_assert!(matches!(uri.to_uri(), Err(Error::InvalidKeyUri(_))));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HMAC: the crate's own padding over RustCrypto's compression functions, against the `hmac` crate
+// ---------------------------------------------------------------------------------------------
+
+/// The `hmac` crate's HMAC of `data`, an implementation independent of `HmacKey`'s padding.
+fn reference_hmac(hash: HashAlgorithm, key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut mac = <M as Mac>::new_from_slice(key).unwrap();
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+    match hash {
+        HashAlgorithm::Sha1 => run::<Hmac<sha1::Sha1>>(key, data),
+        HashAlgorithm::Sha256 => run::<Hmac<sha2::Sha256>>(key, data),
+        HashAlgorithm::Sha512 => run::<Hmac<sha2::Sha512>>(key, data),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Any key (shorter, as long as and longer than a block), any message length (every padding
+    /// case: the length field fits after the message, or needs a block of its own), in up to
+    /// three parts: the same MAC as the `hmac` crate.
+    #[test]
+    fn hmac_matches_the_hmac_crate(
+        hash in hash_algorithm(),
+        key in prop::collection::vec(any::<u8>(), 1..=300),
+        data in prop::collection::vec(any::<u8>(), 0..=400),
+        cut in any::<(prop::sample::Index, prop::sample::Index)>(),
+    ) {
+        let expected = reference_hmac(hash, &key, &data);
+        let prepared = HmacKey::new(hash, &key).unwrap();
+        prop_assert_eq!(prepared.mac(&[&data]).as_bytes().to_vec(), expected.clone());
+        let (a, b) = (cut.0.index(data.len() + 1), cut.1.index(data.len() + 1));
+        let (first, second) = (a.min(b), a.max(b));
+        let parts = [&data[..first], &data[first..second], &data[second..]];
+        prop_assert_eq!(prepared.mac(&parts).as_bytes().to_vec(), expected);
+    }
+}
+
+/// Every message length across the padding boundaries of 64- and 128-byte blocks.
+#[test]
+fn hmac_matches_the_hmac_crate_at_every_length() {
+    let key = b"a key for every length";
+    for hash in [
+        HashAlgorithm::Sha1,
+        HashAlgorithm::Sha256,
+        HashAlgorithm::Sha512,
+    ] {
+        let prepared = HmacKey::new(hash, key).unwrap();
+        for len in 0..=300 {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            assert_eq!(
+                prepared.mac(&[&data]).as_bytes(),
+                reference_hmac(hash, key, &data),
+                "{hash} over {len} bytes"
+            );
+        }
     }
 }

@@ -287,9 +287,20 @@ impl Ocra {
         }
     }
 
+    /// Compares a candidate with the typed response in constant time, without allocating.
     fn render_bytes_eq(&self, mac: &Digest, typed: &[u8]) -> subtle::Choice {
         match self.suite.digits() {
-            0 => hex_encode(mac.as_bytes()).as_bytes().ct_eq(typed),
+            0 => {
+                let mut hex = [0u8; 128];
+                let bytes = mac.as_bytes();
+                for (pair, byte) in hex.chunks_exact_mut(2).zip(bytes) {
+                    if let [high, low] = pair {
+                        *high = hex_digit(byte >> 4);
+                        *low = hex_digit(byte & 0x0f);
+                    }
+                }
+                hex.get(..bytes.len() * 2).unwrap_or_default().ct_eq(typed)
+            }
             digits => truncate(mac, digits).ct_eq_bytes(typed),
         }
     }
@@ -310,6 +321,13 @@ impl Ocra {
             digits => parse_typed_code(response, digits).map(<[u8]>::to_vec),
         }
     }
+}
+
+/// The lower-case hex digit of a nibble, without a branch or a table lookup on it.
+fn hex_digit(nibble: u8) -> u8 {
+    // 9 - n wraps to 250..=255 (top bit set) exactly when n is 10..=15: then skip to 'a'.
+    let letter = (9u8.wrapping_sub(nibble) >> 7) & 1;
+    b'0' + nibble + letter * (b'a' - b'0' - 10)
 }
 
 fn presence(field: DataField, needed: bool, given: bool) -> Result<()> {
@@ -349,6 +367,38 @@ mod tests {
             assert!(ocra.verify("00000000", &input, window).unwrap().is_none())
         });
         assert_eq!((hit, miss), (20, 20));
+    }
+
+    #[test]
+    fn hex_digits_are_lower_case() {
+        let digits: Vec<u8> = (0..16).map(hex_digit).collect();
+        assert_eq!(digits, b"0123456789abcdef");
+    }
+
+    /// `HOTP-SHAx-0` answers the whole HMAC in hex: verification compares it without allocating,
+    /// in either case, and a changed digit fails.
+    #[test]
+    fn whole_hmac_responses_verify_in_either_case() {
+        for suite in ["OCRA-1:HOTP-SHA1-0:QN08", "OCRA-1:HOTP-SHA512-0:C-QN08"] {
+            let suite: OcraSuite = suite.parse().unwrap();
+            let challenge = Challenge::new(suite.challenge(), "12345678").unwrap();
+            let uses_counter = suite.uses_counter();
+            let ocra = Ocra::new(suite, b"12345678901234567890").unwrap();
+            let input = OcraInput {
+                counter: uses_counter.then_some(7),
+                ..OcraInput::challenge(&challenge)
+            };
+            let response = ocra.respond(&input).unwrap();
+            assert_eq!(response.len(), ocra.suite().hash().output_len() * 2);
+            let window = OcraWindow::default();
+            assert!(ocra.verify(&response, &input, window).unwrap().is_some());
+            let upper = response.to_ascii_uppercase();
+            assert!(ocra.verify(&upper, &input, window).unwrap().is_some());
+            let mut wrong = response.into_bytes();
+            wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
+            let wrong = String::from_utf8(wrong).unwrap();
+            assert!(ocra.verify(&wrong, &input, window).unwrap().is_none());
+        }
     }
 
     #[test]
