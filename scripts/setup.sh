@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing secure-login needs, skipping whatever is already there:
-# the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, wasm-pack, and from Debian
-# Chromium, chromedriver and oathtool; Python's `oath` and the npm packages.
+# the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, wasm-pack, the npm packages, and
+# from Debian Chromium, chromedriver and oathtool; Python's `oath`.
 # Safe to run again. Usage: scripts/setup.sh [--demo]   (--demo: only what the demo needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# Debian packages. (wasm-opt is switched off in Cargo.toml, so wasm-pack needs no binaryen.)
+# Debian packages. (No binaryen: its wasm-opt is too old; the npm package's is used instead.)
 packages=()
 $demo_only || packages+=(chromium chromium-driver oathtool)
 missing=()
@@ -49,6 +49,16 @@ if ! command -v wasm-pack >/dev/null; then
   cargo_install wasm-pack
 fi
 
+# npm packages (package-lock.json): binaryen's wasm-opt, which scripts/build-wasm.sh runs (also for
+# the demo); playwright-core for the end-to-end tests (it drives Debian's Chromium and never
+# downloads a browser of its own); otpauth and otplib, which scripts/bench.sh compares against.
+# Installed again whenever package-lock.json is newer than what npm last installed.
+if [[ -f package-lock.json ]] &&
+  [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "installing npm packages"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+fi
+
 $demo_only && exit 0
 
 # Python's independent OCRA implementation, for the cross-check.
@@ -57,10 +67,4 @@ if ! python3 -c 'import oath' 2>/dev/null; then
   python3 -m pip install --quiet 'oath==1.4.5'
 fi
 
-# npm packages of the end-to-end tests (playwright-core drives Debian's Chromium; it never
-# downloads a browser of its own).
-if [[ -f package-lock.json ]] && [[ ! -d node_modules/playwright-core ]]; then
-  say "installing npm packages"
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
-fi
 say "set-up complete"

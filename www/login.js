@@ -5,7 +5,7 @@
 // several, M2FS) -> push (soft token) or response (challenge, app code, SMS/voice code,
 // temporary passcode) -> done (then account.html).
 
-import init, { verifyHotp } from '/pkg/secure_login.js';
+import init, { verifyHotp } from '/pkg/login/secure_login.js';
 import { setupI18n, t } from './i18n.js';
 import messages from './messages/login.js';
 import {

@@ -6,10 +6,12 @@
 mod api;
 mod convert;
 mod error;
+#[cfg(feature = "token")]
 mod token;
 mod types;
 
 pub use api::*;
+#[cfg(feature = "token")]
 pub use token::{
     DatabaseNameJs, NewTokenUserJs, RespondOptionsJs, SecurityCardJs, SecurityCardOptionsJs,
     SoftToken, StorageCode, TokenUserJs,
