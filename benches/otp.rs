@@ -1,8 +1,10 @@
 //! Criterion benchmarks of the OTP core: generate and verify for HOTP, TOTP and OCRA with the
-//! product's default parameters, and the two parsers a login touches (Key URI, OCRA suite).
+//! product's default parameters, and the two parsers a login touches (Key URI, OCRA suite); the
+//! same operations in `totp-rs`, the crate a Rust user would pick instead; and the bare
+//! compression functions under them, the floor any HMAC implementation stands on.
 //!
-//! Run with `cargo bench --bench otp`; see `BENCHMARKS.md` for what each one measures and the
-//! numbers last measured.
+//! Run with `cargo bench --bench otp` (or all of `scripts/bench.sh`); see `BENCHMARKS.md` for
+//! what each one measures and the numbers last measured.
 // A benchmark whose setup fails has nothing to measure: stopping loudly is the right thing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 // `criterion_group!` writes an undocumented `pub fn benches`.
@@ -52,14 +54,15 @@ fn totp(c: &mut Criterion) {
         TimeStep::DEFAULT,
     )
     .unwrap();
-    // A code from one step ago; the scan visits all 3 steps whatever matches.
-    let code = totp.generate(NOW - 30).unwrap().to_string();
+    // The code of the next step: the last candidate either crate tries (totp-rs stops at the
+    // first match; this crate visits all 3 steps whatever matches).
+    let code = totp.generate(NOW + 30).unwrap().to_string();
     assert_eq!(
         totp.verify(&code, NOW, Window::ONE)
             .unwrap()
             .unwrap()
             .offset,
-        -1
+        1
     );
 
     let mut group = c.benchmark_group("totp_sha256_8");
@@ -111,6 +114,61 @@ fn ocra(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same operations in totp-rs 5 (HOTP as its TOTP with a 1-second step, so that the time
+/// is the counter). It keys a fresh HMAC for every code and returns a `String`.
+fn totp_rs(c: &mut Criterion) {
+    use totp_rs::{Algorithm, TOTP};
+    let hotp = TOTP::new(Algorithm::SHA1, 6, 0, 1, KEY_20.to_vec()).unwrap();
+    let ours = Hotp::new(KEY_20, HashAlgorithm::Sha1, Digits::SIX).unwrap();
+    assert_eq!(hotp.generate(1_000), ours.generate(1_000).to_string());
+    let totp = TOTP::new(Algorithm::SHA256, 8, 1, 30, KEY_32.to_vec()).unwrap();
+    let code = totp.generate(NOW + 30);
+    assert!(totp.check(&code, NOW));
+
+    let mut group = c.benchmark_group("totp_rs");
+    group.bench_function("hotp_sha1_6_generate", |b| {
+        b.iter(|| hotp.generate(black_box(1_000)))
+    });
+    group.bench_function("totp_sha256_8_generate", |b| {
+        b.iter(|| totp.generate(black_box(NOW)))
+    });
+    group.bench_function("totp_sha256_8_check_skew_1", |b| {
+        b.iter(|| totp.check(black_box(&code), black_box(NOW)))
+    });
+    group.finish();
+}
+
+/// RustCrypto's compression functions alone, as many blocks as each operation needs with the
+/// key's pad states kept: 2 for a HOTP or TOTP code (one inner, one outer block), 4 for the
+/// OCRA QN08 response (its 154-byte message takes 3 inner blocks).
+fn compress(c: &mut Criterion) {
+    use sha2::digest::generic_array::GenericArray;
+    let block64 = GenericArray::clone_from_slice(&[0x5a; 64]);
+    let mut group = c.benchmark_group("compress");
+    group.bench_function("sha1_x2", |b| {
+        b.iter(|| {
+            let mut state = black_box([1u32; 5]);
+            sha1::compress(&mut state, &[block64, block64]);
+            state
+        })
+    });
+    group.bench_function("sha256_x2", |b| {
+        b.iter(|| {
+            let mut state = black_box([1u32; 8]);
+            sha2::compress256(&mut state, &[block64, block64]);
+            state
+        })
+    });
+    group.bench_function("sha256_x4", |b| {
+        b.iter(|| {
+            let mut state = black_box([1u32; 8]);
+            sha2::compress256(&mut state, &[block64, block64, block64, block64]);
+            state
+        })
+    });
+    group.finish();
+}
+
 fn parsers(c: &mut Criterion) {
     assert!(KeyUri::parse(KEY_URI).is_ok());
     let mut group = c.benchmark_group("parse");
@@ -131,6 +189,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = hotp, totp, ocra, parsers
+    targets = hotp, totp, ocra, totp_rs, compress, parsers
 }
 criterion_main!(benches);
