@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing secure-login needs, skipping whatever is already there:
 # the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, wasm-pack, the npm packages, and
-# from Debian Chromium, chromedriver and oathtool; Python's `oath`.
+# from Debian Chromium, chromedriver and oathtool; cargo-deny, cargo-fuzz and Python's `oath`.
 # Safe to run again. Usage: scripts/setup.sh [--demo]   (--demo: only what the demo needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,17 @@ if [[ -f package-lock.json ]] &&
 fi
 
 $demo_only && exit 0
+
+# cargo-deny checks the dependency policy (deny.toml); cargo-fuzz runs the fuzz targets
+# (scripts/fuzz.sh, which also finds or installs a nightly toolchain).
+if ! cargo deny --version >/dev/null 2>&1; then
+  say "installing cargo-deny (a few minutes, once)"
+  cargo_install cargo-deny
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  say "installing cargo-fuzz (a few minutes, once)"
+  cargo_install cargo-fuzz
+fi
 
 # Python's independent OCRA implementation, for the cross-check.
 if ! python3 -c 'import oath' 2>/dev/null; then

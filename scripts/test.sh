@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of secure-login, after installing what is missing (scripts/setup.sh):
-# format and lints (native and wasm32), native tests, the RFC vectors in headless Chromium,
-# the JavaScript API in Node, and the pages end to end in Chromium.
+# format and lints (native and wasm32), the dependency policy, native tests (with short race,
+# load and crash runs against the portal), the RFC vectors in headless Chromium, the JavaScript
+# API in Node, a minute of fuzzing, and the pages end to end in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,15 @@ step "clippy (native, then wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --lib --tests --target wasm32-unknown-unknown --locked -- -D warnings
 
+step "dependency policy (deny.toml)"
+cargo deny --workspace --frozen check licenses bans sources
+# The advisory check needs the RustSec database, cloned from GitHub: run where it can be reached.
+if timeout 20 git ls-remote https://github.com/rustsec/advisory-db HEAD >/dev/null 2>&1; then
+  cargo deny --workspace --locked check advisories
+else
+  echo "advisories NOT checked: the RustSec database (github.com) cannot be reached from here"
+fi
+
 step "native tests"
 cargo test --workspace --locked
 
@@ -29,6 +39,9 @@ scripts/build-wasm.sh
 
 step "JavaScript API in Node"
 node --test tests/js/
+
+step "a minute of fuzzing (9 targets x 7 s; scripts/fuzz.sh 600 for the long run)"
+scripts/fuzz.sh 7
 
 if [[ -d tests/e2e ]]; then
   step "pages end to end in Chromium"
