@@ -109,6 +109,12 @@ impl Totp {
         Ok(self.hotp.generate(self.time.counter_at(unix_secs)?))
     }
 
+    /// The HOTP generator underneath: the same key, counting time steps.
+    #[must_use]
+    pub fn hotp(&self) -> &Hotp {
+        &self.hotp
+    }
+
     /// The code for time step `step` itself.
     #[must_use]
     pub fn generate_step(&self, step: u64) -> Code {

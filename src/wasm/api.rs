@@ -19,10 +19,10 @@ pub fn hotp(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue,
     counter: Counter,
     options: Option<HotpOptionsJs>,
-) -> Result<String, JsValue> {
-    let counter: u64 = required(counter.into(), "counter")?;
+) -> Result<js_sys::JsString, JsValue> {
+    let counter = convert::u64_arg(&counter.into(), "counter")?;
     let hotp = hotp_for(secret, options.map(Into::into))?;
-    Ok(hotp.generate(counter).to_string())
+    Ok(convert::code_string(hotp.generate(counter).as_str()))
 }
 
 /// Checks a HOTP `code` against `counter` and `lookAhead` counters after it, in constant time.
@@ -36,7 +36,7 @@ pub fn verify_hotp(
     counter: Counter,
     options: Option<VerifyHotpOptionsJs>,
 ) -> Result<Option<HotpMatchJs>, JsValue> {
-    let counter: u64 = required(counter.into(), "counter")?;
+    let counter = convert::u64_arg(&counter.into(), "counter")?;
     let opts: HotpOptions = convert::options(
         options.map_or(JsValue::UNDEFINED, Into::into),
         &["digits", "hash", "lookAhead"],
@@ -66,14 +66,14 @@ pub fn totp(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue,
     time: Counter,
     options: Option<TotpOptionsJs>,
-) -> Result<String, JsValue> {
-    let time: u64 = required(time.into(), "time")?;
+) -> Result<js_sys::JsString, JsValue> {
+    let time = convert::u64_arg(&time.into(), "time")?;
     let (totp, _) = totp_for(
         secret,
         options.map_or(JsValue::UNDEFINED, Into::into),
         false,
     )?;
-    Ok(totp.generate(time).js()?.to_string())
+    Ok(convert::code_string(totp.generate(time).js()?.as_str()))
 }
 
 /// Checks a TOTP `code` at `time` against `window` steps either side (default 1), in constant
@@ -85,7 +85,7 @@ pub fn verify_totp(
     time: Counter,
     options: Option<VerifyTotpOptionsJs>,
 ) -> Result<Option<TotpMatchJs>, JsValue> {
-    let time: u64 = required(time.into(), "time")?;
+    let time = convert::u64_arg(&time.into(), "time")?;
     let (totp, window) = totp_for(secret, options.map_or(JsValue::UNDEFINED, Into::into), true)?;
     match totp
         .verify(&convert::string(&code, "code")?, time, window)
@@ -313,7 +313,11 @@ fn hotp_for(secret: JsValue, options: Option<JsValue>) -> Result<Hotp, JsValue> 
     .js()
 }
 
-fn totp_for(secret: JsValue, options: JsValue, verify: bool) -> Result<(Totp, Window), JsValue> {
+pub(crate) fn totp_for(
+    secret: JsValue,
+    options: JsValue,
+    verify: bool,
+) -> Result<(Totp, Window), JsValue> {
     let fields: &[&str] = if verify {
         &["digits", "hash", "step", "t0", "window"]
     } else {

@@ -29,6 +29,70 @@ pub(crate) fn required<T: DeserializeOwned>(value: JsValue, what: &str) -> Resul
     serde_wasm_bindgen::from_value(value).map_err(|e| invalid_argument(what, e))
 }
 
+/// A required whole number (a counter, a time): see [`opt_u64`].
+pub(crate) fn u64_arg(value: &JsValue, what: &str) -> Result<u64, JsValue> {
+    opt_u64(value, what)?.ok_or_else(|| invalid_argument(what, "missing"))
+}
+
+/// An optional whole number from a JavaScript number (exact, 0 to 2^53 - 1) or BigInt. Read
+/// directly rather than through serde: it is on the path of every code a page computes.
+pub(crate) fn opt_u64(value: &JsValue, what: &str) -> Result<Option<u64>, JsValue> {
+    // The common case first, in two cheap calls (as_f64 below goes through a return slot).
+    if js_sys::Number::is_safe_integer(value) {
+        let n = value.unchecked_ref::<js_sys::Number>().value_of();
+        if n >= 0.0 {
+            // A safe integer, not negative: a u64 holds it exactly.
+            return Ok(Some(n as u64));
+        }
+    }
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if let Some(n) = value.as_f64() {
+        let exact = n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0;
+        if !exact {
+            return Err(invalid_argument(
+                what,
+                "expected a whole number from 0 to 2^53 - 1",
+            ));
+        }
+        // Checked above: a whole number that a u64 holds exactly.
+        return Ok(Some(n as u64));
+    }
+    if value.is_bigint() {
+        return u64::try_from(value.clone())
+            .map(Some)
+            .map_err(|_| invalid_argument(what, "expected a BigInt from 0 to 2^64 - 1"));
+    }
+    Err(invalid_argument(what, "expected a number"))
+}
+
+/// A one-time code as a JavaScript string. Codes of up to ten characters are built with
+/// `String.fromCharCode`, five characters a call: about half the cost of returning a `String`,
+/// which the glue decodes from UTF-8 (BENCHMARKS.md; this is on the path of every code).
+pub(crate) fn code_string(code: &str) -> js_sys::JsString {
+    use js_sys::JsString;
+    if code.len() > 10 {
+        return JsString::from(code);
+    }
+    let mut out: Option<JsString> = None;
+    for chunk in code.as_bytes().chunks(5) {
+        let c = |i: usize| chunk.get(i).map_or(0, |&b| u32::from(b));
+        let piece = match chunk.len() {
+            1 => JsString::from_char_code1(c(0)),
+            2 => JsString::from_char_code2(c(0), c(1)),
+            3 => JsString::from_char_code3(c(0), c(1), c(2)),
+            4 => JsString::from_char_code4(c(0), c(1), c(2), c(3)),
+            _ => JsString::from_char_code5(c(0), c(1), c(2), c(3), c(4)),
+        };
+        out = Some(match out {
+            Some(head) => head.concat(&piece),
+            None => piece,
+        });
+    }
+    out.unwrap_or_else(|| JsString::from(""))
+}
+
 /// Writes a result object: plain objects, numbers where they fit a double exactly, else BigInt.
 pub(crate) fn to_js<T: Serialize, R: JsCast>(value: &T) -> Result<R, JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::new()

@@ -6,11 +6,13 @@
 mod api;
 mod convert;
 mod error;
+mod key;
 #[cfg(feature = "token")]
 mod token;
 mod types;
 
 pub use api::*;
+pub use key::OtpKey;
 #[cfg(feature = "token")]
 pub use token::{
     DatabaseNameJs, NewTokenUserJs, RespondOptionsJs, SecurityCardJs, SecurityCardOptionsJs,

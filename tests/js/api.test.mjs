@@ -2,6 +2,7 @@
 // with their tampered twins, typed errors, and a barrage of hostile input that must never trap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -77,6 +78,78 @@ test('OCRA time as Unix seconds, with a window', () => {
   const later = { challenge: '00000000', time: 1206446790 + 120 };
   assert.deepEqual(api.verifyOcra(suite, key, '95209754', later, { timeWindow: 2 }), { timeStep: 0x132d0b6 });
   assert.equal(api.verifyOcra(suite, key, '95209754', later), undefined);
+});
+
+test('OtpKey: the RFC 4226 and RFC 6238 vectors from a key prepared once', () => {
+  const file = vectors('rfc4226');
+  const key = new api.OtpKey(hex(file.secret_hex));
+  for (const { counter, hotp } of file.cases) {
+    assert.equal(key.hotp(counter), hotp);
+    assert.equal(key.hotp(BigInt(counter)), hotp);
+    assert.deepEqual(key.verifyHotp(hotp, 0, 9), { counter });
+    assert.equal(key.verifyHotp(tampered(hotp), counter), undefined);
+  }
+  key.free();
+  const totp = vectors('rfc6238');
+  for (const c of totp.cases) {
+    const prepared = new api.OtpKey(hex(c.secret_hex), { digits: 8, hash: c.hash, step: totp.step, t0: totp.t0 });
+    assert.equal(prepared.totp(c.time), c.totp, `${c.hash} at ${c.time}`);
+    const step = parseInt(c.step_hex, 16);
+    assert.deepEqual(prepared.verifyTotp(c.totp, c.time + 30), { step, offset: -1 });
+    assert.equal(prepared.verifyTotp(tampered(c.totp), c.time, 0), undefined);
+    prepared.free();
+  }
+});
+
+test('codes of 6 to 10 digits equal an HMAC truncation written here with node:crypto', () => {
+  // RFC 4226 section 5.3, independently of the library: dynamic truncation, then mod 10^digits.
+  const reference = (key, counter, digits, hash) => {
+    const message = Buffer.alloc(8);
+    message.writeBigUInt64BE(BigInt(counter));
+    const mac = createHmac(hash, key).update(message).digest();
+    const offset = mac[mac.length - 1] & 0x0f;
+    const value = mac.readUInt32BE(offset) & 0x7fffffff;
+    return String(value % 10 ** digits).padStart(digits, '0');
+  };
+  const key = hex('3132333435363738393031323334353637383930');
+  let leadingZeros = 0;
+  for (const digits of [6, 7, 8, 9, 10]) {
+    for (const [hash, name] of [['sha1', 'SHA1'], ['sha256', 'SHA256'], ['sha512', 'SHA512']]) {
+      const prepared = new api.OtpKey(key, { digits, hash: name });
+      for (let counter = 0; counter < 200; counter += 1) {
+        const want = reference(key, counter, digits, hash);
+        leadingZeros += Number(want.startsWith('0'));
+        assert.equal(api.hotp(key, counter, { digits, hash: name }), want, `${name} ${digits} digits at ${counter}`);
+        assert.equal(prepared.hotp(counter), want, `OtpKey ${name} ${digits} digits at ${counter}`);
+      }
+      prepared.free();
+    }
+  }
+  assert.ok(leadingZeros > 100, 'codes with leading zeros were among them');
+});
+
+test('OtpKey refuses bad input with typed errors', () => {
+  const key = hex('3132333435363738393031323334353637383930');
+  assert.equal(thrown(() => new api.OtpKey(new Uint8Array())).code, 'InvalidSecret');
+  assert.equal(thrown(() => new api.OtpKey('GEZDGNBV')).code, 'InvalidArgument');
+  assert.equal(thrown(() => new api.OtpKey(key, { digits: 11 })).code, 'InvalidDigits');
+  assert.equal(thrown(() => new api.OtpKey(key, { lookAhead: 1 })).code, 'InvalidArgument');
+  assert.equal(thrown(() => new api.OtpKey(key, { step: 0 })).code, 'InvalidTime');
+  const prepared = new api.OtpKey(key, { t0: 100 });
+  for (const counter of [undefined, null, -1, 1.5, NaN, Infinity, 2 ** 53, -1n, 2n ** 64n, '1', true, {}]) {
+    assert.equal(thrown(() => prepared.hotp(counter)).code, 'InvalidArgument', String(counter));
+    assert.equal(thrown(() => prepared.totp(counter)).code, 'InvalidArgument', String(counter));
+  }
+  assert.equal(prepared.hotp(2n ** 64n - 1n).length, 6, 'the largest counter');
+  assert.equal(thrown(() => prepared.totp(99)).code, 'InvalidTime');
+  assert.equal(thrown(() => prepared.verifyHotp('12345', 0)).code, 'InvalidCode');
+  assert.equal(thrown(() => prepared.verifyHotp(755224, 0)).code, 'InvalidArgument');
+  assert.equal(thrown(() => prepared.verifyHotp('755224', 0, 1001)).code, 'InvalidWindow');
+  assert.equal(thrown(() => prepared.verifyHotp('755224', 0, -1)).code, 'InvalidArgument');
+  assert.equal(thrown(() => prepared.verifyTotp('755224', 100, '1')).code, 'InvalidArgument');
+  assert.equal(prepared.hotp(0), '755224', 'still working after the refusals');
+  prepared.free();
+  assert.throws(() => prepared.hotp(0), 'a freed key is gone');
 });
 
 test('parseOcraSuite describes the suite', () => {

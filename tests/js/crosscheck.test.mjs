@@ -500,11 +500,17 @@ test(`HOTP: the JS API equals oathtool (${HOTP_CASES} cases x ${WINDOW + 1n} cou
     args.push('-d', String(digits), '-w', WINDOW.toString(), ...keys.oath);
     const expected = oathtool(args);
     assert.equal(expected.length, Number(WINDOW) + 1, `oathtool ${args.join(' ')}`);
+    // The same codes from a key prepared once (OtpKey), and its verification of the last one.
+    const prepared = new api.OtpKey(keys.js, { digits, hash });
     expected.forEach((want, k) => {
       const c = counter + BigInt(k);
       const code = api.hotp(keys.js, jsInteger(c, rng), { digits, hash });
       assert.equal(code, want, `HOTP ${hash} ${digits} digits, counter ${c}, key ${hex(key)}`);
+      assert.equal(prepared.hotp(jsInteger(c, rng)), want, `OtpKey.hotp, counter ${c}`);
     });
+    const matched = prepared.verifyHotp(expected.at(-1), jsInteger(counter, rng), Number(WINDOW));
+    assert.equal(BigInt(matched.counter), counter + WINDOW, 'OtpKey.verifyHotp');
+    prepared.free();
     if (i < OTP_CLI_CASES) {
       const cliArgs = ['hotp', '--counter', counter.toString(), '--digits', String(digits), '--hash', hash, ...keys.cli];
       assert.equal(cli(cliArgs), expected[0], `secure-login ${cliArgs.join(' ')}`);
@@ -552,11 +558,17 @@ test(`TOTP: the JS API equals oathtool (${TOTP_CASES} cases x ${WINDOW + 1n} ste
     const expected = oathtool(args);
     assert.equal(expected.length, Number(WINDOW) + 1, `oathtool ${args.join(' ')}`);
     const options = { digits, hash, step: jsInteger(step, rng), t0: jsInteger(t0, rng) };
+    const prepared = new api.OtpKey(keys.js, options);
     expected.forEach((want, k) => {
       const at = time + BigInt(k) * step;
       const code = api.totp(keys.js, jsInteger(at, rng), options);
       assert.equal(code, want, `TOTP ${hash} ${digits} digits, step ${step}, T0 ${t0}, time ${at}, key ${hex(key)}`);
+      assert.equal(prepared.totp(jsInteger(at, rng)), want, `OtpKey.totp, time ${at}`);
     });
+    // The middle code, seen from the window's first time: one step ahead.
+    const seen = prepared.verifyTotp(expected[1], jsInteger(time, rng), 1);
+    assert.equal(seen?.offset, 1, `OtpKey.verifyTotp of the next step's code at ${time}`);
+    prepared.free();
     if (i < OTP_CLI_CASES) {
       const cliArgs = ['totp', '--time', time.toString(), '--step', step.toString(), '--t0', t0.toString()];
       cliArgs.push('--digits', String(digits), '--hash', hash, ...keys.cli);

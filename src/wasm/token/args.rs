@@ -63,29 +63,7 @@ pub(crate) fn secret_string(value: &JsValue, what: &str) -> Result<Zeroizing<Str
     string(value, what).map(Zeroizing::new)
 }
 
-/// An optional whole number from a JavaScript number (exact, 0 to 2^53 - 1) or BigInt.
-pub(crate) fn opt_u64(value: &JsValue, what: &str) -> Result<Option<u64>, JsValue> {
-    if absent(value) {
-        return Ok(None);
-    }
-    if let Some(n) = value.as_f64() {
-        let exact = n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0;
-        if !exact {
-            return Err(invalid_argument(
-                what,
-                "expected a whole number from 0 to 2^53 - 1",
-            ));
-        }
-        // Checked above: a whole number that a u64 holds exactly.
-        return Ok(Some(n as u64));
-    }
-    if value.is_bigint() {
-        return u64::try_from(value.clone())
-            .map(Some)
-            .map_err(|_| invalid_argument(what, "expected a BigInt from 0 to 2^64 - 1"));
-    }
-    Err(invalid_argument(what, "expected a number"))
-}
+pub(crate) use super::super::convert::opt_u64;
 
 /// An optional `u32`.
 pub(crate) fn opt_u32(value: &JsValue, what: &str) -> Result<Option<u32>, JsValue> {
