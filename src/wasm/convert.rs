@@ -94,3 +94,39 @@ pub(crate) fn known_fields(value: &JsValue, allowed: &[&str], what: &str) -> Res
     }
     Ok(())
 }
+
+/// `undefined` or `null`.
+pub(crate) fn absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// An optional whole number from a JavaScript number (exact, 0 to 2^53 - 1) or BigInt.
+pub(crate) fn opt_u64(value: &JsValue, what: &str) -> Result<Option<u64>, JsValue> {
+    if absent(value) {
+        return Ok(None);
+    }
+    if let Some(n) = value.as_f64() {
+        let exact = n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0;
+        if !exact {
+            return Err(invalid_argument(
+                what,
+                "expected a whole number from 0 to 2^53 - 1",
+            ));
+        }
+        // Checked above: a whole number that a u64 holds exactly.
+        return Ok(Some(n as u64));
+    }
+    if value.is_bigint() {
+        return u64::try_from(value.clone())
+            .map(Some)
+            .map_err(|_| invalid_argument(what, "expected a BigInt from 0 to 2^64 - 1"));
+    }
+    Err(invalid_argument(what, "expected a number"))
+}
+
+/// An optional `u32`.
+pub(crate) fn opt_u32(value: &JsValue, what: &str) -> Result<Option<u32>, JsValue> {
+    opt_u64(value, what)?
+        .map(|n| u32::try_from(n).map_err(|_| invalid_argument(what, "too large")))
+        .transpose()
+}

@@ -37,9 +37,8 @@ pub(crate) fn field(object: &JsValue, name: &str) -> Result<JsValue, JsValue> {
         .map_err(|_| invalid_argument(name, "cannot be read"))
 }
 
-fn absent(value: &JsValue) -> bool {
-    value.is_undefined() || value.is_null()
-}
+use super::super::convert::absent;
+pub(crate) use super::super::convert::{opt_u32, opt_u64};
 
 /// A required string argument.
 pub(crate) fn string(value: &JsValue, what: &str) -> Result<String, JsValue> {
@@ -61,37 +60,6 @@ pub(crate) fn opt_string(value: &JsValue, what: &str) -> Result<Option<String>, 
 /// beyond reach: JavaScript strings cannot be wiped.
 pub(crate) fn secret_string(value: &JsValue, what: &str) -> Result<Zeroizing<String>, JsValue> {
     string(value, what).map(Zeroizing::new)
-}
-
-/// An optional whole number from a JavaScript number (exact, 0 to 2^53 - 1) or BigInt.
-pub(crate) fn opt_u64(value: &JsValue, what: &str) -> Result<Option<u64>, JsValue> {
-    if absent(value) {
-        return Ok(None);
-    }
-    if let Some(n) = value.as_f64() {
-        let exact = n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0;
-        if !exact {
-            return Err(invalid_argument(
-                what,
-                "expected a whole number from 0 to 2^53 - 1",
-            ));
-        }
-        // Checked above: a whole number that a u64 holds exactly.
-        return Ok(Some(n as u64));
-    }
-    if value.is_bigint() {
-        return u64::try_from(value.clone())
-            .map(Some)
-            .map_err(|_| invalid_argument(what, "expected a BigInt from 0 to 2^64 - 1"));
-    }
-    Err(invalid_argument(what, "expected a number"))
-}
-
-/// An optional `u32`.
-pub(crate) fn opt_u32(value: &JsValue, what: &str) -> Result<Option<u32>, JsValue> {
-    opt_u64(value, what)?
-        .map(|n| u32::try_from(n).map_err(|_| invalid_argument(what, "too large")))
-        .transpose()
 }
 
 /// A secret as a `Uint8Array`, or as Base32 text the way authenticator apps show it.
