@@ -20,13 +20,13 @@ fn code_of(error: &JsValue) -> String {
 
 #[wasm_bindgen_test]
 fn random_secrets_come_from_the_browser() {
-    let a = wasm::random_secret(None).unwrap();
-    let b = wasm::random_secret(Some(32)).unwrap();
+    let a = wasm::random_secret(JsValue::UNDEFINED).unwrap();
+    let b = wasm::random_secret(JsValue::from(32)).unwrap();
     assert_eq!(a.len(), 20);
     assert_eq!(b.len(), 32);
-    assert_ne!(a, wasm::random_secret(None).unwrap());
+    assert_ne!(a, wasm::random_secret(JsValue::UNDEFINED).unwrap());
     assert_eq!(
-        code_of(&wasm::random_secret(Some(8)).unwrap_err()),
+        code_of(&wasm::random_secret(JsValue::from(8)).unwrap_err()),
         "SecretTooShort"
     );
 }

@@ -83,7 +83,7 @@ async fn raw_wait(request: &IdbRequest) -> Result<JsValue, JsValue> {
 async fn fresh(tag: &str) -> String {
     let name = format!(
         "web-token-{tag}-{}",
-        otp::hex_encode(&wasm::random_secret(Some(16)).unwrap())
+        otp::hex_encode(&wasm::random_secret(JsValue::from(16)).unwrap())
     );
     let request = factory().delete_database(&name).unwrap();
     raw_wait(&request).await.unwrap();
@@ -449,9 +449,9 @@ async fn a_wrong_pin_gives_a_wrong_answer_not_an_error() {
 async fn the_raw_database_holds_neither_a_secret_nor_a_pin() {
     let name = fresh("raw-scan").await;
     let token = open(&name).await;
-    let secret_a = wasm::random_secret(Some(32)).unwrap();
-    let secret_b = wasm::random_secret(Some(20)).unwrap();
-    let secret_c = wasm::random_secret(Some(20)).unwrap();
+    let secret_a = wasm::random_secret(JsValue::from(32)).unwrap();
+    let secret_b = wasm::random_secret(JsValue::from(20)).unwrap();
+    let secret_c = wasm::random_secret(JsValue::from(20)).unwrap();
     // Eight-digit PINs, so no hex id or timestamp holds one by chance.
     let (pin_a, pin_b, pin_c) = ("48265917", "73910462", "50371846");
     add(&token, "alice", bytes(&secret_a), pin_a, TOKEN_SUITE).await;

@@ -286,10 +286,15 @@ pub fn base32_decode(
 
 /// A new random secret from the browser's CSPRNG: 20 bytes by default, never fewer than 16.
 ///
-/// @throws {SecureLoginError} `SecretTooShort` below 16 bytes, `InvalidSecret` above 1024.
+/// @throws {SecureLoginError} `SecretTooShort` below 16 bytes, `InvalidSecret` above 1024,
+/// `InvalidArgument` for anything but a whole number (or `undefined`/`null`).
 #[wasm_bindgen(js_name = randomSecret)]
-pub fn random_secret(length: Option<u32>) -> Result<Vec<u8>, JsValue> {
-    let length = length.map_or(entropy::DEFAULT_SECRET_LEN, |n| {
+pub fn random_secret(
+    // A JsValue checked here: a `u32` parameter would let the glue coerce `"32"`, `true` or
+    // `2 ** 53` with `>>> 0` and throw a bare TypeError for a BigInt or a Symbol.
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] length: JsValue,
+) -> Result<Vec<u8>, JsValue> {
+    let length = convert::opt_u64(&length, "length")?.map_or(entropy::DEFAULT_SECRET_LEN, |n| {
         usize::try_from(n).unwrap_or(usize::MAX)
     });
     Ok(entropy::random_secret(length)

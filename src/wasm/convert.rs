@@ -45,7 +45,7 @@ pub(crate) fn opt_u64(value: &JsValue, what: &str) -> Result<Option<u64>, JsValu
             return Ok(Some(n as u64));
         }
     }
-    if value.is_undefined() || value.is_null() {
+    if absent(value) {
         return Ok(None);
     }
     if let Some(n) = value.as_f64() {
@@ -157,4 +157,16 @@ pub(crate) fn known_fields(value: &JsValue, allowed: &[&str], what: &str) -> Res
         }
     }
     Ok(())
+}
+
+/// `undefined` or `null`.
+pub(crate) fn absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// An optional `u32`.
+pub(crate) fn opt_u32(value: &JsValue, what: &str) -> Result<Option<u32>, JsValue> {
+    opt_u64(value, what)?
+        .map(|n| u32::try_from(n).map_err(|_| invalid_argument(what, "too large")))
+        .transpose()
 }

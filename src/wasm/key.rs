@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 use super::api::totp_for;
 use super::convert::{self, to_js};
-use super::error::{invalid_argument, IntoJs};
+use super::error::IntoJs;
 use super::types::{Counter, HotpMatch, HotpMatchJs, TotpMatch, TotpMatchJs, TotpOptionsJs};
 use crate::otp::{Totp, Window};
 
@@ -98,8 +98,5 @@ impl OtpKey {
 
 /// A window size given as a plain number argument, `default` when absent.
 fn window_arg(value: &JsValue, what: &str, default: Window) -> Result<Window, JsValue> {
-    let n = convert::opt_u64(value, what)?
-        .map(|n| u32::try_from(n).map_err(|_| invalid_argument(what, "too large")))
-        .transpose()?;
-    convert::window(n, default)
+    convert::window(convert::opt_u32(value, what)?, default)
 }

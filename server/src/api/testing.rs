@@ -13,6 +13,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
+/// The latest time the test clock may be set to: 9999-12-31 23:59:59 UTC. Later ones (the
+/// body takes any u64) would not fit the database's signed 64-bit times once lifetimes are
+/// added, and every request would then fail as a storage failure.
+pub const MAX_TEST_CLOCK: u64 = 253_402_300_799;
+
 #[derive(Debug, Deserialize)]
 pub struct SetClock {
     now: u64,
@@ -36,6 +41,11 @@ pub async fn set_clock(
         .test_clock
         .as_ref()
         .ok_or_else(|| ApiError::not_found("route (start the server with --test-clock)"))?;
+    if body.now > MAX_TEST_CLOCK {
+        return Err(ApiError::invalid_input(
+            "now must be at most 253402300799 (9999-12-31)",
+        ));
+    }
     clock.set(body.now);
     // Pushes may have expired: token pages re-read their lists.
     state.pushes_changed();

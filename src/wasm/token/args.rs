@@ -37,9 +37,8 @@ pub(crate) fn field(object: &JsValue, name: &str) -> Result<JsValue, JsValue> {
         .map_err(|_| invalid_argument(name, "cannot be read"))
 }
 
-fn absent(value: &JsValue) -> bool {
-    value.is_undefined() || value.is_null()
-}
+use super::super::convert::absent;
+pub(crate) use super::super::convert::{opt_u32, opt_u64};
 
 /// A required string argument.
 pub(crate) fn string(value: &JsValue, what: &str) -> Result<String, JsValue> {
@@ -61,15 +60,6 @@ pub(crate) fn opt_string(value: &JsValue, what: &str) -> Result<Option<String>, 
 /// beyond reach: JavaScript strings cannot be wiped.
 pub(crate) fn secret_string(value: &JsValue, what: &str) -> Result<Zeroizing<String>, JsValue> {
     string(value, what).map(Zeroizing::new)
-}
-
-pub(crate) use super::super::convert::opt_u64;
-
-/// An optional `u32`.
-pub(crate) fn opt_u32(value: &JsValue, what: &str) -> Result<Option<u32>, JsValue> {
-    opt_u64(value, what)?
-        .map(|n| u32::try_from(n).map_err(|_| invalid_argument(what, "too large")))
-        .transpose()
 }
 
 /// A secret as a `Uint8Array`, or as Base32 text the way authenticator apps show it.
