@@ -653,6 +653,101 @@ FUNCTIONS.push(
   },
 );
 
+// OtpKey: the constructor (the options of totp), then the methods of a key made with the defaults.
+const U64_COUNTER = (one, zero, big) => ({
+  'number 1': OK(one), zero: OK(zero), 'bigint 1n': OK(one),
+  'max safe': OK(big), 'u64 max': OK(big), otherwise: 'InvalidArgument',
+});
+/** A window given as a plain number argument: a u32, absent for the default. */
+const windowParam = (result) => ({
+  ...each([...ABSENT, 'number 1', 'zero', 'bigint 1n'], OK(result)),
+  otherwise: 'InvalidArgument',
+});
+const otpKey = () => new api.OtpKey(KEY);
+FUNCTIONS.push(
+  {
+    name: 'OtpKey',
+    call: (...a) => new api.OtpKey(...a),
+    valid: () => [KEY, undefined],
+    result: (k) => k instanceof api.OtpKey && k.hotp(0) === '755224',
+    params: [
+      { name: 'secret', spec: SECRET_BYTES },
+      {
+        name: 'options',
+        spec: OPTIONS,
+        base: {},
+        fields: {
+          digits: u32Field({ 'number 1': 'InvalidDigits', zero: 'InvalidDigits' }),
+          hash: HASH_FIELD,
+          step: { ...each(ABSENT, OK()), zero: 'InvalidTime', ...each(U64_OK.filter((n) => n !== 'zero'), OK()), otherwise: 'InvalidArgument' },
+          t0: { ...each([...ABSENT, ...U64_OK], OK()), otherwise: 'InvalidArgument' },
+        },
+      },
+    ],
+    extra: [
+      ['digits 10', () => new api.OtpKey(KEY, { digits: 10 }).hotp(0), OK('1284755224')],
+      ['lookAhead is not an option', () => new api.OtpKey(KEY, { lookAhead: 1 }), 'InvalidArgument'],
+      ['window is not an option', () => new api.OtpKey(KEY, { window: 1 }), 'InvalidArgument'],
+      ['1025-byte secret', () => new api.OtpKey(new Uint8Array(1025)), 'InvalidSecret'],
+      ['secret as Base32 text', () => new api.OtpKey('GEZDGNBVGY3TQOJQ'), 'InvalidArgument'],
+    ],
+  },
+  {
+    name: 'OtpKey.hotp',
+    call: (...a) => otpKey().hotp(...a),
+    valid: () => [0],
+    result: '755224',
+    params: [{ name: 'counter', spec: U64_COUNTER('287082', '755224', SIX) }],
+  },
+  {
+    name: 'OtpKey.verifyHotp',
+    call: (...a) => otpKey().verifyHotp(...a),
+    valid: () => ['755224', 0, undefined],
+    result: { counter: 0 },
+    params: [
+      { name: 'code', spec: CODE_PARAM },
+      { name: 'counter', spec: U64_COUNTER(undefined, { counter: 0 }, undefined) },
+      { name: 'lookAhead', spec: windowParam({ counter: 0 }) },
+    ],
+    extra: [
+      ['lookAhead 1000', () => otpKey().verifyHotp('755224', 0, 1000), OK({ counter: 0 })],
+      ['lookAhead 1001', () => otpKey().verifyHotp('755224', 0, 1001), 'InvalidWindow'],
+      ['window past u64 max', () => otpKey().verifyHotp('755224', 2n ** 64n - 1n, 1000), OK(undefined)],
+      ['tampered code', () => otpKey().verifyHotp('755225', 0), OK(undefined)],
+    ],
+  },
+  {
+    name: 'OtpKey.totp',
+    call: (...a) => otpKey().totp(...a),
+    valid: () => [59],
+    result: '287082',
+    params: [{ name: 'time', spec: U64_COUNTER('755224', '755224', SIX) }],
+    extra: [['time before t0', () => new api.OtpKey(KEY, { t0: 60 }).totp(59), 'InvalidTime']],
+  },
+  {
+    name: 'OtpKey.verifyTotp',
+    call: (...a) => otpKey().verifyTotp(...a),
+    valid: () => ['287082', 59, undefined],
+    result: { step: 1, offset: 0 },
+    params: [
+      { name: 'code', spec: CODE_PARAM },
+      {
+        name: 'time',
+        spec: {
+          'number 1': OK({ step: 1, offset: 1 }), zero: OK({ step: 1, offset: 1 }),
+          'bigint 1n': OK({ step: 1, offset: 1 }), 'max safe': OK(undefined), 'u64 max': OK(undefined),
+          otherwise: 'InvalidArgument',
+        },
+      },
+      { name: 'window', spec: windowParam({ step: 1, offset: 0 }) },
+    ],
+    extra: [
+      ['window 0, one step late', () => otpKey().verifyTotp('287082', 60, 0), OK(undefined)],
+      ['window 1001', () => otpKey().verifyTotp('287082', 59, 1001), 'InvalidWindow'],
+    ],
+  },
+);
+
 /** The exports the table covers, and the class whose matrix runs in Chromium. */
 const COVERED = new Set([...FUNCTIONS.map((f) => f.name.split('.')[0])]);
 const IN_BROWSER = new Set(['SoftToken']);
