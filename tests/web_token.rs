@@ -612,6 +612,109 @@ async fn another_tab_upgrading_closes_this_connection_and_says_so() {
     assert_eq!(code_of(&error), "DatabaseTooNew");
 }
 
+/// Whether the origin has a database `name` (`indexedDB.databases()`, which opens none).
+async fn database_exists(name: &str) -> bool {
+    let f = factory();
+    let databases: Function = get(&f, "databases").dyn_into().unwrap();
+    let list = databases.call0(&f).unwrap().dyn_into::<Promise>().unwrap();
+    let list = JsFuture::from(list).await.unwrap();
+    Array::from(&list)
+        .iter()
+        .any(|d| get(&d, "name").as_string().as_deref() == Some(name))
+}
+
+#[wasm_bindgen_test]
+async fn a_database_deleted_under_the_token_says_storage_cleared_and_writes_nothing() {
+    let name = fresh("deleted").await;
+    let token = open(&name).await;
+    let id = add(&token, "alice", bytes(KEY32), "4826", TOKEN_SUITE).await;
+    // Another tab (or the person clearing the site's data) deletes it: the token's connection
+    // steps aside at once, so the delete is not blocked.
+    let request = factory().delete_database(&name).unwrap();
+    let blocked = Rc::new(std::cell::Cell::new(false));
+    let flag = Rc::clone(&blocked);
+    let on_blocked = Closure::<dyn FnMut(Event)>::new(move |_: Event| flag.set(true));
+    request.set_onblocked(Some(on_blocked.as_ref().unchecked_ref()));
+    raw_wait(&request).await.unwrap();
+    assert!(!blocked.get(), "the open token did not block the delete");
+    assert!(token.closed());
+
+    assert_eq!(code_of(&token.users().await.unwrap_err()), "StorageCleared");
+    let error = token
+        .respond(id.as_str().into(), "3141-5926".into(), "4826".into(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&error), "StorageCleared");
+    let error = token
+        .add_user(
+            obj(&[
+                ("username", "bob".into()),
+                ("issuer", "Example Broker".into()),
+                ("secret", bytes(KEY20)),
+                ("pin", "7391".into()),
+                ("iterations", 1000.into()),
+            ])
+            .unchecked_into(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&error), "StorageCleared");
+    assert!(
+        !database_exists(&name).await,
+        "nothing made the database again"
+    );
+
+    let token = open(&name).await;
+    assert!(
+        usernames(&token).await.is_empty(),
+        "opened again, it is empty"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn replacing_a_user_is_one_change_or_none() {
+    let name = fresh("replace").await;
+    let token = open(&name).await;
+    let old = add(&token, "alice", bytes(KEY32), "4826", TOKEN_SUITE).await;
+    add(&token, "bob", bytes(KEY32), "7391", TOKEN_SUITE).await;
+    let again = |replaces: Option<&str>| {
+        let mut fields = vec![
+            ("username", JsValue::from("alice")),
+            ("issuer", "Example Broker".into()),
+            ("secret", bytes(KEY20)),
+            ("pin", "4826".into()),
+            ("suite", RFC_SHA1_SUITE.into()),
+            ("iterations", 1000.into()),
+        ];
+        if let Some(id) = replaces {
+            fields.push(("replaces", id.into()));
+        }
+        obj(&fields).unchecked_into()
+    };
+    let error = token.add_user(again(None)).await.unwrap_err();
+    assert_eq!(code_of(&error), "UserExists");
+    let error = token.add_user(again(Some("no-such-id"))).await.unwrap_err();
+    assert_eq!(code_of(&error), "UnknownUser");
+    assert_eq!(
+        respond(&token, &old, "3141-5926", "4826").await,
+        ALICE_31415926
+    );
+
+    let user = token.add_user(again(Some(&old))).await.unwrap();
+    let new = get_str(&user, "id");
+    assert_ne!(new, old);
+    assert_eq!(usernames(&token).await, ["alice", "bob"]);
+    assert_eq!(
+        respond(&token, &new, "11111111", "4826").await,
+        BOB_11111111
+    );
+    let error = token
+        .respond(old.as_str().into(), "11111111".into(), "4826".into(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&error), "UnknownUser");
+}
+
 #[wasm_bindgen_test]
 async fn two_tabs_adding_users_at_once_keep_both() {
     let name = fresh("two-tabs").await;

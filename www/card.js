@@ -34,7 +34,8 @@ function silence(element) {
 }
 
 function showError(element, error) {
-  const code = error?.code ?? 'Unknown';
+  // localStorage full: a DOMException of that name (its numeric `code` is not ours).
+  const code = error?.name === 'QuotaExceededError' ? 'QuotaExceeded' : (error?.code ?? 'Unknown');
   let key = `error.${code}`;
   let values = { message: String(error?.message ?? error) };
   if (code === 'WeakPin') {
@@ -45,7 +46,7 @@ function showError(element, error) {
     key = 'error.other';
   }
   say(element, key, values);
-  element.dataset.code = code;
+  element.dataset.code = String(code);
 }
 
 // ---- state ------------------------------------------------------------------------------------------

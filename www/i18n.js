@@ -48,7 +48,11 @@ export function setLanguage(messages, lang) {
   current = LANGUAGES.includes(lang) ? lang : 'en';
   table = messages[current] ?? {};
   fallback = messages.en ?? {};
-  localStorage.setItem(STORAGE_KEY, current);
+  try {
+    localStorage.setItem(STORAGE_KEY, current);
+  } catch {
+    // localStorage full (QuotaExceededError) or disabled: switch anyway, just not remembered.
+  }
   document.documentElement.lang = current;
   for (const element of document.querySelectorAll('[data-i18n]')) {
     element.textContent = t(element.dataset.i18n);

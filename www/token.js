@@ -201,16 +201,25 @@ function factorMap() {
   }
 }
 
+/** Saves the map; a full localStorage (QuotaExceededError) only costs the push list its names. */
+function saveFactors(map) {
+  try {
+    localStorage.setItem(FACTORS_KEY, JSON.stringify(map));
+  } catch (e) {
+    console.warn('the factor names could not be kept', e);
+  }
+}
+
 function rememberFactor(userId, account, factorId) {
   const map = factorMap();
   map[userId] = { account, factorId };
-  localStorage.setItem(FACTORS_KEY, JSON.stringify(map));
+  saveFactors(map);
 }
 
 function forgetFactor(userId) {
   const map = factorMap();
   delete map[userId];
-  localStorage.setItem(FACTORS_KEY, JSON.stringify(map));
+  saveFactors(map);
 }
 
 async function refreshUsers() {
@@ -460,12 +469,13 @@ async function submitPin(event) {
         } catch (e) {
           // The same account activated again on this token: the portal has retired the old key,
           // so the old user is of no use any more. Replace it.
+          // Replace it in one step, so the old user stays if the new one cannot be stored.
           const old = users.find((u) => u.username === activation.username && u.issuer === activation.issuer);
           if (e?.code !== 'UserExists' || !old) throw e;
-          await token.removeUser(old.id);
+          const added = await token.addUser({ ...newUser(), replaces: old.id });
           forgetFactor(old.id);
           replaced = true;
-          return token.addUser(newUser());
+          return added;
         }
       },
       $('act-busy'),

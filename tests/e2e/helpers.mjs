@@ -26,6 +26,10 @@
 //       Chromium with TOOLCHAIN.md's flags; Playwright gives each launch a fresh temporary
 //       profile directory, and each context below is a separate, empty profile within it.
 //
+//   const { context, problems } = await newPersistentContext({ locale: 'en-US' })
+//       The same, in a Chromium of its own on a profile on disk (Playwright's other contexts are
+//       incognito, where quota overrides do not reach IndexedDB); `context.close()` ends it.
+//
 //   const { context, problems } = await newContext(browser, { locale: 'en-US' })
 //       A phone-sized (390 x 844), light-scheme context in that locale. Every page opened in it
 //       is watched: `problems()` lists its console errors, uncaught exceptions and CSP
@@ -190,19 +194,18 @@ export async function startPortal({ args = [] } = {}) {
 
 /** Debian's Chromium, headless, with TOOLCHAIN.md's flags and a fresh temporary profile. */
 export function launchBrowser() {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** A console error that is the browser reporting an API refusal the page handles and shows. */
 function expectedRefusal(message) {
@@ -210,14 +213,41 @@ function expectedRefusal(message) {
     && /\/api\//.test(message.location()?.url ?? '');
 }
 
+/** The options of every context: a phone-sized, light-scheme window in `locale`. */
+const contextOptions = (locale) => ({
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 1,
+  locale,
+  colorScheme: 'light',
+});
+
 /** A phone-sized, watched context (an empty profile of its own). See the top of the file. */
 export async function newContext(browser, { locale = 'en-US', clock = false } = {}) {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 1,
-    locale,
-    colorScheme: 'light',
+  const context = await browser.newContext(contextOptions(locale));
+  return watchContext(context, { clock });
+}
+
+/**
+ * A watched context like `newContext`'s, but in a Chromium of its own on a profile on disk (a
+ * fresh temporary directory, removed by `close()`). Playwright's other contexts are incognito
+ * profiles, whose IndexedDB ignores quota overrides; use this one to run out of quota.
+ */
+export async function newPersistentContext({ locale = 'en-US' } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'secure-login-profile-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    ...contextOptions(locale),
   });
+  const closeContext = context.close.bind(context);
+  context.close = async () => {
+    await closeContext();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return watchContext(context, {});
+}
+
+async function watchContext(context, { clock }) {
   context.setDefaultTimeout(10_000);
   const found = [];
   const watch = (page) => {

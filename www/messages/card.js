@@ -51,6 +51,8 @@ export default {
     'error.InvalidSuite': 'The card uses a method this emulator does not know.',
     'error.UnsupportedSuite': 'The card uses a method this emulator does not support.',
     'error.CorruptRecord': 'The card kept in this browser is damaged; load it again.',
+    'error.QuotaExceeded':
+      'The browser has no room left to keep the card. Nothing was saved. Free some space and load it again.',
     'error.InvalidKey': 'The card has keys 0 to 9 only.',
     'error.other': 'Something went wrong: {message}',
   },
@@ -107,6 +109,8 @@ export default {
     'error.InvalidSuite': 'Die Karte verwendet ein Verfahren, das dieser Emulator nicht kennt.',
     'error.UnsupportedSuite': 'Die Karte verwendet ein Verfahren, das dieser Emulator nicht unterstützt.',
     'error.CorruptRecord': 'Die in diesem Browser gespeicherte Karte ist beschädigt; laden Sie sie erneut.',
+    'error.QuotaExceeded':
+      'Der Browser hat keinen Platz mehr, um die Karte zu behalten. Es wurde nichts gespeichert. Schaffen Sie Platz und laden Sie sie erneut.',
     'error.InvalidKey': 'Die Karte hat nur die Tasten 0 bis 9.',
     'error.other': 'Etwas ist schiefgegangen: {message}',
   },

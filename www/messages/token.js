@@ -163,8 +163,11 @@ export default {
     'error.BackupUnsupported': 'This backup was made by a newer version. Nothing was changed.',
     'error.StorageUnavailable': 'This browser does not let the page store data (private mode?).',
     'error.StorageError': 'The browser could not store the data. Try again.',
-    'error.QuotaExceeded': 'The browser has no room left for this page.',
+    'error.QuotaExceeded':
+      'The browser has no room left to store the token. Nothing was saved. Free some space (or allow this site more storage) and try again.',
     'error.DatabaseClosed': 'The token was opened in another tab. Reload the page.',
+    'error.StorageCleared':
+      "The token's storage was cleared while this page was open, so its users are gone. Reload the page and activate the token again.",
     'error.DatabaseTooNew': 'The token was saved by a newer version of this page. Reload the page.',
     'error.UpgradeFailed': 'The stored token could not be upgraded; it was left as it was.',
     'error.EntropyUnavailable': 'The browser gave no random numbers.',
@@ -347,7 +350,10 @@ export default {
       'Diese Sicherung stammt von einer neueren Version. Es wurde nichts geändert.',
     'error.StorageUnavailable': 'Dieser Browser erlaubt der Seite nicht, Daten zu speichern (privater Modus?).',
     'error.StorageError': 'Der Browser konnte die Daten nicht speichern. Versuchen Sie es erneut.',
-    'error.QuotaExceeded': 'Der Browser hat keinen Speicherplatz mehr für diese Seite.',
+    'error.QuotaExceeded':
+      'Der Browser hat keinen Platz mehr, um den Token zu speichern. Es wurde nichts gespeichert. Schaffen Sie Platz (oder erlauben Sie dieser Website mehr Speicher) und versuchen Sie es erneut.',
+    'error.StorageCleared':
+      'Der Speicher des Tokens wurde gelöscht, während diese Seite offen war; seine Benutzer sind weg. Laden Sie die Seite neu und aktivieren Sie den Token erneut.',
     'error.DatabaseClosed': 'Der Token wurde in einem anderen Tab geöffnet. Laden Sie die Seite neu.',
     'error.DatabaseTooNew':
       'Der Token wurde von einer neueren Version dieser Seite gespeichert. Laden Sie die Seite neu.',

@@ -39,6 +39,10 @@ pub(crate) const META: &str = "meta";
 pub(crate) const DEVICE_KEY: &str = "device";
 
 /// A storage error as a `SecureLoginError`: quota and closed connections get their own codes.
+///
+/// `QuotaExceededError` is `QuotaExceeded` (nothing of the transaction was kept: IndexedDB
+/// aborts it whole), `InvalidStateError` (a closed connection) `DatabaseClosed`, `VersionError`
+/// `DatabaseTooNew`; anything else `StorageError` with the browser's name and message.
 pub(crate) fn storage_error(error: &JsValue) -> JsValue {
     let (name, message) = error.dyn_ref::<DomException>().map_or_else(
         || ("Error".to_owned(), "IndexedDB failed".to_owned()),
@@ -120,8 +124,18 @@ impl Tx {
             });
             let this = tx.clone();
             let reject_abort = reject.clone();
-            let on_error = Closure::once(move |_: Event| {
-                let error = this.error().map_or(JsValue::UNDEFINED, JsValue::from);
+            // A failed request's error reaches the transaction before the transaction has
+            // one of its own: take the request's (QuotaExceededError, ...).
+            let on_error = Closure::once(move |event: Event| {
+                let error = this
+                    .error()
+                    .or_else(|| {
+                        event
+                            .target()
+                            .and_then(|t| t.dyn_into::<IdbRequest>().ok())
+                            .and_then(|r| r.error().ok().flatten())
+                    })
+                    .map_or(JsValue::UNDEFINED, JsValue::from);
                 let _ = reject.call1(&JsValue::UNDEFINED, &error);
             });
             let this = tx.clone();

@@ -45,9 +45,13 @@ pub enum StorageCode {
     StorageError,
     /// The origin's storage quota is used up.
     QuotaExceeded,
-    /// This connection was closed: by `close()`, by another tab upgrading or deleting the
-    /// database (`versionchange`), or by the browser. Open the token again.
+    /// This connection was closed: by `close()` or by another tab upgrading the database
+    /// (`versionchange`). Open the token again.
     DatabaseClosed,
+    /// The database vanished while the page had it open: deleted (another tab, the person
+    /// clearing the site's data) or its connection closed by the browser. Its users are gone;
+    /// nothing was written. Open the token again to start empty.
+    StorageCleared,
     /// The database was written by a newer version of this library.
     DatabaseTooNew,
     /// Upgrading an older database failed; it was left as it was.
@@ -63,6 +67,7 @@ impl StorageCode {
             Self::StorageError => "StorageError",
             Self::QuotaExceeded => "QuotaExceeded",
             Self::DatabaseClosed => "DatabaseClosed",
+            Self::StorageCleared => "StorageCleared",
             Self::DatabaseTooNew => "DatabaseTooNew",
             Self::UpgradeFailed => "UpgradeFailed",
         }

@@ -1,10 +1,11 @@
 //! `SoftToken`: the vault of users in IndexedDB, and the answers it gives.
 
 use std::cell::Cell;
+use std::future::Future;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use web_sys::{Event, IdbDatabase, IdbTransactionMode};
+use web_sys::{Event, IdbDatabase, IdbTransactionMode, IdbVersionChangeEvent};
 use zeroize::Zeroizing;
 
 use super::super::error::{invalid_argument, IntoJs};
@@ -25,16 +26,35 @@ const DEFAULT_NAME: &str = "secure-login-token";
 ///
 /// Every method that touches IndexedDB returns a Promise; every error is a `SecureLoginError`
 /// with a stable `code`. The secrets never come out: only responses, codes and push MACs.
+///
+/// "Storage codes" below are `QuotaExceeded` (the origin's quota is used up; the change was
+/// not stored), `DatabaseClosed` (closed by `close()` or another tab's upgrade),
+/// `StorageCleared` (the database was deleted or the site's data cleared while open; its
+/// users are gone) and `StorageError` (anything else IndexedDB refused). A change either is
+/// stored whole or not at all.
 #[wasm_bindgen]
 pub struct SoftToken {
     inner: Rc<Inner>,
+}
+
+/// Whether the connection is open, and if not, who closed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    /// `close()` was called.
+    ClosedByCaller,
+    /// Another tab opened a newer version: the database is still there, this page is old.
+    ClosedForUpgrade,
+    /// The database was deleted (`versionchange` to no version) or the browser closed the
+    /// connection (`close`: site data cleared, the storage lost). Whatever it held is gone.
+    Lost,
 }
 
 struct Inner {
     db: IdbDatabase,
     name: String,
     device_id: String,
-    closed: Rc<Cell<bool>>,
+    state: Rc<Cell<State>>,
     persisted: Rc<Cell<Option<bool>>>,
     _on_version_change: Closure<dyn FnMut(Event)>,
     _on_close: Closure<dyn FnMut(Event)>,
@@ -52,6 +72,14 @@ fn to_js_json<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let json = serde_json::to_string(value)
         .map_err(|_| StorageCode::StorageError.error("result encoding"))?;
     js_sys::JSON::parse(&json).map_err(|_| StorageCode::StorageError.error("result encoding"))
+}
+
+/// The database vanished under an open page.
+fn lost() -> JsValue {
+    StorageCode::StorageCleared.error(
+        "the token's database was deleted or the site's data cleared while it was open: \
+         its users are gone (open it again to start empty)",
+    )
 }
 
 /// Aborts `tx` and returns the token error.
@@ -85,17 +113,31 @@ impl SoftToken {
                 id
             }
         };
-        let closed = Rc::new(Cell::new(false));
-        // Another tab upgrades or deletes the database: step aside, and say so on the next call.
-        let (flag, this) = (Rc::clone(&closed), db.clone());
-        let on_version_change = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
-            flag.set(true);
+        let state = Rc::new(Cell::new(State::Open));
+        // Another tab upgrades or deletes the database: step aside (an open connection would
+        // block it), and say which on the next call.
+        let (flag, this) = (Rc::clone(&state), db.clone());
+        let on_version_change = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let deleted = event
+                .dyn_ref::<IdbVersionChangeEvent>()
+                .is_some_and(|e| e.new_version().is_none());
+            if flag.get() == State::Open {
+                flag.set(if deleted {
+                    State::Lost
+                } else {
+                    State::ClosedForUpgrade
+                });
+            }
             this.close();
         });
         db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
-        // The browser closed the connection (storage cleared, ...).
-        let flag = Rc::clone(&closed);
-        let on_close = Closure::<dyn FnMut(Event)>::new(move |_: Event| flag.set(true));
+        // The browser closed the connection: site data cleared, or the storage lost.
+        let flag = Rc::clone(&state);
+        let on_close = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            if flag.get() == State::Open {
+                flag.set(State::Lost);
+            }
+        });
         db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         let persisted = Rc::new(Cell::new(None));
         let answer = Rc::clone(&persisted);
@@ -105,7 +147,7 @@ impl SoftToken {
                 db,
                 name,
                 device_id,
-                closed,
+                state,
                 persisted,
                 _on_version_change: on_version_change,
                 _on_close: on_close,
@@ -125,10 +167,11 @@ impl SoftToken {
         self.inner.device_id.clone()
     }
 
-    /// Whether this connection is closed (by `close()`, or by another tab's upgrade).
+    /// Whether this connection is closed (by `close()`, by another tab's upgrade, or because
+    /// the database was deleted or the site's data cleared).
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> bool {
-        self.inner.closed.get()
+        self.inner.state.get() != State::Open
     }
 
     /// The browser's answer to `navigator.storage.persist()`, once it has given one.
@@ -139,17 +182,49 @@ impl SoftToken {
 
     /// Closes the connection; later calls fail with `DatabaseClosed`.
     pub fn close(&self) {
-        self.inner.closed.set(true);
+        if self.inner.state.get() == State::Open {
+            self.inner.state.set(State::ClosedByCaller);
+        }
         self.inner.db.close();
     }
 
     fn live(&self) -> Result<&IdbDatabase, JsValue> {
-        if self.inner.closed.get() {
-            return Err(StorageCode::DatabaseClosed.error(
+        match self.inner.state.get() {
+            State::Open => Ok(&self.inner.db),
+            State::ClosedByCaller | State::ClosedForUpgrade => Err(StorageCode::DatabaseClosed
+                .error(
                 "the token's database is closed (another tab may have upgraded it): open it again",
-            ));
+            )),
+            State::Lost => Err(lost()),
         }
-        Ok(&self.inner.db)
+    }
+
+    /// Runs `work`; a storage failure that is the database vanishing under it (deleted, site
+    /// data cleared: the `close` event may come after the failure) becomes `StorageCleared`.
+    async fn guard<T>(&self, work: impl Future<Output = Result<T, JsValue>>) -> Result<T, JsValue> {
+        let result = work.await;
+        let Err(error) = result else {
+            return result;
+        };
+        let code = js_sys::Reflect::get(&error, &"code".into())
+            .ok()
+            .and_then(|c| c.as_string())
+            .unwrap_or_default();
+        let storage = [
+            StorageCode::DatabaseClosed.as_str(),
+            StorageCode::StorageError.as_str(),
+        ];
+        if !storage.contains(&code.as_str()) {
+            return Err(error);
+        }
+        // Nobody here closed it, yet IndexedDB says closed: the browser did.
+        if code == StorageCode::DatabaseClosed.as_str() && self.inner.state.get() == State::Open {
+            self.inner.state.set(State::Lost);
+        }
+        if self.inner.state.get() == State::Lost {
+            return Err(lost());
+        }
+        Err(error)
     }
 
     fn tx(&self, mode: IdbTransactionMode) -> Result<Tx, JsValue> {
@@ -158,12 +233,11 @@ impl SoftToken {
 
     /// The users on this token, without key material.
     ///
-    /// @throws {SecureLoginError} `CorruptRecord`, `DatabaseClosed`, `StorageError`.
+    /// @throws {SecureLoginError} `CorruptRecord`, `DatabaseClosed`, `StorageCleared`,
+    /// `StorageError`.
     #[wasm_bindgen(unchecked_return_type = "TokenUser[]")]
     pub async fn users(&self) -> Result<JsValue, JsValue> {
-        let tx = self.tx(IdbTransactionMode::Readonly)?;
-        let users = tx.users().await?;
-        tx.commit().await?;
+        let users = self.guard(self.read_all()).await?;
         let infos: Vec<_> = users.iter().map(UserRecord::info).collect();
         to_js_json(&infos)
     }
@@ -173,7 +247,8 @@ impl SoftToken {
     ///
     /// @throws {SecureLoginError} `InvalidArgument`, `WeakPin`, `InvalidPin`, `InvalidSecret`,
     /// `InvalidBase32`, `InvalidSuite`, `UnsupportedSuite`, `InvalidUsername`, `InvalidIssuer`,
-    /// `UserExists`, `TooManyUsers`, `InvalidKdf`, storage codes.
+    /// `UserExists`, `TooManyUsers`, `InvalidKdf`, `UnknownUser` (what `replaces` names is gone),
+    /// storage codes (`QuotaExceeded`, `StorageCleared`, ...). Nothing is stored then.
     #[wasm_bindgen(js_name = addUser, unchecked_return_type = "TokenUser")]
     pub async fn add_user(&self, user: NewTokenUserJs) -> Result<JsValue, JsValue> {
         let user: JsValue = user.into();
@@ -188,6 +263,7 @@ impl SoftToken {
                 "counter",
                 "totp",
                 "iterations",
+                "replaces",
             ],
             "user",
         )?;
@@ -199,6 +275,7 @@ impl SoftToken {
         let counter = args::opt_u64(&field(&user, "counter")?, "counter")?;
         let iterations = args::opt_u32(&field(&user, "iterations")?, "iterations")?
             .unwrap_or(DEFAULT_ITERATIONS);
+        let replaces = args::opt_string(&field(&user, "replaces")?, "replaces")?;
         let totp = field(&user, "totp")?;
         let params = if totp.is_undefined() || totp.is_null() {
             let suite = args::suite(suite.as_deref().unwrap_or(TOKEN_SUITE))?;
@@ -241,13 +318,25 @@ impl SoftToken {
         .js()?;
         drop(pin);
         drop(secret);
-        let tx = self.tx(IdbTransactionMode::Readwrite)?;
-        let mut vault = Vault::new(tx.users().await?);
-        match vault.add(record.clone()) {
-            Ok(changes) => tx.apply(&changes)?,
-            Err(e) => return fail(tx, e),
-        }
-        tx.commit().await?;
+        self.guard(async {
+            let tx = self.tx(IdbTransactionMode::Readwrite)?;
+            let mut vault = Vault::new(tx.users().await?);
+            // Replacing: the old user goes in the same transaction, so a failure keeps it.
+            let removed = match replaces.as_deref().map(|id| vault.remove(id)) {
+                None => Changes::default(),
+                Some(Ok(changes)) => changes,
+                Some(Err(e)) => return fail(tx, e),
+            };
+            match vault.add(record.clone()) {
+                Ok(added) => tx.apply(&Changes {
+                    put: added.put,
+                    delete: removed.delete,
+                })?,
+                Err(e) => return fail(tx, e),
+            }
+            tx.commit().await
+        })
+        .await?;
         to_js_json(&record.info())
     }
 
@@ -262,14 +351,19 @@ impl SoftToken {
     ) -> Result<JsValue, JsValue> {
         let id = args::string(&id, "id")?;
         let username = args::string(&username, "username")?;
-        let tx = self.tx(IdbTransactionMode::Readwrite)?;
-        let mut vault = Vault::new(tx.users().await?);
-        let changes = match vault.rename(&id, &username) {
-            Ok(changes) => changes,
-            Err(e) => return fail(tx, e),
-        };
-        tx.apply(&changes)?;
-        tx.commit().await?;
+        let vault = self
+            .guard(async {
+                let tx = self.tx(IdbTransactionMode::Readwrite)?;
+                let mut vault = Vault::new(tx.users().await?);
+                let changes = match vault.rename(&id, &username) {
+                    Ok(changes) => changes,
+                    Err(e) => return fail(tx, e),
+                };
+                tx.apply(&changes)?;
+                tx.commit().await?;
+                Ok(vault)
+            })
+            .await?;
         let renamed = vault.get(&id).js()?;
         to_js_json(&renamed.info())
     }
@@ -283,13 +377,16 @@ impl SoftToken {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> Result<(), JsValue> {
         let id = args::string(&id, "id")?;
-        let tx = self.tx(IdbTransactionMode::Readwrite)?;
-        let mut vault = Vault::new(tx.users().await?);
-        match vault.remove(&id) {
-            Ok(changes) => tx.apply(&changes)?,
-            Err(e) => return fail(tx, e),
-        }
-        tx.commit().await
+        self.guard(async {
+            let tx = self.tx(IdbTransactionMode::Readwrite)?;
+            let mut vault = Vault::new(tx.users().await?);
+            match vault.remove(&id) {
+                Ok(changes) => tx.apply(&changes)?,
+                Err(e) => return fail(tx, e),
+            }
+            tx.commit().await
+        })
+        .await
     }
 
     /// The OCRA response (RFC 6287) of user `id` to `challenge` as the login page shows it
@@ -311,26 +408,29 @@ impl SoftToken {
         let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
         let options = args::object(&options, &["session"], "options")?;
         let session = args::opt_string(&field(&options, "session")?, "session")?;
-        let tx = self.tx(IdbTransactionMode::Readwrite)?;
-        let Some(record) = tx.user(&id).await? else {
-            return fail(tx, token::Error::UnknownUser);
-        };
-        let moment = Moment {
-            unix_secs: now_secs(),
-            session: session.as_deref(),
-        };
-        let answered = match record.respond(&challenge, &pin, moment) {
-            Ok(answered) => answered,
-            Err(e) => return fail(tx, e),
-        };
-        if let Some(updated) = answered.updated {
-            tx.apply(&Changes {
-                put: vec![updated],
-                delete: vec![],
-            })?;
-        }
-        tx.commit().await?;
-        Ok(answered.response)
+        self.guard(async {
+            let tx = self.tx(IdbTransactionMode::Readwrite)?;
+            let Some(record) = tx.user(&id).await? else {
+                return fail(tx, token::Error::UnknownUser);
+            };
+            let moment = Moment {
+                unix_secs: now_secs(),
+                session: session.as_deref(),
+            };
+            let answered = match record.respond(&challenge, &pin, moment) {
+                Ok(answered) => answered,
+                Err(e) => return fail(tx, e),
+            };
+            if let Some(updated) = answered.updated {
+                tx.apply(&Changes {
+                    put: vec![updated],
+                    delete: vec![],
+                })?;
+            }
+            tx.commit().await?;
+            Ok(answered.response)
+        })
+        .await
     }
 
     /// The TOTP code (RFC 6238) of user `id` now. A wrong PIN gives a wrong code.
@@ -398,10 +498,22 @@ impl SoftToken {
     }
 
     async fn read_user(&self, id: &str) -> Result<UserRecord, JsValue> {
-        let tx = self.tx(IdbTransactionMode::Readonly)?;
-        let record = tx.user(id).await?;
-        tx.commit().await?;
+        let record = self
+            .guard(async {
+                let tx = self.tx(IdbTransactionMode::Readonly)?;
+                let record = tx.user(id).await?;
+                tx.commit().await?;
+                Ok(record)
+            })
+            .await?;
         record.ok_or(token::Error::UnknownUser).js()
+    }
+
+    async fn read_all(&self) -> Result<Vec<UserRecord>, JsValue> {
+        let tx = self.tx(IdbTransactionMode::Readonly)?;
+        let users = tx.users().await?;
+        tx.commit().await?;
+        Ok(users)
     }
 
     /// Every user of this token in one file encrypted under `passphrase` (at least 10
@@ -415,9 +527,7 @@ impl SoftToken {
         #[wasm_bindgen(unchecked_param_type = "string")] passphrase: JsValue,
     ) -> Result<String, JsValue> {
         let passphrase = args::secret_string(&passphrase, "passphrase")?;
-        let tx = self.tx(IdbTransactionMode::Readonly)?;
-        let users = tx.users().await?;
-        tx.commit().await?;
+        let users = self.guard(self.read_all()).await?;
         let random = backup::BackupRandom {
             salt: random()?,
             nonce: random()?,
@@ -447,14 +557,19 @@ impl SoftToken {
         let passphrase = args::secret_string(&passphrase, "passphrase")?;
         self.live()?;
         let records = backup::import(&text, &passphrase).js()?;
-        let tx = self.tx(IdbTransactionMode::Readwrite)?;
-        let mut vault = Vault::new(tx.users().await?);
-        let changes = match vault.import(records) {
-            Ok(changes) => changes,
-            Err(e) => return fail(tx, e),
-        };
-        tx.apply(&changes)?;
-        tx.commit().await?;
+        let changes = self
+            .guard(async {
+                let tx = self.tx(IdbTransactionMode::Readwrite)?;
+                let mut vault = Vault::new(tx.users().await?);
+                let changes = match vault.import(records) {
+                    Ok(changes) => changes,
+                    Err(e) => return fail(tx, e),
+                };
+                tx.apply(&changes)?;
+                tx.commit().await?;
+                Ok(changes)
+            })
+            .await?;
         Ok(u32::try_from(changes.put.len()).unwrap_or(u32::MAX))
     }
 }

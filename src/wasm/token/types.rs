@@ -40,6 +40,11 @@ export interface NewTokenUser {
   totp?: { algorithm?: HashName; digits?: number; step?: number; t0?: number };
   /** PBKDF2 iterations; leave the default (chosen for ~0.3 s) except in tests. */
   iterations?: number;
+  /**
+   * The id of a user this one replaces (the same account activated again): the old user is
+   * removed in the same transaction, so it stays if the new one cannot be stored.
+   */
+  replaces?: string;
 }
 /** Options of `respond`: session information in hex, for suites with S. */
 export interface RespondOptions { session?: string; }
