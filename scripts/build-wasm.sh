@@ -4,7 +4,8 @@
 #   pkg/        the pages (wasm-pack --target web), size first: Cargo profile `wasm-size`
 #               (opt-level "z", the SHA-1/SHA-2 compression functions at opt-level 3), then
 #               wasm-opt -Oz
-#   pkg/login/  the same without the soft token and card classes (`--no-default-features`): only
+#   pkg/login/  the same without the soft token and card classes and without provisioning (Key
+#               URIs, Base32, random secrets; `--no-default-features`): only
 #               the OTP functions, a bundle for the login page (served at /pkg/login/)
 #   pkg-node/   Node (--target nodejs), speed first: profile `wasm-speed` (opt-level 3), wasm-opt -O3
 #

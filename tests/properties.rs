@@ -611,6 +611,43 @@ proptest! {
         }
     }
 
+    /// Base32 and hex against an independent codec (data-encoding, configured as this crate
+    /// read Base32 before it moved to RustCrypto's constant-time base32ct): the same bytes out,
+    /// the same texts refused.
+    #[test]
+    fn base32_and_hex_agree_with_data_encoding(
+        bytes in prop::collection::vec(any::<u8>(), 0..80),
+        text in prop_oneof![
+            "[A-Za-z2-7]{0,40}",
+            "[A-Za-z2-7 \t\r\n-]{0,40}={0,7}",
+            "[A-Z2-7=01 ]{0,40}",
+            "[0-9A-Fa-f \t]{0,40}",
+            any_text(),
+        ],
+    ) {
+        prop_assert_eq!(base32_encode(&bytes), data_encoding::BASE32_NOPAD.encode(&bytes));
+        prop_assert_eq!(hex_encode(&bytes), data_encoding::HEXLOWER.encode(&bytes));
+
+        let mut spec = data_encoding::Specification::new();
+        spec.symbols.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+        spec.translate.from.push_str("abcdefghijklmnopqrstuvwxyz");
+        spec.translate.to.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+        spec.ignore.push_str(" \t\r\n-");
+        spec.check_trailing_bits = false;
+        let lenient = spec.encoding().unwrap();
+        let unpadded = text.trim_end_matches(|c: char| c == '=' || c.is_ascii_whitespace());
+        let oracle = if unpadded.contains('=') {
+            None
+        } else {
+            lenient.decode(unpadded.as_bytes()).ok().filter(|b| !b.is_empty())
+        };
+        prop_assert_eq!(base32_decode(&text).ok(), oracle, "base32 {:?}", text);
+
+        let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        let oracle = data_encoding::HEXLOWER_PERMISSIVE.decode(&compact).ok();
+        prop_assert_eq!(hex_decode(&text).ok(), oracle, "hex {:?}", text);
+    }
+
     #[test]
     fn secret_from_bytes_checks_the_length(bytes in prop::collection::vec(any::<u8>(), 0..1100)) {
         let len = bytes.len();

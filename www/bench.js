@@ -121,6 +121,20 @@ export async function implementations({ wasm = [], subtle, otpauth, otplib }) {
         'ocra/QN08_verify': () => sl.verifyOcra(SUITE, KEY_32, response, { challenge: CHALLENGE }),
       },
     });
+    // The same with the key prepared once (OtpKey), as otpauth's HOTP and TOTP objects are.
+    if (sl.OtpKey) {
+      const hotpKey = new sl.OtpKey(KEY_20);
+      const totpKey = new sl.OtpKey(KEY_32, sha256);
+      out.push({
+        impl: name.replace('wasm', 'wasm OtpKey'),
+        cases: {
+          'hotp_sha1_6/generate': (i) => hotpKey.hotp(COUNTER + spin(i)),
+          'hotp_sha1_6/verify_look_ahead_10': () => hotpKey.verifyHotp(hotpCode, COUNTER, 10),
+          'totp_sha256_8/generate': (i) => totpKey.totp(NOW + 30 * spin(i)),
+          'totp_sha256_8/verify_window_1': () => totpKey.verifyTotp(totpCode, NOW, 1),
+        },
+      });
+    }
   }
 
   const hotpCode = reference?.hotp(KEY_20, COUNTER + 10);

@@ -25,6 +25,7 @@
 //!   (`BackupTampered`), or, if it touched the salt or the KDF parameters, reads as a wrong
 //!   passphrase. Either way nothing is imported.
 
+use base64ct::Encoding as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
@@ -256,7 +257,7 @@ pub fn export(
             },
         )
         .map_err(|_| Error::BackupMalformed("encryption failed"))?;
-    envelope.ciphertext = data_encoding::BASE64.encode(&ciphertext);
+    envelope.ciphertext = base64ct::Base64::encode_string(&ciphertext);
     envelope.digest = envelope.digest();
     serde_json::to_string_pretty(&envelope).map_err(|_| Error::BackupMalformed("serialization"))
 }
@@ -295,8 +296,7 @@ pub fn import(text: &str, passphrase: &str) -> Result<Vec<UserRecord>> {
         .and_then(|n| n.try_into().ok())
         .ok_or(Error::BackupMalformed("nonce"))?;
     let check = hex_decode(&envelope.check).map_err(|_| Error::BackupMalformed("check"))?;
-    let ciphertext = data_encoding::BASE64
-        .decode(envelope.ciphertext.as_bytes())
+    let ciphertext = base64ct::Base64::decode_vec(&envelope.ciphertext)
         .map_err(|_| Error::BackupMalformed("ciphertext"))?;
     let digest_ok = envelope
         .digest()

@@ -7,18 +7,24 @@ mod api;
 mod convert;
 mod error;
 mod key;
+#[cfg(feature = "provisioning")]
+mod provisioning;
 #[cfg(feature = "token")]
 mod token;
 mod types;
 
 pub use api::*;
 pub use key::OtpKey;
+#[cfg(feature = "provisioning")]
+pub use provisioning::*;
 #[cfg(feature = "token")]
 pub use token::{
     DatabaseNameJs, NewTokenUserJs, RespondOptionsJs, SecurityCardJs, SecurityCardOptionsJs,
     SoftToken, StorageCode, TokenUserJs,
 };
+#[cfg(feature = "provisioning")]
+pub use types::KeyUriInfoJs;
 pub use types::{
-    Counter, HotpMatchJs, HotpOptionsJs, KeyUriInfoJs, OcraInputJs, OcraMatchJs, OcraSuiteInfoJs,
+    Counter, HotpMatchJs, HotpOptionsJs, OcraInputJs, OcraMatchJs, OcraSuiteInfoJs,
     OcraVerifyOptionsJs, TotpMatchJs, TotpOptionsJs, VerifyHotpOptionsJs, VerifyTotpOptionsJs,
 };

@@ -100,6 +100,7 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "OcraSuiteInfo")]
     pub type OcraSuiteInfoJs;
     /// `KeyUriInfo` in TypeScript.
+    #[cfg(feature = "provisioning")]
     #[wasm_bindgen(typescript_type = "KeyUriInfo")]
     pub type KeyUriInfoJs;
     /// `number | bigint` in TypeScript.
@@ -202,6 +203,7 @@ pub(crate) struct OcraSuiteInfo {
     pub time_step: Option<u64>,
 }
 
+#[cfg(feature = "provisioning")]
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct KeyUriInfo {
@@ -228,6 +230,7 @@ pub(crate) struct KeyUriInfo {
     pub ocra_suite: Option<String>,
 }
 
+#[cfg(feature = "provisioning")]
 impl Drop for KeyUriInfo {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.secret);
@@ -235,6 +238,7 @@ impl Drop for KeyUriInfo {
 }
 
 /// `Vec<u8>` as a `Uint8Array` both ways (serde-wasm-bindgen maps bytes to `Uint8Array`).
+#[cfg(feature = "provisioning")]
 mod serde_bytes_as_uint8array {
     use serde::{Deserializer, Serializer};
 
