@@ -114,10 +114,12 @@ pub fn world<S: Store>(store: S) -> World<S> {
 /// charges and checks exactly (what real concurrency only does by chance).
 pub struct Stepped<S: Store> {
     inner: S,
-    /// Threads to hold after their first commit that writes a lock record (their charge): the
-    /// signal "charged" and the wait for "go on".
-    held: Mutex<HashMap<ThreadId, (Sender<()>, Receiver<()>)>>,
+    /// Threads to hold after their first commit that writes a lock record (their charge).
+    held: Mutex<HashMap<ThreadId, Hold>>,
 }
+
+/// A held thread's signal "charged" and its wait for "go on".
+type Hold = (Sender<()>, Receiver<()>);
 
 impl<S: Store> Stepped<S> {
     pub fn new(inner: S) -> Self {
@@ -127,7 +129,7 @@ impl<S: Store> Stepped<S> {
         }
     }
 
-    fn take(&self) -> Option<(Sender<()>, Receiver<()>)> {
+    fn take(&self) -> Option<Hold> {
         self.held
             .lock()
             .unwrap()
