@@ -3,7 +3,8 @@
 //! released together by a barrier.
 //!
 //! - 50 simultaneous submissions of one valid response give exactly one success (one login and
-//!   its OCRA challenge; and one TOTP code sent to 50 logins of the same account).
+//!   its OCRA challenge; and one TOTP code sent to 50 logins of the same account), and the lock
+//!   taken beside it stays: the success forgives only the attempts charged up to its own.
 //! - 1,000 concurrent wrong guesses (50 clients x 20) evaluate at most the lockout limit (10):
 //!   counted by the `code_rejected` events and the lock state of `admin show`; the rest are
 //!   `locked`, and so is the right response afterwards.
@@ -154,6 +155,43 @@ async fn flood(base: &str, path: &str, right: &str, clients: u64, each: u64) -> 
     answers
 }
 
+/// After one valid response was submitted many times at once on `factor` of `name`: the number
+/// of attempts checked there (`login_succeeded` and `code_rejected` events since `before`).
+///
+/// A success forgives only the attempts charged up to its own, and never lifts a lock taken
+/// after its charge. So at most the threshold are checked up to the success (it included) and at
+/// most the threshold after it; once every allowed attempt is used an attempt is refused and
+/// takes the lock, which then stays: one `factor_locked` event, the factor locked afterwards.
+/// (The success once reset the count and lifted that lock, whatever had been charged since.)
+fn checked_around_one_success(
+    portal: &Portal,
+    name: &str,
+    factor: u64,
+    before: &std::collections::BTreeMap<String, u64>,
+) -> u64 {
+    let now = event_counts(Path::new(BIN), &portal.db(), name);
+    let since =
+        |kind: &str| now.get(kind).copied().unwrap_or(0) - before.get(kind).copied().unwrap_or(0);
+    let checked = since("login_succeeded") + since("code_rejected");
+    assert!(
+        checked <= 2 * THRESHOLD,
+        "{checked} attempts checked: more than the threshold on either side of the success"
+    );
+    assert_eq!(
+        since("factor_locked"),
+        1,
+        "one lock, never lifted by the success ({checked} checked)"
+    );
+    let shown = show(Path::new(BIN), &portal.db(), name);
+    let lock = shown.iter().find(|f| u64::from(f.id) == factor).unwrap();
+    assert_eq!(
+        lock.locked_until,
+        T0 + 900,
+        "the lock taken beside the success stays ({checked} checked): {shown:?}"
+    );
+    checked
+}
+
 fn tally(answers: &[Answer]) -> std::collections::BTreeMap<String, usize> {
     let mut counts = std::collections::BTreeMap::new();
     for a in answers {
@@ -190,6 +228,7 @@ async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
         Some("4711"),
     );
     let path = format!("/api/login/{login_id}/response");
+    let before = event_counts(Path::new(BIN), &portal.db(), "alice");
     let answers = all_at_once(&portal.base, vec![(path, json!({ "response": right })); 50]).await;
     let counts = tally(&answers);
     assert_eq!(counts.get("success"), Some(&1), "{counts:?}");
@@ -201,7 +240,8 @@ async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
     let sessions = answers.iter().filter(|a| a.session.is_some()).count();
     assert_eq!(sessions, 1, "one session cookie");
     assert_eq!(events(&portal, "alice", "login_succeeded"), 1);
-    eprintln!("one login, one response x50: {counts:?}");
+    let checked = checked_around_one_success(&portal, "alice", card, &before);
+    eprintln!("one login, one response x50: {counts:?}; checked: {checked}");
 
     // One TOTP code, sent to 50 logins of the same account at once: the step is used once.
     let mut logins = Vec::new();
@@ -211,6 +251,7 @@ async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
         assert_eq!(choose(&mut http, &id, totp).await["prompt"], "code");
         logins.push(id);
     }
+    let totp = factor_of(&factors, "totp");
     let code = TotpKey::from_uri(&uri).code(T0);
     let requests = logins
         .iter()
@@ -221,6 +262,7 @@ async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
             )
         })
         .collect();
+    let before = event_counts(Path::new(BIN), &portal.db(), "alice");
     let answers = all_at_once(&portal.base, requests).await;
     let counts = tally(&answers);
     assert_eq!(counts.get("success"), Some(&1), "{counts:?}");
@@ -230,7 +272,8 @@ async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
         "{counts:?}"
     );
     assert_eq!(events(&portal, "alice", "login_succeeded"), 2);
-    eprintln!("one TOTP code on 50 logins: {counts:?}");
+    let checked = checked_around_one_success(&portal, "alice", totp, &before);
+    eprintln!("one TOTP code on 50 logins: {counts:?}; checked: {checked}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -140,16 +140,19 @@ impl<S: Store> Verifier<S> {
         }
         let account_id = activation.value.account.clone();
         let lock_key = key::activation_lock(&account_id);
-        let attempts_left = match self.charge(&account_id, 0, &lock_key, now)? {
+        let (attempts_left, number) = match self.charge(&account_id, 0, &lock_key, now)? {
             Charge::Locked { until } => return Ok(ActivationOutcome::Locked { until }),
-            Charge::Allowed { attempts_left } => attempts_left,
+            Charge::Allowed {
+                attempts_left,
+                number,
+            } => (attempts_left, number),
         };
         let genuine = !activation.value.used
             && activation.value.device_id == device_id
             && secrets::code_matches(&activation.value.salt_hex, &activation.value.hash_hex, code);
         if genuine {
             if let Some(activated) = self.activate(activation_id, &activation, now)? {
-                self.reset_lock(&lock_key)?;
+                self.forgive(&lock_key, number)?;
                 return Ok(ActivationOutcome::Activated(activated));
             }
         }

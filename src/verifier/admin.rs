@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::activation::normalize_phone;
 use super::audit::EventKind;
 use super::error::{Error, Result};
+use super::lockout;
 use super::model::{Account, Factor, FactorKind, LockState, ReplayState};
 use super::records::{key, load_or_default, retry, Tx};
 use super::secrets;
@@ -235,8 +236,12 @@ impl<S: Store> Verifier<S> {
         retry(&self.store, || {
             let lock = load_or_default::<LockState>(&self.store, &lock_key)?;
             let mut tx = Tx::default();
-            tx.put(lock_key.clone(), lock.version, &LockState::default())?
-                .event(self.event(account, Some(factor), EventKind::FactorUnlocked, ""));
+            tx.put(
+                lock_key.clone(),
+                lock.version,
+                &lockout::unlocked(&lock.value),
+            )?
+            .event(self.event(account, Some(factor), EventKind::FactorUnlocked, ""));
             Ok((tx, ()))
         })
     }

@@ -313,15 +313,19 @@ impl<S: Store> Verifier<S> {
             return Ok(LoginOutcome::Expired);
         }
         let lock_key = key::lock(&login.value.account, factor_id);
-        let attempts_left = match self.charge(&login.value.account, factor_id, &lock_key, now)? {
-            Charge::Locked { until } => return Ok(LoginOutcome::Locked { until }),
-            Charge::Allowed { attempts_left } => attempts_left,
-        };
+        let (attempts_left, number) =
+            match self.charge(&login.value.account, factor_id, &lock_key, now)? {
+                Charge::Locked { until } => return Ok(LoginOutcome::Locked { until }),
+                Charge::Allowed {
+                    attempts_left,
+                    number,
+                } => (attempts_left, number),
+            };
         let account = self.account(&login.value.account)?;
         if let Some(factor) = account.active_factor(factor_id) {
             if let Some(acceptance) = self.check(&login.value.state, factor, response, now) {
                 if self.accept(login_id, &login, &account, factor, acceptance, now)? {
-                    self.reset_lock(&lock_key)?;
+                    self.forgive(&lock_key, number)?;
                     return Ok(LoginOutcome::Success {
                         account: account.id.clone(),
                         username: account.username.clone(),
@@ -403,12 +407,16 @@ impl<S: Store> Verifier<S> {
         })
     }
 
-    /// Starts the count again after a success.
-    pub(crate) fn reset_lock(&self, lock_key: &str) -> Result<()> {
+    /// After the success of the attempt charged as `number`: forgives the attempts charged up to
+    /// it, not those charged since (see [`lockout::after_success`]).
+    pub(crate) fn forgive(&self, lock_key: &str, number: u64) -> Result<()> {
         retry(&self.store, || {
             let lock = load_or_default::<LockState>(&self.store, lock_key)?;
+            let next = lockout::after_success(&lock.value, number);
             let mut tx = Tx::default();
-            tx.put(lock_key.to_owned(), lock.version, &lockout::after_success())?;
+            if next != lock.value {
+                tx.put(lock_key.to_owned(), lock.version, &next)?;
+            }
             Ok((tx, ()))
         })
     }

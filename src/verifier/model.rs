@@ -176,12 +176,16 @@ pub fn mask_phone(phone: &str) -> String {
 /// Consecutive failures and locks of one factor (or of activation, for an account).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockState {
-    /// Attempts charged since the last success or lock.
+    /// Attempts counted: the last ones charged, since the last lock, that no success forgave.
     pub failures: u32,
     /// Refuse everything until this time (Unix seconds).
     pub locked_until: u64,
     /// Locks since the last success: each doubles the next lock.
     pub locks_in_a_row: u32,
+    /// Attempts ever allowed (never reset): the last charged attempt's number, so that a success
+    /// forgives only the attempts charged up to its own. Absent (0) in records written before it.
+    #[serde(default)]
+    pub charged: u64,
 }
 
 /// The newest accepted TOTP step of a factor: a code of this step or earlier is a replay.

@@ -195,10 +195,14 @@ impl<S: Store> Verifier<S> {
         }
         let request = &push.value;
         let lock_key = key::lock(&request.account, request.factor);
-        let attempts_left = match self.charge(&request.account, request.factor, &lock_key, now)? {
-            Charge::Locked { until } => return Ok(PushAnswer::Locked { until }),
-            Charge::Allowed { attempts_left } => attempts_left,
-        };
+        let (attempts_left, number) =
+            match self.charge(&request.account, request.factor, &lock_key, now)? {
+                Charge::Locked { until } => return Ok(PushAnswer::Locked { until }),
+                Charge::Allowed {
+                    attempts_left,
+                    number,
+                } => (attempts_left, number),
+            };
         let account = self.account(&request.account)?;
         let secret = account
             .active_factor(request.factor)
@@ -218,7 +222,7 @@ impl<S: Store> Verifier<S> {
             && request.state == PushState::Pending
             && self.settle_push(request_id, &push, decision, now)?
         {
-            self.reset_lock(&lock_key)?;
+            self.forgive(&lock_key, number)?;
             return Ok(match decision {
                 PushDecision::Approve => PushAnswer::Approved,
                 PushDecision::Deny => PushAnswer::Denied,

@@ -12,16 +12,21 @@
     clippy::indexing_slicing
 )]
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::Duration;
 
 use secure_login::otp::{
     hex_decode, push_response, Challenge, Digits, HashAlgorithm, Ocra, OcraInput, OcraSuite, Pin,
     PushDecision, TimeStep, Totp,
 };
 use secure_login::verifier::{
-    ActivationOutcome, Channel, Clock, Courier, Error, EventKind, FactorKind, LoginOutcome,
-    LoginStatus, Message, Policy, Prompt, PushAnswer, Store, SystemEntropy, Verifier,
+    ActivationOutcome, AuditEvent, Channel, Clock, Courier, Error, EventKind, FactorKind,
+    LoginOutcome, LoginStatus, Message, Policy, Prompt, PushAnswer, Store, SystemEntropy, Verifier,
+    Versioned, Write,
 };
 
 /// The start of every scenario: 2026-11-25 00:00:00 UTC.
@@ -103,6 +108,107 @@ pub fn world<S: Store>(store: S) -> World<S> {
         clock,
         phone,
     }
+}
+
+/// A store that can hold an attempt right after it is charged, so a scenario can interleave
+/// charges and checks exactly (what real concurrency only does by chance).
+pub struct Stepped<S: Store> {
+    inner: S,
+    /// Threads to hold after their first commit that writes a lock record (their charge).
+    held: Mutex<HashMap<ThreadId, Hold>>,
+}
+
+/// A held thread's signal "charged" and its wait for "go on".
+type Hold = (Sender<()>, Receiver<()>);
+
+impl<S: Store> Stepped<S> {
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            held: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn take(&self) -> Option<Hold> {
+        self.held
+            .lock()
+            .unwrap()
+            .remove(&std::thread::current().id())
+    }
+}
+
+impl<S: Store> Store for Stepped<S> {
+    fn get(&self, key: &str) -> secure_login::verifier::Result<Option<Versioned>> {
+        self.inner.get(key)
+    }
+    fn scan(&self, prefix: &str) -> secure_login::verifier::Result<Vec<(String, Versioned)>> {
+        self.inner.scan(prefix)
+    }
+    fn commit(
+        &self,
+        writes: &[Write],
+        events: &[AuditEvent],
+    ) -> secure_login::verifier::Result<bool> {
+        let committed = self.inner.commit(writes, events)?;
+        if committed && writes.iter().any(|w| w.key.starts_with("lock/")) {
+            if let Some((charged, go_on)) = self.take() {
+                charged.send(()).unwrap();
+                go_on.recv().unwrap();
+            }
+        }
+        Ok(committed)
+    }
+    fn events(
+        &self,
+        account: &str,
+        limit: usize,
+    ) -> secure_login::verifier::Result<Vec<AuditEvent>> {
+        self.inner.events(account, limit)
+    }
+}
+
+/// An attempt charged and held before its check.
+pub struct Held {
+    go_on: Sender<()>,
+    thread: JoinHandle<LoginOutcome>,
+}
+
+impl Held {
+    /// Lets the attempt be checked; its outcome.
+    pub fn finish(self) -> LoginOutcome {
+        let _ = self.go_on.send(()); // gone if the attempt was never held
+        self.thread.join().unwrap()
+    }
+}
+
+/// Submits `response` to `login` on a thread of its own and returns once the attempt is charged,
+/// held there until [`Held::finish`].
+pub fn charge_and_hold<S: Store + 'static>(
+    w: &World<Stepped<S>>,
+    login: &str,
+    response: &str,
+) -> Held {
+    let (charged_tx, charged) = channel();
+    let (go_on, go_on_rx) = channel();
+    let (verifier, login, response) = (w.verifier.clone(), login.to_owned(), response.to_owned());
+    let thread = std::thread::spawn(move || {
+        verifier
+            .store()
+            .held
+            .lock()
+            .unwrap()
+            .insert(std::thread::current().id(), (charged_tx.clone(), go_on_rx));
+        let outcome = verifier.submit_response(&login, &response).unwrap();
+        // Not held (nothing was charged): say so, so the scenario fails instead of waiting.
+        if verifier.store().take().is_some() {
+            charged_tx.send(()).unwrap();
+        }
+        outcome
+    });
+    charged
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the attempt was charged");
+    Held { go_on, thread }
 }
 
 pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
@@ -1076,7 +1182,7 @@ pub fn the_enrollment_code_cannot_sign_in_again<S: Store>(w: World<S>) {
 
 /// 50 threads submit the same valid response at once: exactly one succeeds.
 pub fn fifty_simultaneous_replays_give_one_success<S: Store + 'static>(w: World<S>) {
-    let (_, f) = alice(&w);
+    let (account, f) = alice(&w);
     let id = login(&w);
     let response = token_response(&challenge_of(
         &w.verifier.choose_factor(&id, f.soft).unwrap(),
@@ -1106,6 +1212,16 @@ pub fn fifty_simultaneous_replays_give_one_success<S: Store + 'static>(w: World<
         o,
         LoginOutcome::Success { .. } | LoginOutcome::WrongCode { .. } | LoginOutcome::Locked { .. }
     )));
+    // At most 20 of the 50 can be allowed (the success's number, and ten after it), so one is
+    // refused and takes a lock after the success's charge, which the success does not lift.
+    assert!(
+        w.verifier
+            .lock_state(&account, f.soft)
+            .unwrap()
+            .locked_until
+            > w.clock.now(),
+        "{outcomes:?}"
+    );
 }
 
 /// 1,000 concurrent wrong guesses: at most the threshold are ever checked.
@@ -1142,6 +1258,109 @@ pub fn a_thousand_concurrent_guesses_check_at_most_the_limit<S: Store + 'static>
     );
 }
 
+/// The person's login and an attacker's (who has the password), both on the soft token: the
+/// person's right response and the attacker's wrong guess.
+fn person_and_attacker<S: Store>(w: &World<S>, f: Factors) -> (String, String, String, String) {
+    let mine = login(w);
+    let right = token_response(&challenge_of(
+        &w.verifier.choose_factor(&mine, f.soft).unwrap(),
+    ));
+    let theirs = login(w);
+    let guess = wrong(&token_response(&challenge_of(
+        &w.verifier.choose_factor(&theirs, f.soft).unwrap(),
+    )));
+    (mine, right, theirs, guess)
+}
+
+/// A success forgives the attempts charged up to its own, not those charged after it: at most
+/// the threshold are checked after a success's charge, however the checks interleave.
+pub fn a_success_forgives_only_the_attempts_charged_up_to_its_own<S: Store + 'static>(
+    w: World<Stepped<S>>,
+) {
+    let (account, f) = alice(&w);
+    let (mine, right, theirs, guess) = person_and_attacker(&w, f);
+    // One guess is charged before the right response, eight after it; all ten are in flight.
+    let early = charge_and_hold(&w, &theirs, &guess);
+    let success = charge_and_hold(&w, &mine, &right);
+    let late: Vec<_> = (0..8)
+        .map(|_| charge_and_hold(&w, &theirs, &guess))
+        .collect();
+    let outcome = success.finish();
+    assert!(
+        matches!(outcome, LoginOutcome::Success { .. }),
+        "{outcome:?}"
+    );
+    for held in std::iter::once(early).chain(late) {
+        let outcome = held.finish();
+        assert!(
+            matches!(outcome, LoginOutcome::WrongCode { .. }),
+            "{outcome:?}"
+        );
+    }
+    // The guess charged before the success is forgiven, the eight charged after it are not.
+    assert_eq!(w.verifier.lock_state(&account, f.soft).unwrap().failures, 8);
+    // So two more guesses are checked, and the second (the tenth after the success) locks.
+    assert_eq!(
+        w.verifier.submit_response(&theirs, &guess).unwrap(),
+        LoginOutcome::WrongCode { attempts_left: 1 }
+    );
+    let until = T0 + 15 * 60;
+    assert_eq!(
+        w.verifier.submit_response(&theirs, &guess).unwrap(),
+        LoginOutcome::Locked { until }
+    );
+    assert_eq!(events_of(&w, &account, EventKind::CodeRejected), 1 + 10);
+    assert_eq!(events_of(&w, &account, EventKind::FactorLocked), 1);
+    // From now on nothing is checked, not even the right response of a new login.
+    let (next, right, _, _) = person_and_attacker(&w, f);
+    assert_eq!(
+        w.verifier.submit_response(&next, &right).unwrap(),
+        LoginOutcome::Locked { until }
+    );
+    assert_eq!(events_of(&w, &account, EventKind::CodeRejected), 11);
+}
+
+/// A lock taken while a success was being checked (every allowed attempt in flight) stays.
+pub fn a_success_never_lifts_a_lock_taken_after_its_charge<S: Store + 'static>(
+    w: World<Stepped<S>>,
+) {
+    let (account, f) = alice(&w);
+    let (mine, right, theirs, guess) = person_and_attacker(&w, f);
+    let success = charge_and_hold(&w, &mine, &right);
+    let late: Vec<_> = (0..9)
+        .map(|_| charge_and_hold(&w, &theirs, &guess))
+        .collect();
+    // Ten attempts in flight: the eleventh is refused and takes the lock.
+    let until = T0 + 15 * 60;
+    assert_eq!(
+        w.verifier.submit_response(&theirs, &guess).unwrap(),
+        LoginOutcome::Locked { until }
+    );
+    let outcome = success.finish();
+    assert!(
+        matches!(outcome, LoginOutcome::Success { .. }),
+        "{outcome:?}"
+    );
+    for held in late {
+        assert_eq!(held.finish(), LoginOutcome::Locked { until });
+    }
+    assert_eq!(
+        w.verifier
+            .lock_state(&account, f.soft)
+            .unwrap()
+            .locked_until,
+        until
+    );
+    let (next, right, _, _) = person_and_attacker(&w, f);
+    assert_eq!(
+        w.verifier.submit_response(&next, &right).unwrap(),
+        LoginOutcome::Locked { until }
+    );
+    // Ten checked in all: the success and the nine guesses charged beside it.
+    assert_eq!(events_of(&w, &account, EventKind::CodeRejected), 9);
+    assert_eq!(events_of(&w, &account, EventKind::LoginSucceeded), 1);
+}
+
 /// Instantiates every scenario as a `#[test]` for the store `make()` returns.
 #[macro_export]
 macro_rules! verifier_scenarios {
@@ -1171,12 +1390,24 @@ macro_rules! verifier_scenarios {
             fifty_simultaneous_replays_give_one_success,
             a_thousand_concurrent_guesses_check_at_most_the_limit
         );
+        $crate::verifier_scenarios!(@stepped $make;
+            a_success_forgives_only_the_attempts_charged_up_to_its_own,
+            a_success_never_lifts_a_lock_taken_after_its_charge
+        );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
             #[test]
             fn $name() {
                 scenarios::$name(scenarios::world($make));
+            }
+        )*
+    };
+    (@stepped $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                scenarios::$name(scenarios::world(scenarios::Stepped::new($make)));
             }
         )*
     };
