@@ -2,7 +2,7 @@
 # Every test of secure-login, after installing what is missing (scripts/setup.sh):
 # format and lints (native and wasm32), the dependency policy, native tests (with short race,
 # load and crash runs against the portal), the RFC vectors in headless Chromium, the JavaScript
-# API in Node, a minute of fuzzing, and the pages end to end in Chromium.
+# API in Node, a minute of fuzzing, a short timing check, and the pages end to end in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +42,9 @@ node --test tests/js/
 
 step "a minute of fuzzing (9 targets x 7 s; scripts/fuzz.sh 600 for the long run)"
 scripts/fuzz.sh 7
+
+step "timing side channels, short (fails only on a gross leak; scripts/timing.sh for the long run)"
+scripts/timing.sh 20000 60
 
 if [[ -d tests/e2e ]]; then
   step "pages end to end in Chromium"
