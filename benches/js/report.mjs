@@ -278,8 +278,9 @@ ${targetRows.join('\n')}
 
 ### Bytes a page loads
 
-gzip is \`gzip -9 -n\`. The portal sends files as they are (no compression), so the raw column is what crosses the
-network today; the gzip column is what a compressing server or CDN would send.
+gzip is \`gzip -9 -n\`. The portal gzips pages, scripts and the wasm for browsers that ask (tower-http's default
+level, within a percent of \`-9\`), so the gzip column is about what crosses the network; the raw column is what a
+browser keeps.
 
 | what | wasm | JS | raw | gzip | gzip ÷ otpauth | budget |
 |---|---:|---:|---:|---:|---:|---|

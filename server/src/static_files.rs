@@ -3,15 +3,19 @@
 use std::path::PathBuf;
 
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
 use crate::headers::security_headers;
 
-/// The pages and the wasm package, without the headers.
+/// The pages and the wasm package, without the headers, gzipped for browsers that ask (the
+/// wasm shrinks to about a third). Only these static files: API answers are never compressed,
+/// since a compressed answer holding a secret beside attacker-chosen text leaks it (BREACH).
 pub(crate) fn site(www: PathBuf, pkg: PathBuf) -> Router {
     Router::new()
         .nest_service("/pkg", ServeDir::new(pkg))
         .fallback_service(ServeDir::new(www))
+        .layer(CompressionLayer::new())
 }
 
 /// The portal's router: the pages in `www` at `/` (a directory serves its `index.html`) and the

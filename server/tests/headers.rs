@@ -618,3 +618,44 @@ async fn every_api_route_answers_success_and_error_with_the_headers() {
         .collect();
     assert!(missing.is_empty(), "{missing:#?}");
 }
+
+/// Pages and scripts are gzipped for a browser that asks; API answers never are (BREACH: a
+/// compressed answer holding a secret beside text an attacker chose leaks it by its length).
+#[tokio::test(flavor = "multi_thread")]
+async fn static_files_are_gzipped_api_answers_never() {
+    let server = portal().await;
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        http.get(format!("{}{path}", server.base))
+            .header("accept-encoding", "gzip")
+            .send()
+    };
+    let encoding = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    for path in ["/login.js", "/style.css", "/token.html"] {
+        let response = get(path).await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(encoding(&response).as_deref(), Some("gzip"), "{path}");
+    }
+    for path in ["/api/demo/cards", "/api/account", "/api/no-such-route"] {
+        let response = get(path).await.unwrap();
+        let body = response.headers().get("content-length").cloned();
+        assert_eq!(encoding(&response), None, "{path}");
+        assert!(body.is_some(), "{path}: a plain JSON answer");
+    }
+    let login = http
+        .post(format!("{}/api/login", server.base))
+        .header("accept-encoding", "gzip")
+        .header("x-secure-login", "1")
+        .header("content-type", "application/json")
+        .header("origin", server.base.clone())
+        .body(r#"{"username": "alice", "password": "not the password at all"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(encoding(&login), None, "POST /api/login");
+}

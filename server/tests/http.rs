@@ -38,6 +38,13 @@ struct Portal {
     _dirs: TempDir,
 }
 
+/// A script long enough to be worth compressing.
+fn big_script() -> String {
+    (0..400)
+        .map(|i| format!("export const c{i} = {i};\n"))
+        .collect()
+}
+
 fn write(path: &Path, contents: &[u8]) {
     std::fs::write(path, contents).unwrap();
 }
@@ -50,6 +57,7 @@ async fn start() -> Portal {
     std::fs::create_dir_all(&pkg).unwrap();
     write(&www.join("index.html"), PAGE.as_bytes());
     write(&www.join("calculator.js"), b"export {};\n");
+    write(&pkg.join("big.js"), big_script().as_bytes());
     write(&pkg.join("secure_login_bg.wasm"), WASM);
     write(
         &pkg.join("secure_login.js"),
@@ -131,6 +139,45 @@ async fn wasm_is_application_wasm() {
     assert_security_headers(&response);
     assert_eq!(content_type(&response), "application/wasm");
     assert_eq!(response.bytes().await.unwrap().as_ref(), WASM);
+}
+
+#[tokio::test]
+async fn static_files_are_gzipped_when_the_browser_asks() {
+    use std::io::Read as _;
+    let portal = start().await;
+    let url = format!("{}/pkg/big.js", portal.base);
+    let client = reqwest::Client::new();
+    let gzipped = client
+        .get(&url)
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.status(), StatusCode::OK);
+    assert_security_headers(&gzipped);
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert!(gzipped.headers()["vary"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase()
+        .contains("accept-encoding"));
+    let body = gzipped.bytes().await.unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(body.as_ref())
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, big_script());
+    assert!(
+        body.len() * 3 < text.len(),
+        "{} of {}",
+        body.len(),
+        text.len()
+    );
+
+    // Without the header, the file as it is.
+    let plain = client.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), big_script());
 }
 
 #[tokio::test]
