@@ -10,9 +10,11 @@
 # 2. load: scripts/load.sh LOAD_SECONDS CONCURRENCY, with real Argon2id and again with a cheap one
 #    (the password hash dominates the login; the second run shows the rest of the path);
 # 3. crashes: scripts/crash.sh CRASH_CYCLES;
-# 4. fuzzing, only when HARDENING_FUZZ_SECONDS is set: scripts/fuzz.sh with that many seconds per
-#    target (needs nightly).
-# The fast versions of 1-3 run in `cargo test --workspace` (server/tests/{races,load,crash}.rs).
+# 4. timing: scripts/timing.sh (200,000 samples, 300 HTTP rounds; about 2 minutes);
+# 5. fuzzing, only when HARDENING_FUZZ_SECONDS is set: scripts/fuzz.sh with that many seconds per
+#    target (nightly, or stable with RUSTC_BOOTSTRAP=1).
+# scripts/test.sh runs the fast versions of all five (1-3 in `cargo test --workspace`,
+# server/tests/{races,load,crash}.rs; timing short; fuzzing 7 s per target).
 # Logs go to a temporary directory, named at the end. Exits non-zero if any part failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +58,10 @@ scripts/load.sh "$load_seconds" "$concurrency" -- --cheap-argon 2>&1 | tee "$log
 
 step "crashes: $crash_cycles cycles"
 scripts/crash.sh "$crash_cycles" -- --quiet 2>&1 | tee "$logs/crash.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+step "timing side channels (scripts/timing.sh: code comparison, unknown user vs wrong password)"
+scripts/timing.sh 2>&1 | tee "$logs/timing.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 if [ -n "${HARDENING_FUZZ_SECONDS:-}" ]; then
