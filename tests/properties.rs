@@ -744,8 +744,9 @@ proptest! {
 
 /// Account and issuer names: any Unicode but ':', without the surrounding white space the parser
 /// trims, and not empty.
+/// An account or issuer name: anything but ':' and control characters (which Key URIs refuse).
 fn label_name() -> impl Strategy<Value = String> {
-    "[^:]{1,24}"
+    "[^:\\p{Cc}]{1,24}"
         .prop_map(|s| s.trim().to_owned())
         .prop_filter("not blank", |s| !s.is_empty())
 }
@@ -865,6 +866,44 @@ proptest! {
             }
             Err(e) => prop_assert_eq!(e, Error::InvalidKeyUri("too long")),
         }
+    }
+
+    /// A control character (NUL, a line break, DEL, C1) anywhere in a name or a parameter is
+    /// refused when read and when written.
+    #[test]
+    fn key_uri_refuses_control_characters(
+        account in label_name(),
+        control in prop_oneof![0u32..0x20, 0x7fu32..0xa0].prop_map(|c| char::from_u32(c).unwrap()),
+        place in 0usize..4,
+    ) {
+        let encoded: String = control.to_string().bytes().map(|b| format!("%{b:02X}")).collect();
+        let good = format!(
+            "otpauth://totp/Issuer:{}?secret=GEZDGNBVGY3TQOJQ&issuer=Issuer",
+            account.replace('%', "%25").replace('?', "%3F").replace('#', "%23").replace('&', "%26")
+        );
+        prop_assume!(KeyUri::parse(&good).is_ok());
+        let bad = match place {
+            0 => good.replacen("Issuer:", &format!("Issuer:{encoded}"), 1),
+            1 => good.replacen("?secret", &format!("{encoded}?secret"), 1),
+            2 => good.replacen("&issuer=Issuer", &format!("&issuer=Iss{encoded}uer"), 1),
+            _ => good.replacen("secret=GEZD", &format!("secret=GEZD{encoded}"), 1),
+        };
+        prop_assert_eq!(
+            KeyUri::parse(&bad).err(),
+            Some(Error::InvalidKeyUri(
+                "control characters (such as NUL or a line break) are not allowed"
+            )),
+            "{}", bad
+        );
+        let uri = KeyUri {
+            kind: TokenKind::Totp { period: 30 },
+            account: format!("{account}{control}x"),
+            issuer: None,
+            secret: Secret::from_bytes(vec![1; 20]).unwrap(),
+            algorithm: HashAlgorithm::Sha1,
+            digits: Digits::SIX,
+        };
+        prop_assert!(matches!(uri.to_uri(), Err(Error::InvalidKeyUri(_))));
     }
 
     /// A ':' in the account or issuer cannot be written: it would change the label's meaning.

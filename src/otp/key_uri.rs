@@ -160,7 +160,8 @@ impl KeyUri {
     /// Parameters at their defaults are still written, so every app reads the same token.
     ///
     /// # Errors
-    /// [`Error::InvalidKeyUri`] when the account is empty, a name contains `:`, or the URI would be
+    /// [`Error::InvalidKeyUri`] when the account is empty, a name contains `:` or a control
+    /// character, or the URI would be
     /// longer than [`KeyUri::parse`] reads (4096 bytes).
     pub fn to_uri(&self) -> Result<String> {
         if self.account.trim().is_empty() {
@@ -170,6 +171,14 @@ impl KeyUri {
             return Err(Error::InvalidKeyUri(
                 "account and issuer may not contain ':'",
             ));
+        }
+        let names = [Some(self.account.as_str()), self.issuer.as_deref()];
+        if names
+            .iter()
+            .flatten()
+            .any(|n| n.chars().any(char::is_control))
+        {
+            return Err(CONTROL_CHARACTERS);
         }
         let kind = match self.kind {
             TokenKind::Totp { .. } => "totp",
@@ -260,11 +269,20 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 }
 
 fn decode(text: &str) -> Result<String> {
-    percent_decode_str(text)
+    let decoded = percent_decode_str(text)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| Error::InvalidKeyUri("percent-encoding is not valid UTF-8"))
+        .map_err(|_| Error::InvalidKeyUri("percent-encoding is not valid UTF-8"))?;
+    if decoded.chars().any(char::is_control) {
+        return Err(CONTROL_CHARACTERS);
+    }
+    Ok(decoded)
 }
+
+/// A NUL, a line break or another control character in a name or a parameter: no app shows it
+/// truthfully, and it could hide the rest of a name from a person reading it.
+const CONTROL_CHARACTERS: Error =
+    Error::InvalidKeyUri("control characters (such as NUL or a line break) are not allowed");
 
 fn encode(text: &str) -> String {
     utf8_percent_encode(text, KEEP).to_string()

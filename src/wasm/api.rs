@@ -267,6 +267,19 @@ fn ocra_for(
         ],
         "input",
     )?;
+    // serde would also read the bytes of a Uint8Array as a challenge string: only text here.
+    let challenge =
+        js_sys::Reflect::get(&input, &JsValue::from_str("challenge")).unwrap_or(JsValue::UNDEFINED);
+    let text = |v: &JsValue| v.is_string();
+    let is_text = text(&challenge)
+        || (js_sys::Array::is_array(&challenge)
+            && js_sys::Array::from(&challenge).every(&mut |v, _, _| text(&v)));
+    if !convert::absent(&challenge) && !is_text {
+        return Err(invalid_argument(
+            "input",
+            "challenge must be a string or two strings",
+        ));
+    }
     let mut input: OcraInput = required(input, "input")?;
     let spec = suite.challenge();
     let challenge = match &input.challenge {

@@ -146,10 +146,11 @@ pub(crate) fn known_fields(value: &JsValue, allowed: &[&str], what: &str) -> Res
     if value.is_undefined() || value.is_null() {
         return Ok(());
     }
-    let object = value
-        .dyn_ref::<js_sys::Object>()
-        .filter(|_| value.is_object() && !js_sys::Array::is_array(value))
-        .ok_or_else(|| invalid_argument(what, "expected an object"))?;
+    if !is_plain_object(value) {
+        return Err(invalid_argument(what, "expected a plain object"));
+    }
+    // Checked above: an object (`dyn_ref` would refuse one without Object.prototype).
+    let object = value.unchecked_ref::<js_sys::Object>();
     for key in js_sys::Object::keys(object).iter() {
         let key = key.as_string().unwrap_or_default();
         if !allowed.contains(&key.as_str()) {
@@ -157,6 +158,17 @@ pub(crate) fn known_fields(value: &JsValue, allowed: &[&str], what: &str) -> Res
         }
     }
     Ok(())
+}
+
+/// `{ ... }` or `Object.create(null)`: not an array, a typed array, a `Date` or a `Map`, whose
+/// fields would otherwise read as missing and the object as an empty options object. Judged by
+/// the length of the prototype chain, so an object from another realm (a frame) passes too.
+fn is_plain_object(value: &JsValue) -> bool {
+    if !value.is_object() {
+        return false;
+    }
+    let prototype: JsValue = js_sys::Object::get_prototype_of(value).into();
+    prototype.is_null() || JsValue::from(js_sys::Object::get_prototype_of(&prototype)).is_null()
 }
 
 /// `undefined` or `null`.
