@@ -5,10 +5,11 @@
 // stands between the other pages and the server. The cache is refreshed in the background on every
 // online visit; bump VERSION when the list of files changes.
 
-const VERSION = 'v1';
+const VERSION = 'v2';
 const CACHE = `secure-login-token-${VERSION}`;
 
 const FILES = [
+  '/device.css',
   '/token.html',
   '/token.js',
   '/token.css',

@@ -287,6 +287,18 @@ test('offline: with the network cut off, the token page reloads and answers chal
   // The service worker has installed (every file cached) and controls the page.
   await token.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
   await token.evaluate(() => navigator.serviceWorker.ready);
+  // Every file the page has loaded is in its cache (a new stylesheet or module must join sw.js's
+  // list; the browser's HTTP cache could otherwise hide the gap until it expires).
+  const uncached = await token.evaluate(async () => {
+    const paths = [location.href, ...performance.getEntriesByType('resource').map((entry) => entry.name)]
+      .map((address) => new URL(address))
+      .filter((url) => url.origin === location.origin && !url.pathname.startsWith('/api/'))
+      .map((url) => url.pathname);
+    const missing = [];
+    for (const path of new Set(paths)) if (!(await caches.match(path))) missing.push(path);
+    return missing;
+  });
+  assert.deepEqual(uncached, []);
 
   const trading = await newContext(browser);
   t.after(() => trading.context.close());
