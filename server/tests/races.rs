@@ -84,6 +84,26 @@ fn factor_of(factors: &[Value], kind: &str) -> u64 {
         .unwrap()
 }
 
+/// A login of `name` past its password, the security card chosen: the login id, the card's
+/// factor id and the right response to its challenge (the card's PIN is 4711).
+async fn card_login(
+    http: &mut Http,
+    name: &str,
+    suite: &str,
+    secret: &str,
+) -> (String, u64, String) {
+    let (login_id, factors) = login(http, name).await;
+    let card = factor_of(&factors, "security_card");
+    let prompt = choose(http, &login_id, card).await;
+    let right = ocra_response(
+        suite,
+        secret,
+        prompt["challenge"].as_str().unwrap(),
+        Some("4711"),
+    );
+    (login_id, card, right)
+}
+
 async fn choose(http: &mut Http, login: &str, factor: u64) -> Value {
     http.post(
         &format!("/api/login/{login}/factor"),
@@ -218,15 +238,7 @@ async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
     http.set_clock(T0).await;
 
     // One login, its challenge, the right response 50 times at once.
-    let (login_id, factors) = login(&mut http, "alice").await;
-    let card = factor_of(&factors, "security_card");
-    let prompt = choose(&mut http, &login_id, card).await;
-    let right = ocra_response(
-        &suite,
-        &secret,
-        prompt["challenge"].as_str().unwrap(),
-        Some("4711"),
-    );
+    let (login_id, card, right) = card_login(&mut http, "alice", &suite, &secret).await;
     let path = format!("/api/login/{login_id}/response");
     let before = event_counts(Path::new(BIN), &portal.db(), "alice");
     let answers = all_at_once(&portal.base, vec![(path, json!({ "response": right })); 50]).await;
@@ -245,13 +257,13 @@ async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
 
     // One TOTP code, sent to 50 logins of the same account at once: the step is used once.
     let mut logins = Vec::new();
+    let mut totp = 0;
     for _ in 0..50 {
         let (id, factors) = login(&mut http, "alice").await;
-        let totp = factor_of(&factors, "totp");
+        totp = factor_of(&factors, "totp");
         assert_eq!(choose(&mut http, &id, totp).await["prompt"], "code");
         logins.push(id);
     }
-    let totp = factor_of(&factors, "totp");
     let code = TotpKey::from_uri(&uri).code(T0);
     let requests = logins
         .iter()
@@ -282,15 +294,7 @@ async fn a_thousand_concurrent_wrong_guesses_evaluate_at_most_the_limit() {
     let (suite, secret) = user_with_card(&portal, "victim");
     let mut http = portal.client();
     http.set_clock(T0).await;
-    let (login_id, factors) = login(&mut http, "victim").await;
-    let card = factor_of(&factors, "security_card");
-    let prompt = choose(&mut http, &login_id, card).await;
-    let right = ocra_response(
-        &suite,
-        &secret,
-        prompt["challenge"].as_str().unwrap(),
-        Some("4711"),
-    );
+    let (login_id, card, right) = card_login(&mut http, "victim", &suite, &secret).await;
 
     // 50 clients, 20 distinct wrong 8-digit guesses each, all started together.
     let path = format!("/api/login/{login_id}/response");
@@ -572,15 +576,7 @@ async fn a_lock_taken_under_concurrent_guesses_is_audited() {
     for round in 0..5 {
         let name = format!("victim-{round}");
         let (suite, secret) = user_with_card(&portal, &name);
-        let (login_id, factors) = login(&mut http, &name).await;
-        let card = factor_of(&factors, "security_card");
-        let prompt = choose(&mut http, &login_id, card).await;
-        let right = ocra_response(
-            &suite,
-            &secret,
-            prompt["challenge"].as_str().unwrap(),
-            Some("4711"),
-        );
+        let (login_id, _, right) = card_login(&mut http, &name, &suite, &secret).await;
         let path = format!("/api/login/{login_id}/response");
         flood(&portal.base, &path, &right, 50, 2).await;
         let shown = show(Path::new(BIN), &portal.db(), &name);
