@@ -323,6 +323,27 @@ impl Account {
         }
     }
 
+    /// The code of the newest message to this account's phone after the last one read, which
+    /// becomes the last one read.
+    fn take_new_code(&mut self, messages: &Answer) -> Option<String> {
+        let (id, text) = newest_to(messages, &self.phone, self.last_message)?;
+        self.last_message = id;
+        Some(code_of(&text))
+    }
+
+    /// Reads the demo phone (a step of the flow) for the code just sent; a problem, `missing`,
+    /// when no new message came.
+    async fn read_new_code(&mut self, http: &mut Http, missing: &str) -> Option<String> {
+        let messages = self
+            .expect(http, Step::ReadPhone, "/api/phone/messages", None, None)
+            .await?;
+        let code = self.take_new_code(&messages);
+        if code.is_none() {
+            self.problem(missing.to_owned());
+        }
+        code
+    }
+
     /// `send`, expecting a 200 whose `outcome`/`answer` (if `outcome` is given) matches.
     async fn expect(
         &mut self,
@@ -422,18 +443,15 @@ async fn sms_flow(a: &mut Account, http: &mut Http, rng: &mut Rng) {
         return;
     }
     a.ledger.add("message_sent");
-    let Some(messages) = a
-        .expect(http, Step::ReadPhone, "/api/phone/messages", None, None)
+    let Some(code) = a
+        .read_new_code(
+            http,
+            "code_sent answered, but no new message on the demo phone",
+        )
         .await
     else {
         return;
     };
-    let Some((id, text)) = newest_to(&messages, &a.phone, a.last_message) else {
-        a.problem("code_sent answered, but no new message on the demo phone".into());
-        return;
-    };
-    a.last_message = id;
-    let code = code_of(&text);
     a.code = Some(code.clone());
     let path = format!("/api/login/{login}/response");
     for _ in 0..rng.below(3) {
@@ -537,18 +555,15 @@ async fn activation_flow(a: &mut Account, http: &mut Http, rng: &mut Rng, cycle:
         .unwrap_or("")
         .to_owned();
     a.activation = Some(id.clone());
-    let Some(messages) = a
-        .expect(http, Step::ReadPhone, "/api/phone/messages", None, None)
+    let Some(code) = a
+        .read_new_code(
+            http,
+            "activation started, but no new message on the demo phone",
+        )
         .await
     else {
         return;
     };
-    let Some((message, text)) = newest_to(&messages, &a.phone, a.last_message) else {
-        a.problem("activation started, but no new message on the demo phone".into());
-        return;
-    };
-    a.last_message = message;
-    let code = code_of(&text);
     a.activation_code = Some(code.clone());
     let path = format!("/api/token/activate/{id}");
     if rng.chance(30) {
@@ -850,10 +865,9 @@ async fn recover_sms(run: &mut Run, a: &mut Account, http: &mut Http, committed:
     let respond = format!("/api/login/{login}/response");
     let Some(code) = a.code.clone() else {
         let messages = get(http, "/api/phone/messages").await;
-        match newest_to(&messages, &a.phone, a.last_message) {
-            Some((id, text)) => {
-                a.last_message = id;
-                let done = post(http, &respond, json!({ "response": code_of(&text) })).await;
+        match a.take_new_code(&messages) {
+            Some(code) => {
+                let done = post(http, &respond, json!({ "response": code })).await;
                 if done.outcome() == "success" {
                     run.report
                         .held("an SMS code sent before the kill completes its login after it");
@@ -949,12 +963,11 @@ async fn recover_activation(
         Some(code) => code,
         None => {
             let messages = get(http, "/api/phone/messages").await;
-            let Some((message, text)) = newest_to(&messages, &a.phone, a.last_message) else {
+            let Some(code) = a.take_new_code(&messages) else {
                 a.problem("activation start acknowledged, its SMS gone after the restart".into());
                 return;
             };
-            a.last_message = message;
-            code_of(&text)
+            code
         }
     };
     let path = format!("/api/token/activate/{id}");
