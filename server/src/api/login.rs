@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use crate::courier::channel_name;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiId, ApiJson, Empty};
-use crate::session::set_cookie;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -84,7 +83,7 @@ async fn signed_in(
     body: Value,
 ) -> ApiResult<Response> {
     let session = state.open_session(login_id, account).await?;
-    let cookie = set_cookie(&session, state.sessions.lifetime());
+    let cookie = state.sessions.set_cookie(&session);
     Ok(([(SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
