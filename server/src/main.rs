@@ -407,8 +407,8 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
         return Err(format!("{} is not a directory", config.www.display()).into());
     }
     if !config.pkg.join("secure_login.js").is_file() {
-        eprintln!(
-            "warning: {} has no secure_login.js; build it with `wasm-pack build --target web --release --out-dir pkg`",
+        tracing::warn!(
+            "{} has no secure_login.js; build it with `wasm-pack build --target web --release --out-dir pkg`",
             config.pkg.display()
         );
     }

@@ -148,8 +148,13 @@ impl Site {
     /// An account `name` with an SMS factor (factor 1) and a TOTP factor (factor 2); the TOTP
     /// Key URI.
     pub fn account(&self, name: &str) -> String {
+        self.account_at(name, PHONE)
+    }
+
+    /// [`Site::account`] with its SMS to `phone`.
+    pub fn account_at(&self, name: &str, phone: &str) -> String {
         self.admin(&["create-user", name, "--password", PASSWORD]);
-        self.admin(&["add-factor", name, "sms", "--phone", PHONE]);
+        self.admin(&["add-factor", name, "sms", "--phone", phone]);
         let out = self.admin(&["add-factor", name, "totp"]);
         out.lines()
             .find_map(|l| l.strip_prefix("key URI:"))
