@@ -55,7 +55,12 @@ async fn a_whole_login_at_trace_level_logs_every_request_and_no_secret() {
         PHONE.replace(' ', ""),
         BOB_PHONE.into(),
         BOB_PHONE.replace(' ', ""),
-        totp_uri.clone(),
+        // The authenticator app's key, as Base32 in its Key URI.
+        totp_uri
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("secret="))
+            .unwrap()
+            .to_owned(),
     ];
     // A wrong password, then a whole SMS login, the account page, a logout.
     browser
@@ -65,8 +70,9 @@ async fn a_whole_login_at_trace_level_logs_every_request_and_no_secret() {
         )
         .await
         .assert_error(401, "BadCredentials");
-    let login = browser.sms_login(&mut gateway, "alice").await;
+    let (login, sms_code) = browser.sms_login(&mut gateway, "alice").await;
     secrets.push(login.clone());
+    secrets.push(sms_code);
     secrets.push(browser.cookie.clone().unwrap());
     let session = browser.cookie.clone().unwrap();
     secrets.push(session.split_once('=').unwrap().1.to_owned());
@@ -97,6 +103,7 @@ async fn a_whole_login_at_trace_level_logs_every_request_and_no_secret() {
         .ok();
 
     let log = portal.stop();
+    assert_eq!(secrets.len(), 15);
     for secret in &secrets {
         assert!(
             !log.contains(secret.as_str()),

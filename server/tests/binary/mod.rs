@@ -419,8 +419,9 @@ impl Browser {
         answer.ok()["loginId"].as_str().unwrap().to_owned()
     }
 
-    /// A whole SMS login of `name` (factor 1) with the code the gateway receives; the login id.
-    pub async fn sms_login(&mut self, gateway: &mut Gateway, name: &str) -> String {
+    /// A whole SMS login of `name` (factor 1) with the code the gateway receives; the login id
+    /// and the code.
+    pub async fn sms_login(&mut self, gateway: &mut Gateway, name: &str) -> (String, String) {
         let login = self.password(name, PASSWORD).await;
         self.post(
             &format!("/api/login/{login}/factor"),
@@ -436,7 +437,7 @@ impl Browser {
             )
             .await;
         assert_eq!(answer.ok()["outcome"], "success", "{}", answer.text);
-        login
+        (login, code)
     }
 }
 
