@@ -161,6 +161,8 @@ async fn refused_hosts_and_origins_and_a_failing_gateway_are_warnings() {
         "127.0.0.1:0",
         "--webhook",
         &gateway.url,
+        "--lockout-threshold",
+        "2",
     ]));
     // No RUST_LOG: the default level (info) in text.
     let mut portal = Running::start(&args, &[("RUST_LOG", "")]);
@@ -173,6 +175,24 @@ async fn refused_hosts_and_origins_and_a_failing_gateway_are_warnings() {
         )
         .await;
     failed.assert_error(502, "CourierFailed");
+    // Two wrong authenticator-app codes: a rejection, then the lock.
+    let login_2 = browser.password("alice", PASSWORD).await;
+    browser
+        .post(
+            &format!("/api/login/{login_2}/factor"),
+            &json!({ "factorId": 2 }),
+        )
+        .await
+        .ok();
+    for outcome in ["wrong_code", "locked"] {
+        let answer = browser
+            .post(
+                &format!("/api/login/{login_2}/response"),
+                &json!({ "response": "000000" }),
+            )
+            .await;
+        assert_eq!(answer.ok()["outcome"], outcome, "{}", answer.text);
+    }
     let mut rebound = Browser::new(&portal.base);
     rebound.host = Some("evil.example".into());
     rebound
@@ -200,6 +220,11 @@ async fn refused_hosts_and_origins_and_a_failing_gateway_are_warnings() {
         "{log}"
     );
     assert!(warning(&["status=421", "MisdirectedRequest"]), "{log}");
+    assert!(
+        warning(&["code_rejected", "client=127.0.0.1", "attempts_left=1"]),
+        "{log}"
+    );
+    assert!(warning(&["factor_locked", "client=127.0.0.1"]), "{log}");
     assert!(
         warning(&["/api/logout", "status=403", "Forbidden"]),
         "{log}"
