@@ -56,9 +56,15 @@ pub async fn csrf(State(policy): State<Arc<HostPolicy>>, request: Request, next:
     let authority = request.uri().authority().map(|a| a.as_str());
     match refusal(&policy, request.method(), request.headers(), authority) {
         Some(why) => {
+            let client = request
+                .extensions()
+                .get::<crate::client_addr::ClientAddr>()
+                .map(|c| c.0.to_string())
+                .unwrap_or_default();
             tracing::warn!(
                 event = "csrf_refused",
                 reason = why,
+                client,
                 "a state-changing request was refused"
             );
             ApiError::forbidden(why).into_response()

@@ -194,8 +194,14 @@ pub async fn check_host(
     {
         return next.run(request).await;
     }
+    let client = request
+        .extensions()
+        .get::<crate::client_addr::ClientAddr>()
+        .map(|c| c.0.to_string())
+        .unwrap_or_default();
     tracing::warn!(
         event = "host_refused",
+        client,
         "a request named a Host this portal does not serve"
     );
     ApiError::new(

@@ -225,6 +225,8 @@ async fn refused_hosts_and_origins_and_a_failing_gateway_are_warnings() {
         "{log}"
     );
     assert!(warning(&["factor_locked", "client=127.0.0.1"]), "{log}");
+    assert!(warning(&["host_refused", "client=127.0.0.1"]), "{log}");
+    assert!(warning(&["csrf_refused", "client=127.0.0.1"]), "{log}");
     assert!(
         warning(&["/api/logout", "status=403", "Forbidden"]),
         "{log}"
