@@ -64,7 +64,7 @@ pub async fn csrf(State(policy): State<Arc<HostPolicy>>, request: Request, next:
             tracing::warn!(
                 event = "csrf_refused",
                 reason = why,
-                client,
+                %client,
                 "a state-changing request was refused"
             );
             ApiError::forbidden(why).into_response()

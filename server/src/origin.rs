@@ -201,7 +201,7 @@ pub async fn check_host(
         .unwrap_or_default();
     tracing::warn!(
         event = "host_refused",
-        client,
+        %client,
         "a request named a Host this portal does not serve"
     );
     ApiError::new(

@@ -36,12 +36,12 @@ pub async fn log(request: Request, next: Next) -> Response {
     let error = response.extensions().get::<ErrorLogged>();
     let code = error.map_or("", |e| e.code);
     if status >= 500 {
-        let message = error.map_or("", |e| e.message.as_str());
-        tracing::warn!(%method, route, status, latency_ms, client, code, message, "request failed");
+        let error = error.map_or("", |e| e.message.as_str());
+        tracing::warn!(%method, route, status, latency_ms, %client, code, error, "request failed");
     } else if security_refusal(status) {
-        tracing::warn!(%method, route, status, latency_ms, client, code, "request refused");
+        tracing::warn!(%method, route, status, latency_ms, %client, code, "request refused");
     } else {
-        tracing::info!(%method, route, status, latency_ms, client, code, "request");
+        tracing::info!(%method, route, status, latency_ms, %client, code, "request");
     }
     response
 }
