@@ -238,3 +238,35 @@ async fn refused_hosts_and_origins_and_a_failing_gateway_are_warnings() {
         "{log}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_log_level_flag_applies_when_rust_log_is_unset() {
+    let site = Site::new();
+    let gateway = Gateway::start().await;
+    let mut args = site.args();
+    args.extend(strings(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--webhook",
+        &gateway.url,
+        "--log-level",
+        "warn",
+    ]));
+    let mut portal = Running::start(&args, &[("RUST_LOG", "")]);
+    let mut browser = Browser::new(&portal.base);
+    assert_eq!(browser.get("/healthz").await.ok()["status"], "ok");
+    browser
+        .post(
+            "/api/login",
+            &json!({ "username": "nobody", "password": "x" }),
+        )
+        .await
+        .assert_error(401, "BadCredentials");
+    let log = portal.stop();
+    assert!(!log.contains(" INFO "), "{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains(" WARN ") && l.contains("status=401")),
+        "{log}"
+    );
+}
