@@ -94,15 +94,21 @@ pub fn fuzz_parse_bodies(bytes: &[u8]) -> Vec<(&'static str, Result<(), ApiError
     api::parse_every_body(bytes)
 }
 
+/// `scheme://host[:port]` of a webhook URL: no user, password, path or query (any may hold a
+/// token).
+fn webhook_origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    format!("{scheme}://{host}")
+}
+
 /// The first line a start prints: its mode, courier and origin (never the webhook's path or
 /// query, which may hold a token).
 pub fn mode_line(config: &Config) -> String {
     let courier = match &config.courier {
         CourierConfig::Outbox => "the demo phone (/phone.html)".to_owned(),
-        CourierConfig::Webhook { url, .. } => {
-            let origin: String = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
-            format!("webhook to {origin}")
-        }
+        CourierConfig::Webhook { url, .. } => format!("webhook to {}", webhook_origin(url)),
     };
     let mode = Mode::of(config.demo, config.test_clock);
     let origin = HostPolicy::new(config.public_origin.clone());
@@ -199,4 +205,25 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         state,
         demo_report: demo.map(|d| d.report),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_webhook_is_named_by_its_origin_only() {
+        assert_eq!(
+            webhook_origin("https://user:s3cret@gw.example:8443/send?key=abc#x"),
+            "https://gw.example:8443"
+        );
+        assert_eq!(
+            webhook_origin("http://127.0.0.1:9/sms"),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            webhook_origin("https://gw.example?token=t"),
+            "https://gw.example"
+        );
+    }
 }
