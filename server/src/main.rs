@@ -214,6 +214,9 @@ struct AdminArgs {
     db: DbArgs,
     #[command(flatten)]
     policy: PolicyArgs,
+    /// The issuer named in the Key URIs printed (the portal's `--issuer`).
+    #[arg(long, env = "SECURE_LOGIN_ISSUER", default_value = "secure-login")]
+    issuer: String,
     #[command(subcommand)]
     command: AdminCommand,
 }
@@ -289,7 +292,7 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
             Arc::new(SystemEntropy),
             Arc::new(NoCourier),
         )?;
-        secure_login_server::admin::run(&verifier, args.command, "secure-login")
+        secure_login_server::admin::run(&verifier, args.command, &args.issuer)
     })
     .await;
     match outcome {

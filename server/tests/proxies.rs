@@ -209,8 +209,10 @@ async fn caddy_with_the_documented_caddyfile() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_example_config_file_parses_and_flags_win_over_it() {
     let site = Site::new();
-    let gateway = Gateway::start().await;
-    // The file says 127.0.0.1:8080, /var/lib/..., and a gateway that does not exist here.
+    site.account("bob");
+    let mut gateway = Gateway::start().await;
+    // The file says 127.0.0.1:8080, /var/lib/..., a gateway that does not exist here, and
+    // the issuer "Example Bank".
     let mut args = strings(&["--config", docs("secure-login.toml").to_str().unwrap()]);
     args.extend(site.args());
     args.extend(strings(&[
@@ -218,6 +220,8 @@ async fn the_example_config_file_parses_and_flags_win_over_it() {
         "127.0.0.1:0",
         "--webhook",
         &gateway.url,
+        "--issuer",
+        "Flag Bank",
     ]));
     let mut portal = Running::start(&args, &[]);
     let mode = portal
@@ -237,6 +241,23 @@ async fn the_example_config_file_parses_and_flags_win_over_it() {
     let page = browser.get("/").await;
     assert_eq!(page.status, 200);
     assert!(page.headers.contains_key("strict-transport-security"));
+    // The issuer of the flag, in a token activation through the file's origin.
+    browser.origin = Some("https://portal.example".into());
+    let started = browser
+        .post(
+            "/api/token/activate",
+            &json!({ "username": "bob", "password": PASSWORD, "deviceId": "device-1" }),
+        )
+        .await;
+    let activation = started.ok()["activationId"].as_str().unwrap().to_owned();
+    let code = gateway.next_code().await;
+    let activated = browser
+        .post(
+            &format!("/api/token/activate/{activation}"),
+            &json!({ "code": code, "deviceId": "device-1" }),
+        )
+        .await;
+    assert_eq!(activated.ok()["issuer"], "Flag Bank");
     // Its log format (json) too.
     let log = portal.stop();
     assert!(log.contains("\"status\":200"), "{log}");
