@@ -103,7 +103,7 @@ fn webhook_origin(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
-/// The first line a start prints: its mode, courier and origin (never the webhook's path or
+/// The first line a start prints: its mode, courier and origin (never the webhook's user, path or
 /// query, which may hold a token).
 pub fn mode_line(config: &Config) -> String {
     let courier = match &config.courier {
