@@ -237,6 +237,10 @@ fn main() {
         "portal bench: {} users with a card, {} logins per run, concurrency {:?}, {} runs",
         options.users, options.logins, options.concurrency, options.runs
     );
+    // A demo start runs only on a database a demo start made: make it with one, then fill it.
+    let (mut first, _) = serve(dir.path());
+    first.kill().unwrap();
+    first.wait().unwrap();
     let mut cards = Vec::new();
     for u in 0..options.users {
         let username = format!("bench{u:03}");

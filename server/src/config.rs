@@ -5,10 +5,14 @@ use std::time::Duration;
 
 use secure_login::verifier::Policy;
 
+use crate::client_addr::TrustedProxies;
+use crate::origin::PublicOrigin;
+
 /// Where SMS and voice codes go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CourierConfig {
-    /// The demo phone's outbox (`/api/phone/*`).
+    /// The demo phone's outbox (`/api/phone/*`): a demo start's only (`--demo`,
+    /// `--test-clock`); a production start with it refuses to begin.
     Outbox,
     /// A JSON webhook; the phone endpoints are then 404.
     Webhook {
@@ -40,6 +44,11 @@ pub struct Config {
     pub issuer: String,
     /// How long a session lasts, in seconds.
     pub session_lifetime: u64,
+    /// `--public-origin`: the only `Host` and `Origin` served; None on a loopback start (the
+    /// loopback names only).
+    pub public_origin: Option<PublicOrigin>,
+    /// `--trusted-proxy`: peers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -55,6 +64,8 @@ impl Config {
             demo: false,
             issuer: "secure-login".into(),
             session_lifetime: 12 * 3600,
+            public_origin: None,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }

@@ -133,6 +133,10 @@ impl IntoResponse for ApiError {
             object.insert("retryAfter".into(), retry_after.into());
         }
         let mut response = (self.status, Json(json!({ "error": body }))).into_response();
+        response.extensions_mut().insert(ErrorLogged {
+            code: self.code,
+            message: self.message,
+        });
         if let Some(retry_after) = self.retry_after {
             if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -140,6 +144,16 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// What an error answer tells the request log (`request_log`): its code, and its message,
+/// which is logged for 5xx answers only (it never holds a secret).
+#[derive(Debug, Clone)]
+pub struct ErrorLogged {
+    /// The stable code.
+    pub code: &'static str,
+    /// The message for people.
+    pub message: String,
 }
 
 /// Result of a handler.

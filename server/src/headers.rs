@@ -31,6 +31,19 @@ fn header_values() -> [(HeaderName, HeaderValue); 5] {
     ]
 }
 
+/// `Strict-Transport-Security` of an https portal: two years, subdomains too.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
+
+/// Wraps `router` so that every response carries [`STRICT_TRANSPORT_SECURITY`] (only for a
+/// portal whose public origin is https: over http the header means nothing, and on a loopback
+/// name it would pin every other local service to https).
+pub fn strict_transport_security<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(SetResponseHeaderLayer::overriding(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+    ))
+}
+
 /// Wraps `router` so that every response, including 404s and fallbacks, carries the security
 /// headers (replacing any value a handler set).
 pub fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {

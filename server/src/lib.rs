@@ -7,8 +7,10 @@
 
 pub mod admin;
 mod api;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
+pub mod config_file;
 pub mod courier;
 mod csrf;
 pub mod demo;
@@ -16,6 +18,11 @@ pub mod enroll;
 pub mod error;
 pub mod extract;
 mod headers;
+mod health;
+pub mod logging;
+pub mod mode;
+pub mod origin;
+mod request_log;
 pub mod session;
 pub mod sqlite_store;
 pub mod state;
@@ -33,7 +40,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 pub use config::{Config, CourierConfig};
 pub use csrf::CSRF_HEADER;
-pub use headers::{security_headers, CONTENT_SECURITY_POLICY};
+pub use headers::{security_headers, CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY};
 pub use sqlite_store::{SqliteOptions, SqliteStore};
 pub use state::AppState;
 pub use static_files::app;
@@ -41,6 +48,8 @@ pub use static_files::app;
 use clock::{system_now, SystemClock, TestClock};
 use courier::{Outbox, OutboxCourier, WebhookCourier};
 use error::ApiError;
+use mode::Mode;
+use origin::HostPolicy;
 use session::Sessions;
 
 /// Why a portal could not start.
@@ -85,14 +94,44 @@ pub fn fuzz_parse_bodies(bytes: &[u8]) -> Vec<(&'static str, Result<(), ApiError
     api::parse_every_body(bytes)
 }
 
+/// `scheme://host[:port]` of a webhook URL: no user, password, path or query (any may hold a
+/// token).
+fn webhook_origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    format!("{scheme}://{host}")
+}
+
+/// The first line a start prints: its mode, courier and origin (never the webhook's user, path or
+/// query, which may hold a token).
+pub fn mode_line(config: &Config) -> String {
+    let courier = match &config.courier {
+        CourierConfig::Outbox => "the demo phone (/phone.html)".to_owned(),
+        CourierConfig::Webhook { url, .. } => format!("webhook to {}", webhook_origin(url)),
+    };
+    let mode = Mode::of(config.demo, config.test_clock);
+    let origin = HostPolicy::new(config.public_origin.clone());
+    format!("mode: {mode}; courier: {courier}; origin: {origin}")
+}
+
 /// Opens the database, builds the verifier with the configured courier and clock, prepares
 /// the demo accounts with `--demo`, and returns the router. Blocking (SQLite and Argon2): call
 /// it before serving, or from `spawn_blocking`.
 ///
 /// # Errors
-/// [`StartError`] when the database cannot be opened, the webhook URL is not http(s), or the
-/// policy is impossible.
+/// [`StartError`] when a production start has no real courier, the database is not one this
+/// mode may run on (see [`mode`]), the database cannot be opened, the webhook URL is not
+/// http(s), or the policy is impossible.
 pub fn portal(config: Config) -> Result<Portal, StartError> {
+    let mode = Mode::of(config.demo, config.test_clock);
+    if mode == Mode::Production && config.courier == CourierConfig::Outbox {
+        return Err(StartError(
+            "a production start needs a courier for SMS and voice codes: pass --webhook URL \
+             (or `webhook` in the config file); the demo phone exists only with --demo"
+                .into(),
+        ));
+    }
     let test_clock = config
         .test_clock
         .then(|| Arc::new(TestClock::new(system_now())));
@@ -101,6 +140,7 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         None => Arc::new(SystemClock),
     };
     let store = SqliteStore::open(&config.db)?;
+    mode::check_database(&store, mode)?.map_err(StartError)?;
     let (courier, outbox): (Arc<dyn Courier>, Option<Arc<Outbox>>) = match &config.courier {
         CourierConfig::Outbox => {
             let outbox = Arc::new(Outbox::open(&config.db, clock.clone())?);
@@ -124,9 +164,14 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         None
     };
     let (push_changes, _) = broadcast::channel(64);
+    let policy = Arc::new(HostPolicy::new(config.public_origin.clone()));
     let state = Arc::new(AppState {
         verifier: Arc::new(verifier),
-        sessions: Sessions::new(config.session_lifetime),
+        sessions: if policy.is_https() {
+            Sessions::new(config.session_lifetime).with_host_prefix()
+        } else {
+            Sessions::new(config.session_lifetime)
+        },
         outbox,
         push_changes,
         clock,
@@ -134,11 +179,51 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         demo_cards: demo.as_ref().map(|d| d.cards.clone()),
         issuer: config.issuer.clone(),
     });
-    let router = api::router(state.clone()).merge(static_files::site(config.www, config.pkg));
+    let router = api::router(state.clone(), policy.clone())
+        .merge(health::router(state.clone()))
+        .merge(static_files::site(config.www, config.pkg));
+    // Innermost first: the Host check, the request log (which sees its refusals), and the
+    // client address (which the log and every handler read).
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(
+            policy.clone(),
+            origin::check_host,
+        ))
+        .layer(axum::middleware::from_fn(request_log::log))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(config.trusted_proxies.clone()),
+            client_addr::resolve,
+        ));
+    let router = if policy.is_https() {
+        headers::strict_transport_security(router)
+    } else {
+        router
+    };
     let router = security_headers(router).layer(CatchPanicLayer::custom(panic_response));
     Ok(Portal {
         router,
         state,
         demo_report: demo.map(|d| d.report),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_webhook_is_named_by_its_origin_only() {
+        assert_eq!(
+            webhook_origin("https://user:s3cret@gw.example:8443/send?key=abc#x"),
+            "https://gw.example:8443"
+        );
+        assert_eq!(
+            webhook_origin("http://127.0.0.1:9/sms"),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            webhook_origin("https://gw.example?token=t"),
+            "https://gw.example"
+        );
+    }
 }

@@ -10,8 +10,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use secure_login::verifier::{Policy, SystemEntropy, Verifier};
 use secure_login_server::admin::AdminCommand;
+use secure_login_server::client_addr::TrustedProxies;
 use secure_login_server::clock::SystemClock;
+use secure_login_server::config_file::{ConfigFile, PolicyFile};
 use secure_login_server::courier::NoCourier;
+use secure_login_server::logging::{self, LogFormat};
+use secure_login_server::mode::Mode;
+use secure_login_server::origin::PublicOrigin;
 use secure_login_server::{Config, CourierConfig, SqliteStore};
 use tokio::net::TcpListener;
 
@@ -37,12 +42,27 @@ enum Command {
     Admin(AdminArgs),
 }
 
+/// The database file when neither `--db` nor the config file names one.
+const DEFAULT_DB: &str = "secure-login.sqlite3";
+/// The listening address when neither `--addr` nor the config file names one.
+const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
 /// The database file.
 #[derive(Args, Debug, Clone)]
 struct DbArgs {
-    /// The SQLite database file (created if missing).
-    #[arg(long, env = "SECURE_LOGIN_DB", default_value = "secure-login.sqlite3")]
-    db: PathBuf,
+    /// The SQLite database file, created if missing [default: secure-login.sqlite3].
+    #[arg(long, env = "SECURE_LOGIN_DB")]
+    db: Option<PathBuf>,
+}
+
+impl DbArgs {
+    /// The file given, else the one of the config file, else [`DEFAULT_DB`].
+    fn path_or(&self, file: Option<&PathBuf>) -> PathBuf {
+        self.db
+            .clone()
+            .or_else(|| file.cloned())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
+    }
 }
 
 /// The policy's numbers; each defaults to DESIGN.md's value.
@@ -79,34 +99,84 @@ struct PolicyArgs {
 
 impl PolicyArgs {
     fn policy(&self) -> Policy {
+        self.policy_over(&PolicyFile::default())
+    }
+
+    /// The flags, else the config file's `[policy]`, else DESIGN.md's defaults.
+    fn policy_over(&self, file: &PolicyFile) -> Policy {
         let default = Policy::default();
         Policy {
-            lockout_threshold: self.lockout_threshold.unwrap_or(default.lockout_threshold),
-            lockout_duration: self.lockout_duration.unwrap_or(default.lockout_duration),
-            resend_interval: self.resend_interval.unwrap_or(default.resend_interval),
+            lockout_threshold: self
+                .lockout_threshold
+                .or(file.lockout_threshold)
+                .unwrap_or(default.lockout_threshold),
+            lockout_duration: self
+                .lockout_duration
+                .or(file.lockout_duration)
+                .unwrap_or(default.lockout_duration),
+            resend_interval: self
+                .resend_interval
+                .or(file.resend_interval)
+                .unwrap_or(default.resend_interval),
             challenge_lifetime: self
                 .challenge_lifetime
+                .or(file.challenge_lifetime)
                 .unwrap_or(default.challenge_lifetime),
-            code_lifetime: self.code_lifetime.unwrap_or(default.code_lifetime),
-            push_lifetime: self.push_lifetime.unwrap_or(default.push_lifetime),
-            daily_message_cap: self.daily_message_cap.unwrap_or(default.daily_message_cap),
+            code_lifetime: self
+                .code_lifetime
+                .or(file.code_lifetime)
+                .unwrap_or(default.code_lifetime),
+            push_lifetime: self
+                .push_lifetime
+                .or(file.push_lifetime)
+                .unwrap_or(default.push_lifetime),
+            daily_message_cap: self
+                .daily_message_cap
+                .or(file.daily_message_cap)
+                .unwrap_or(default.daily_message_cap),
             password_memory_kib: self
                 .password_memory_kib
+                .or(file.password_memory_kib)
                 .unwrap_or(default.password_memory_kib),
             password_iterations: self
                 .password_iterations
+                .or(file.password_iterations)
                 .unwrap_or(default.password_iterations),
             ..default
         }
     }
 }
 
-/// How to serve.
+/// How to serve. Flags (and their environment variables) win over the config file.
 #[derive(Args, Debug, Clone)]
 struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port; the line printed on start names it).
-    #[arg(long, env = "SECURE_LOGIN_ADDR", default_value = "127.0.0.1:8080")]
-    addr: SocketAddr,
+    /// A TOML file with the settings below (docs/deploy.md); flags override it.
+    #[arg(long, env = "SECURE_LOGIN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free port; the line printed on start names it)
+    /// [default: 127.0.0.1:8080].
+    #[arg(long, env = "SECURE_LOGIN_ADDR")]
+    addr: Option<SocketAddr>,
+    /// The origin browsers reach the portal at (`https://portal.example`): the only Host served
+    /// and the only Origin that may change state. Required unless listening on loopback.
+    #[arg(long, env = "SECURE_LOGIN_PUBLIC_ORIGIN")]
+    public_origin: Option<String>,
+    /// A reverse proxy (IP address or CIDR block) whose X-Forwarded-For names the client; repeatable.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SECURE_LOGIN_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
+    /// The issuer named in Key URIs and activations [default: secure-login].
+    #[arg(long, env = "SECURE_LOGIN_ISSUER")]
+    issuer: Option<String>,
+    /// Log level or filter when RUST_LOG is not set (error, warn, info, debug, trace) [default: info].
+    #[arg(long)]
+    log_level: Option<String>,
+    /// Log lines as `text` or `json` [default: text].
+    #[arg(long)]
+    log_format: Option<LogFormat>,
     /// Directory of the pages (default: `www/` of the repository around the current directory).
     #[arg(long)]
     www: Option<PathBuf>,
@@ -117,21 +187,24 @@ struct ServeArgs {
     db: DbArgs,
     #[command(flatten)]
     policy: PolicyArgs,
-    /// Send SMS and voice codes as JSON to this URL instead of the demo phone's outbox.
+    /// Send SMS and voice codes as JSON to this URL (required unless --demo or --test-clock,
+    /// which otherwise use the demo phone).
     #[arg(long, env = "SECURE_LOGIN_WEBHOOK")]
     webhook: Option<String>,
-    /// Seconds to wait for the webhook.
-    #[arg(long, default_value_t = 10)]
-    webhook_timeout: u64,
-    /// Create the demo accounts that are missing, print them, and serve `/api/demo/cards`.
+    /// Seconds to wait for the webhook [default: 10].
+    #[arg(long)]
+    webhook_timeout: Option<u64>,
+    /// Demo start: create the demo accounts on a new database, print them, serve the demo phone
+    /// and `/api/demo/cards`. Loopback only; only on a database a demo start created.
     #[arg(long)]
     demo: bool,
-    /// A clock that stands still until `POST /api/test/clock` sets it (for tests only).
+    /// A clock that stands still until `POST /api/test/clock` sets it (tests only; a demo start:
+    /// loopback only, on a database a demo start created).
     #[arg(long)]
     test_clock: bool,
-    /// Seconds a session lasts.
-    #[arg(long, default_value_t = 12 * 3600)]
-    session_lifetime: u64,
+    /// Seconds a session lasts [default: 43200].
+    #[arg(long)]
+    session_lifetime: Option<u64>,
 }
 
 /// `admin` and its command.
@@ -141,6 +214,9 @@ struct AdminArgs {
     db: DbArgs,
     #[command(flatten)]
     policy: PolicyArgs,
+    /// The issuer named in the Key URIs printed (the portal's `--issuer`).
+    #[arg(long, env = "SECURE_LOGIN_ISSUER", default_value = "secure-login")]
+    issuer: String,
     #[command(subcommand)]
     command: AdminCommand,
 }
@@ -208,7 +284,7 @@ async fn main() -> ExitCode {
 /// Runs one admin command; exit 0 with its output, or 1 with `error: CODE: message`.
 async fn run_admin(args: AdminArgs) -> ExitCode {
     let outcome = tokio::task::spawn_blocking(move || {
-        let store = SqliteStore::open(&args.db.db)?;
+        let store = SqliteStore::open(args.db.path_or(None))?;
         let verifier = Verifier::new(
             store,
             args.policy.policy(),
@@ -216,7 +292,7 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
             Arc::new(SystemEntropy),
             Arc::new(NoCourier),
         )?;
-        secure_login_server::admin::run(&verifier, args.command, "secure-login")
+        secure_login_server::admin::run(&verifier, args.command, &args.issuer)
     })
     .await;
     match outcome {
@@ -235,35 +311,107 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
     }
 }
 
-/// The portal's configuration from the arguments.
-fn config(args: ServeArgs) -> Result<Config, String> {
+/// What a start needs besides the portal's [`Config`].
+struct Start {
+    config: Config,
+    addr: SocketAddr,
+    log_level: String,
+    log_format: LogFormat,
+}
+
+/// The portal's configuration from the arguments over the config file.
+fn config(args: ServeArgs) -> Result<Start, String> {
+    let file = match &args.config {
+        Some(path) => ConfigFile::read(path)?,
+        None => ConfigFile::default(),
+    };
     let root = find_repo_root();
-    let www = resolve_dir(args.www, root.as_deref(), "www")?;
-    let pkg = resolve_dir(args.pkg, root.as_deref(), "pkg")?;
-    let mut config = Config::new(args.db.db, www, pkg);
-    config.policy = args.policy.policy();
+    let www = resolve_dir(args.www.or(file.www), root.as_deref(), "www")?;
+    let pkg = resolve_dir(args.pkg.or(file.pkg), root.as_deref(), "pkg")?;
+    let mut config = Config::new(args.db.path_or(file.db.as_ref()), www, pkg);
+    config.policy = args.policy.policy_over(&file.policy);
     config.demo = args.demo;
     config.test_clock = args.test_clock;
-    config.session_lifetime = args.session_lifetime;
-    if let Some(url) = args.webhook {
+    if let Some(lifetime) = args.session_lifetime.or(file.session_lifetime) {
+        config.session_lifetime = lifetime;
+    }
+    if let Some(issuer) = args.issuer.or(file.issuer) {
+        config.issuer = issuer;
+    }
+    if let Some(url) = args.webhook.or(file.webhook) {
+        let timeout = args.webhook_timeout.or(file.webhook_timeout).unwrap_or(10);
         config.courier = CourierConfig::Webhook {
             url,
-            timeout: Duration::from_secs(args.webhook_timeout.max(1)),
+            timeout: Duration::from_secs(timeout.max(1)),
         };
     }
-    Ok(config)
+    config.public_origin = args
+        .public_origin
+        .or(file.public_origin)
+        .map(|o| PublicOrigin::parse(&o))
+        .transpose()?;
+    let proxies = if args.trusted_proxies.is_empty() {
+        file.trusted_proxies.unwrap_or_default()
+    } else {
+        args.trusted_proxies
+    };
+    config.trusted_proxies = TrustedProxies::parse(&proxies)?;
+    let addr = match args.addr.or(file.addr) {
+        Some(addr) => addr,
+        None => DEFAULT_ADDR.parse().map_err(|_| "the default address")?,
+    };
+    let log_format = match (args.log_format, file.log_format) {
+        (Some(format), _) => format,
+        (None, Some(text)) => text.parse()?,
+        (None, None) => LogFormat::Text,
+    };
+    let log_level = args
+        .log_level
+        .or(file.log_level)
+        .unwrap_or_else(|| "info".into());
+    check_exposure(&config, addr)?;
+    Ok(Start {
+        config,
+        addr,
+        log_level,
+        log_format,
+    })
+}
+
+/// Refuses a start that would expose what must stay local: a demo start on a non-loopback
+/// address, or a production start reachable from outside with no public origin to check
+/// `Host` and `Origin` against.
+fn check_exposure(config: &Config, addr: SocketAddr) -> Result<(), String> {
+    let loopback = addr.ip().is_loopback();
+    match Mode::of(config.demo, config.test_clock) {
+        Mode::Demo if !loopback => Err(format!(
+            "--demo and --test-clock listen on loopback only (127.0.0.1 or [::1]), not on {addr}: \
+             their codes, passwords and clock are public"
+        )),
+        Mode::Production if !loopback && config.public_origin.is_none() => Err(format!(
+            "listening on {addr} (not loopback) needs --public-origin https://your.host (or \
+             `public_origin` in the config file): the Host and Origin every request is checked against"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Serves until Ctrl-C or SIGTERM.
 async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let addr = args.addr;
-    let config = config(args)?;
+    let Start {
+        config,
+        addr,
+        log_level,
+        log_format,
+    } = config(args)?;
+    logging::init(&log_level, log_format)?;
+    let mode_line = secure_login_server::mode_line(&config);
     if !config.www.is_dir() {
         return Err(format!("{} is not a directory", config.www.display()).into());
     }
     if !config.pkg.join("secure_login.js").is_file() {
-        eprintln!(
-            "warning: {} has no secure_login.js; build it with `wasm-pack build --target web --release --out-dir pkg`",
+        tracing::warn!(
+            "{} has no secure_login.js; build it with `wasm-pack build --target web --release --out-dir pkg`",
             config.pkg.display()
         );
     }
@@ -275,6 +423,8 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr()?;
+    println!("{mode_line}");
+    tracing::info!(%addr, "{mode_line}");
     println!("database: {}", db.display());
     if let Some(report) = &portal.demo_report {
         print!("{report}");
@@ -283,7 +433,10 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
         println!("test clock: on (POST /api/test/clock sets it)");
     }
     println!("secure-login portal listening on http://{addr}");
-    axum::serve(listener, portal.router)
+    let service = portal
+        .router
+        .into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
@@ -329,7 +482,7 @@ mod tests {
         ])
         .unwrap();
         assert!(cli.command.is_none());
-        assert_eq!(cli.serve.addr, "127.0.0.1:0".parse().unwrap());
+        assert_eq!(cli.serve.addr, Some("127.0.0.1:0".parse().unwrap()));
         assert_eq!(cli.serve.pkg, Some(PathBuf::from("p")));
         assert_eq!(cli.serve.www, None);
         assert!(cli.serve.demo);
@@ -354,7 +507,7 @@ mod tests {
         let Some(Command::Admin(admin)) = cli.command else {
             panic!("not admin");
         };
-        assert_eq!(admin.db.db, PathBuf::from("x.sqlite3"));
+        assert_eq!(admin.db.db, Some(PathBuf::from("x.sqlite3")));
         assert_eq!(
             admin.command,
             AdminCommand::IssueCard {

@@ -18,6 +18,9 @@ use crate::state::AppState;
 
 /// The cookie's name.
 pub const COOKIE_NAME: &str = "sl_session";
+/// The cookie's name when the portal is served over https: the `__Host-` prefix makes the
+/// browser refuse it unless it is `Secure`, `Path=/` and without `Domain`.
+pub const HOST_COOKIE_NAME: &str = "__Host-sl_session";
 
 /// The most sessions held at once; the oldest goes when a new one would pass it.
 const MAX_SESSIONS: usize = 100_000;
@@ -45,6 +48,7 @@ struct Session {
 pub struct Sessions {
     map: Mutex<HashMap<String, Session>>,
     lifetime: u64,
+    cookie_name: &'static str,
 }
 
 impl Sessions {
@@ -53,7 +57,38 @@ impl Sessions {
         Self {
             map: Mutex::new(HashMap::new()),
             lifetime,
+            cookie_name: COOKIE_NAME,
         }
+    }
+
+    /// The same, with the cookie named [`HOST_COOKIE_NAME`] (an https public origin).
+    #[must_use]
+    pub fn with_host_prefix(mut self) -> Self {
+        self.cookie_name = HOST_COOKIE_NAME;
+        self
+    }
+
+    /// The session cookie's name.
+    pub fn cookie_name(&self) -> &'static str {
+        self.cookie_name
+    }
+
+    /// The session id in the request's `Cookie` headers, if any.
+    pub fn id_in(&self, headers: &HeaderMap) -> Option<String> {
+        cookie_value(headers, self.cookie_name)
+    }
+
+    /// `Set-Cookie` for a new session.
+    pub fn set_cookie(&self, id: &str) -> String {
+        let name = self.cookie_name;
+        let lifetime = self.lifetime;
+        format!("{name}={id}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={lifetime}")
+    }
+
+    /// `Set-Cookie` that removes the session cookie.
+    pub fn clear_cookie(&self) -> String {
+        let name = self.cookie_name;
+        format!("{name}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0")
     }
 
     /// The session's lifetime in seconds.
@@ -138,26 +173,21 @@ impl Sessions {
     }
 }
 
-/// The session id in the request's `Cookie` headers, if any.
-pub fn cookie_session(headers: &HeaderMap) -> Option<String> {
+/// The value of the cookie `name` in the request's `Cookie` headers, if any.
+fn cookie_value(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(name, _)| *name == cookie_name)
         .map(|(_, value)| value.trim().to_owned())
 }
 
-/// `Set-Cookie` for a new session.
-pub fn set_cookie(id: &str, lifetime: u64) -> String {
-    format!("{COOKIE_NAME}={id}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={lifetime}")
-}
-
-/// `Set-Cookie` that removes the session cookie.
-pub fn clear_cookie() -> String {
-    format!("{COOKIE_NAME}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0")
+/// The session id in the request's `Cookie` headers, if any (the plain cookie name).
+pub fn cookie_session(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE_NAME)
 }
 
 /// A request with a live session (else 401 `NotSignedIn`).
@@ -176,7 +206,10 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> std::result::Result<Self, ApiError> {
-        let id = cookie_session(&parts.headers).ok_or_else(ApiError::not_signed_in)?;
+        let id = state
+            .sessions
+            .id_in(&parts.headers)
+            .ok_or_else(ApiError::not_signed_in)?;
         let info = state
             .sessions
             .get(&id, state.now())
@@ -217,6 +250,18 @@ mod tests {
         headers.append(COOKIE, "a=1; sl_session=abc; b=2".parse().unwrap());
         assert_eq!(cookie_session(&headers).as_deref(), Some("abc"));
         assert_eq!(cookie_session(&HeaderMap::new()), None);
-        assert!(set_cookie("x", 5).contains("HttpOnly; Secure; SameSite=Strict; Path=/"));
+        let plain = Sessions::new(5);
+        assert_eq!(plain.id_in(&headers).as_deref(), Some("abc"));
+        assert!(plain
+            .set_cookie("x")
+            .starts_with("sl_session=x; HttpOnly; Secure; SameSite=Strict; Path=/"));
+        let https = Sessions::new(5).with_host_prefix();
+        assert_eq!(https.id_in(&headers), None);
+        headers.append(COOKIE, "__Host-sl_session=def".parse().unwrap());
+        assert_eq!(https.id_in(&headers).as_deref(), Some("def"));
+        assert!(https
+            .set_cookie("x")
+            .starts_with("__Host-sl_session=x; HttpOnly; Secure; SameSite=Strict; Path=/"));
+        assert!(https.clear_cookie().starts_with("__Host-sl_session=;"));
     }
 }

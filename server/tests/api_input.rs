@@ -482,6 +482,11 @@ async fn demo_and_test_routes_need_their_switches() {
     let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
     let mut config = test_config(&dir);
     config.test_clock = false;
+    // A production start needs a real courier (nothing listens on port 9: no code is sent).
+    config.courier = secure_login_server::CourierConfig::Webhook {
+        url: "http://127.0.0.1:9/sms".into(),
+        timeout: std::time::Duration::from_secs(1),
+    };
     let db = config.db.clone();
     let portal = tokio::task::spawn_blocking(move || secure_login_server::portal(config))
         .await
@@ -503,6 +508,9 @@ async fn demo_and_test_routes_need_their_switches() {
         .get("/api/demo/cards")
         .await
         .assert_error(404, "NotFound");
+    for phone in ["/api/phone/messages", "/api/phone/events"] {
+        client.get(phone).await.assert_error(404, "NotFound");
+    }
     task.abort();
     drop(db);
 }

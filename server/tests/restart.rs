@@ -56,6 +56,18 @@ fn serve(dir: &Path, extra: &[&str]) -> (Child, String) {
     (child, base)
 }
 
+/// A fresh database directory, its database made by a first `--test-clock` start (a test start
+/// runs only on a database a test or demo start created; the admin commands then fill it).
+fn test_database() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("www")).unwrap();
+    std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+    let (mut server, _) = serve(dir.path(), &[]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    dir
+}
+
 /// `secure-login-server admin ARGS` on the database; (success, stdout, stderr).
 fn admin(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let output = Command::new(BIN)
@@ -90,9 +102,7 @@ fn line_value<'a>(text: &'a str, prefix: &str) -> &'a str {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_mid_flow_and_restarted_nothing_is_lost() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("www")).unwrap();
-    std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+    let dir = test_database();
     let path = dir.path();
 
     // Accounts and factors by the admin commands.
@@ -208,9 +218,7 @@ async fn killed_mid_flow_and_restarted_nothing_is_lost() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn admin_commands() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("www")).unwrap();
-    std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+    let dir = test_database();
     let path = dir.path();
     assert!(admin(path, &["create-user", "bob", "--password", PASSWORD]).0);
     let (ok, _, err) = admin(path, &["create-user", "bob", "--password", PASSWORD]);

@@ -16,7 +16,7 @@ use super::login::factor_json;
 use crate::enroll;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Empty};
-use crate::session::{clear_cookie, cookie_session, SignedIn};
+use crate::session::SignedIn;
 use crate::state::AppState;
 
 /// Events shown on the account page.
@@ -129,8 +129,12 @@ pub async fn logout(
     headers: HeaderMap,
     ApiJson(_): ApiJson<Empty>,
 ) -> Response {
-    if let Some(id) = cookie_session(&headers) {
+    if let Some(id) = state.sessions.id_in(&headers) {
         state.sessions.remove(&id);
     }
-    ([(SET_COOKIE, clear_cookie())], Json(json!({}))).into_response()
+    (
+        [(SET_COOKIE, state.sessions.clear_cookie())],
+        Json(json!({})),
+    )
+        .into_response()
 }

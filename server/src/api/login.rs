@@ -10,10 +10,10 @@ use secure_login::verifier::{Channel, CodeSent, FactorSummary, LoginOutcome, Log
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::client_addr::ClientAddr;
 use crate::courier::channel_name;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiId, ApiJson, Empty};
-use crate::session::set_cookie;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -84,7 +84,7 @@ async fn signed_in(
     body: Value,
 ) -> ApiResult<Response> {
     let session = state.open_session(login_id, account).await?;
-    let cookie = set_cookie(&session, state.sessions.lifetime());
+    let cookie = state.sessions.set_cookie(&session);
     Ok(([(SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
@@ -129,6 +129,7 @@ pub async fn resend(
 /// `POST /api/login/{id}/response`.
 pub async fn response(
     State(state): State<Arc<AppState>>,
+    ClientAddr(client): ClientAddr,
     ApiId(login_id): ApiId,
     ApiJson(body): ApiJson<Answer>,
 ) -> ApiResult<Response> {
@@ -142,9 +143,13 @@ pub async fn response(
             return signed_in(&state, &login_id, account, body).await;
         }
         LoginOutcome::WrongCode { attempts_left } => {
+            tracing::warn!(event = "code_rejected", %client, attempts_left, "a wrong second-factor response");
             json!({ "outcome": "wrong_code", "attemptsLeft": attempts_left })
         }
-        LoginOutcome::Locked { until } => json!({ "outcome": "locked", "until": until }),
+        LoginOutcome::Locked { until } => {
+            tracing::warn!(event = "factor_locked", %client, until, "a second factor is locked");
+            json!({ "outcome": "locked", "until": until })
+        }
         LoginOutcome::Expired => json!({ "outcome": "expired" }),
     };
     Ok(Json(body).into_response())

@@ -19,6 +19,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::ApiError;
 use crate::extract::MAX_BODY;
+use crate::origin::HostPolicy;
 use crate::state::AppState;
 
 async fn route_not_found() -> ApiError {
@@ -61,9 +62,29 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
     ]
 }
 
-/// The API's routes, all under `/api`.
-pub fn router(state: Arc<AppState>) -> Router {
+/// The demo start's routes: the demo phone (when the outbox is the courier), the demo cards
+/// (`--demo`) and the test clock (`--test-clock`). A production start has none of them: they
+/// answer 404 like any unknown route.
+fn demo_routes(state: &AppState) -> Router<Arc<AppState>> {
+    let mut routes = Router::new();
+    if state.outbox.is_some() {
+        routes = routes
+            .route("/api/phone/messages", get(phone::messages))
+            .route("/api/phone/events", get(events::phone_events));
+    }
+    if state.demo_cards.is_some() {
+        routes = routes.route("/api/demo/cards", get(testing::demo_cards));
+    }
+    if state.test_clock.is_some() {
+        routes = routes.route("/api/test/clock", post(testing::set_clock));
+    }
+    routes
+}
+
+/// The API's routes, all under `/api`; `policy` says which `Origin` may change state.
+pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
     Router::new()
+        .merge(demo_routes(&state))
         .route("/api/login", post(login::start))
         .route("/api/login/{id}/factor", post(login::choose_factor))
         .route("/api/login/{id}/resend", post(login::resend))
@@ -81,15 +102,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/account/totp/confirm", post(account::totp_confirm))
         .route("/api/account/phone", post(account::change_phone))
         .route("/api/logout", post(account::logout))
-        .route("/api/phone/messages", get(phone::messages))
-        .route("/api/phone/events", get(events::phone_events))
-        .route("/api/demo/cards", get(testing::demo_cards))
-        .route("/api/test/clock", post(testing::set_clock))
         .route("/api", any(route_not_found))
         .route("/api/", any(route_not_found))
         .route("/api/{*rest}", any(route_not_found))
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(crate::csrf::csrf))
+        .layer(axum::middleware::from_fn_with_state(
+            policy,
+            crate::csrf::csrf,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(SetResponseHeaderLayer::overriding(
             CACHE_CONTROL,
