@@ -1,17 +1,18 @@
 //! The transactional outbox: an SMS or voice message is a store record, committed in the same
 //! transaction as its code's hash and the throttles it counts against, and delivered afterwards
-//! by [`Verifier::deliver`] (the request that queued it tries at once; the server's worker retries
-//! and picks up whatever a crash left). So no code exists that its owner cannot receive, and no
-//! code is sent that the store does not know.
+//! by [`Verifier::deliver`] (the server's delivery worker: at once when woken, again for retries,
+//! and for whatever a crash left). So no code exists that its owner cannot receive, and no code
+//! is sent that the store does not know.
 //!
-//! - **Claims.** A delivery first claims the message for a lease (`claimed_until`, `claimed_by`) in
-//!   one compare-and-set, so two workers sharing the store never send it at the same time. A
+//! - **Claims.** An attempt first claims the message for a lease (`claimed_until`, `claimed_by`)
+//!   in one compare-and-set, so two workers sharing the store never send it at the same time. A
 //!   worker that dies holding a claim is replaced after the lease, or at once by the same
-//!   instance started again (its claims carry its instance name and a per-start nonce).
+//!   instance started again (a claim names the instance and a nonce drawn at each start).
 //! - **At least once.** Dying after the gateway took a message and before `sent` is committed
 //!   sends it again; the message id travels as an idempotency key so the gateway can drop it.
-//! - **Only until sent.** The number and the code are in the record while it is pending; `sent`,
-//!   `failed` and `superseded` wipe both (the masked number stays for the audit's detail).
+//! - **Only until sent.** The record, with the number and the code, exists while the message is
+//!   pending: sending it, giving it up or replacing it by a newer code deletes it (the audit's
+//!   events, with the number masked, are what remains).
 //! - **Throttles count what was sent or queued.** A failed attempt gives the resend throttle and
 //!   the daily cap back (the person may ask again at once); a later success counts it again.
 
@@ -69,7 +70,7 @@ impl Deliverer {
         format!("{}/{}", self.instance, self.nonce)
     }
 
-    /// Whether a claim was made by this instance in an earlier run (which is dead: this one runs).
+    /// Whether a claim was made by this instance in an earlier run (which is over: this one runs).
     fn left_by_earlier_run(&self, claimed_by: &str) -> bool {
         claimed_by
             .strip_prefix(self.instance.as_str())
@@ -78,43 +79,38 @@ impl Deliverer {
     }
 }
 
-/// Where a message stands.
+/// Where a message stands after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
-    /// Not sent yet: waiting for its first attempt or its next retry.
-    Pending,
+    /// Refused this time: tried again at `next_attempt_at`.
+    Retrying,
     /// The gateway took it.
     Sent,
     /// Given up: refused at every attempt, or the code expired first.
     Failed,
-    /// A newer code of the same login replaced it before it went out.
-    Superseded,
 }
 
-/// A message's delivery, as the login page may be told.
+/// A message's delivery after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryStatus {
     /// Where it stands.
     pub state: DeliveryState,
     /// Attempts made so far.
     pub attempts: u32,
-    /// Unix seconds of the next attempt while pending.
+    /// Unix seconds of the next attempt when retrying.
     pub next_attempt_at: u64,
 }
 
-/// One queued message (the record at `outbox/<id>`).
+/// One pending message (the record at `outbox/<id>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct OutboxEntry {
     pub account: String,
     pub factor: Option<u32>,
     pub channel: Channel,
     pub purpose: String,
-    /// The full number while pending; masked once done.
     pub phone: String,
-    /// The code while pending; empty once done.
     pub code: String,
-    pub state: DeliveryState,
     pub queued_at: u64,
     /// When the code stops working: no point in sending it after.
     pub expires_at: u64,
@@ -129,17 +125,16 @@ pub(crate) struct OutboxEntry {
 }
 
 impl OutboxEntry {
-    fn status(&self) -> DeliveryStatus {
+    fn status(&self, state: DeliveryState) -> DeliveryStatus {
         DeliveryStatus {
-            state: self.state,
+            state,
             attempts: self.attempts,
             next_attempt_at: self.next_attempt_at,
         }
     }
 
     fn claimable(&self, now: u64, by: &Deliverer) -> bool {
-        self.state == DeliveryState::Pending
-            && now >= self.next_attempt_at
+        now >= self.next_attempt_at
             && (now >= self.claimed_until || by.left_by_earlier_run(&self.claimed_by))
     }
 
@@ -157,27 +152,17 @@ impl OutboxEntry {
         }
     }
 
-    /// Done: the code and the full number go.
-    fn close(&mut self, state: DeliveryState) {
-        self.state = state;
-        self.phone = mask_phone(&self.phone);
-        self.code.clear();
-        self.claimed_until = 0;
-        self.claimed_by.clear();
-    }
-
-    /// `sms to •••••••01`: the number masked (it is masked in the record once done).
+    /// `sms to •••••••01`: the number masked.
     fn detail(&self) -> String {
-        let masked = if self.state == DeliveryState::Pending {
+        format!(
+            "{} to {}",
+            channel_name(self.channel),
             mask_phone(&self.phone)
-        } else {
-            self.phone.clone()
-        };
-        format!("{} to {masked}", channel_name(self.channel))
+        )
     }
 }
 
-/// What the queue needs to know about a new message.
+/// What the outbox needs to know about a new message.
 pub(crate) struct NewMessage<'a> {
     pub account: &'a str,
     pub factor: Option<u32>,
@@ -188,23 +173,25 @@ pub(crate) struct NewMessage<'a> {
     pub expires_at: u64,
 }
 
-/// A claimed message and the version the claim wrote.
-struct Claimed {
-    entry: OutboxEntry,
-    version: u64,
+/// What claiming a message found.
+enum Claim {
+    /// Ours to send: the entry as claimed, at the version the claim wrote.
+    Claimed(Loaded<OutboxEntry>),
+    /// Its code expired unsent: given up.
+    Expired(DeliveryStatus),
 }
 
 impl<S: Store> Verifier<S> {
-    /// Queues `message` into `tx`: the entry, the throttles it counts against, and the
-    /// `message_queued` event. Returns the message id and when the next message may be asked for.
-    /// [`Error::Throttled`] when one was sent or queued too recently or the day's cap is used.
+    /// Queues a message into `tx`: the entry, the throttles it counts against, and the
+    /// `message_queued` event. Returns the message id and when the next message may be asked
+    /// for; [`Error::Throttled`] when one was sent or queued too recently or the day's cap is
+    /// used up.
     pub(crate) fn queue_message(
         &self,
         tx: &mut Tx,
         message: NewMessage<'_>,
         now: u64,
     ) -> Result<(String, u64)> {
-        let id = super::secrets::random_id(self.entropy.as_ref())?;
         let today = now / 86_400;
         let account_key = key::messages(message.account);
         let number_key = key::number(&super::secrets::phone_key(message.phone));
@@ -230,6 +217,7 @@ impl<S: Store> Verifier<S> {
                 retry_after: (today + 1) * 86_400 - now,
             });
         }
+        let id = super::secrets::random_id(self.entropy.as_ref())?;
         let logged = |old: &MessageLog| MessageLog {
             last_sent_at: Some(now),
             day: today,
@@ -247,7 +235,6 @@ impl<S: Store> Verifier<S> {
             purpose: message.purpose.to_owned(),
             phone: message.phone.to_owned(),
             code: message.code,
-            state: DeliveryState::Pending,
             queued_at: now,
             expires_at: message.expires_at,
             attempts: 0,
@@ -269,103 +256,77 @@ impl<S: Store> Verifier<S> {
         Ok((id, now.saturating_add(self.policy.resend_interval)))
     }
 
-    /// Into `tx`: the pending message `id` is replaced by a newer one, unless it is being sent
-    /// right now (then it goes out; its code no longer works anyway).
+    /// Into `tx`: the pending message `id` is replaced by a newer code's (deleted), unless it is
+    /// being sent right now (then it goes out; its code no longer works anyway).
     pub(crate) fn supersede(&self, tx: &mut Tx, id: &str, now: u64) -> Result<()> {
-        let Some(loaded) = load::<OutboxEntry>(&self.store, &key::outbox(id))? else {
-            return Ok(());
-        };
-        let entry = &loaded.value;
-        if entry.state != DeliveryState::Pending || now < entry.claimed_until {
-            return Ok(());
+        if let Some(loaded) = load::<OutboxEntry>(&self.store, &key::outbox(id))? {
+            if now >= loaded.value.claimed_until {
+                tx.delete(key::outbox(id), loaded.version);
+            }
         }
-        let mut closed = entry.clone();
-        closed.close(DeliveryState::Superseded);
-        tx.put(key::outbox(id), loaded.version, &closed)?;
         Ok(())
     }
 
-    /// Where message `id` stands.
+    /// The ids of the messages due for an attempt by `by` now (the worker's round).
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown (or long finished) message.
-    pub fn delivery_status(&self, id: &str) -> Result<DeliveryStatus> {
-        load::<OutboxEntry>(&self.store, &key::outbox(id))?
-            .map(|loaded| loaded.value.status())
-            .ok_or(Error::NotFound("message"))
+    /// [`Error::Store`].
+    pub fn due_messages(&self, by: &Deliverer) -> Result<Vec<String>> {
+        let now = self.now();
+        Ok(self
+            .store
+            .scan(key::OUTBOX)?
+            .into_iter()
+            .filter(|(_, versioned)| {
+                serde_json::from_slice::<OutboxEntry>(&versioned.value)
+                    .is_ok_and(|entry| entry.claimable(now, by))
+            })
+            .map(|(record_key, _)| record_key.trim_start_matches(key::OUTBOX).to_owned())
+            .collect())
     }
 
     /// Makes one attempt at message `id` if it is due and nobody else holds it: claims it, hands
     /// it to the courier, and commits `sent` (event `message_sent`) or the failure (event
     /// `message_failed`, and a retry after the backoff until `max_attempts` or the code's
-    /// expiry). Returns where the message stands afterwards.
+    /// expiry). Returns where the message stands afterwards; `None` when no attempt was made (not
+    /// due, held by another worker, or gone).
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown message, [`Error::Store`].
+    /// [`Error::Store`].
     pub fn deliver(
         &self,
         id: &str,
         by: &Deliverer,
         policy: &DeliveryPolicy,
-    ) -> Result<DeliveryStatus> {
-        let Some(claimed) = self.claim(id, by, policy)? else {
-            return self.delivery_status(id);
-        };
-        let outcome = self.courier.send(&claimed.entry.message(id));
-        self.settle(id, claimed, outcome, policy)
-    }
-
-    /// Every pending message that is due and free, each given one attempt (the worker's round);
-    /// finished messages whose code has expired are deleted. Returns the attempts made.
-    ///
-    /// # Errors
-    /// [`Error::Store`].
-    pub fn deliver_due(&self, by: &Deliverer, policy: &DeliveryPolicy) -> Result<usize> {
-        let now = self.now();
-        let mut attempts = 0;
-        for (record_key, versioned) in self.store.scan(key::OUTBOX)? {
-            let Ok(entry) = serde_json::from_slice::<OutboxEntry>(&versioned.value) else {
-                continue;
-            };
-            let id = record_key.trim_start_matches(key::OUTBOX);
-            if entry.state != DeliveryState::Pending {
-                if now >= entry.expires_at {
-                    // Lost races are harmless: the next round tries again.
-                    let _ = self
-                        .store
-                        .commit(&[delete(record_key.clone(), versioned.version)], &[]);
-                }
-                continue;
-            }
-            if entry.claimable(now, by) {
-                self.deliver(id, by, policy)?;
-                attempts += 1;
+    ) -> Result<Option<DeliveryStatus>> {
+        match self.claim(id, by, policy)? {
+            None => Ok(None),
+            Some(Claim::Expired(status)) => Ok(Some(status)),
+            Some(Claim::Claimed(claimed)) => {
+                let outcome = self.courier.send(&claimed.value.message(id));
+                self.settle(id, &claimed, outcome, policy).map(Some)
             }
         }
-        Ok(attempts)
     }
 
     /// Claims message `id` for `policy.lease`, or gives it up when its code expired unsent;
-    /// `None` when it is not due, not pending, or held by another worker.
-    fn claim(&self, id: &str, by: &Deliverer, policy: &DeliveryPolicy) -> Result<Option<Claimed>> {
+    /// `None` when it is gone, not due, or held by another worker.
+    fn claim(&self, id: &str, by: &Deliverer, policy: &DeliveryPolicy) -> Result<Option<Claim>> {
         let record_key = key::outbox(id);
         loop {
             let now = self.now();
-            let loaded =
-                load::<OutboxEntry>(&self.store, &record_key)?.ok_or(Error::NotFound("message"))?;
+            let Some(loaded) = load::<OutboxEntry>(&self.store, &record_key)? else {
+                return Ok(None);
+            };
             if !loaded.value.claimable(now, by) {
                 return Ok(None);
             }
             let mut tx = Tx::default();
             if now >= loaded.value.expires_at {
-                self.give_up(
-                    &mut tx,
-                    id,
-                    &loaded,
-                    "the code expired before it could be sent",
-                )?;
+                let status = loaded.value.status(DeliveryState::Failed);
+                self.give_up(&mut tx, id, &loaded, "the code expired before it could be sent")?;
                 if tx.commit(&self.store)? {
-                    return Ok(None);
+                    return Ok(Some(Claim::Expired(status)));
                 }
                 continue;
             }
@@ -375,83 +336,76 @@ impl<S: Store> Verifier<S> {
             entry.claimed_by = by.claim_name();
             tx.put(record_key.clone(), loaded.version, &entry)?;
             if tx.commit(&self.store)? {
-                return Ok(Some(Claimed {
-                    entry,
+                return Ok(Some(Claim::Claimed(Loaded {
+                    value: entry,
                     version: loaded.version + 1,
-                }));
+                })));
             }
         }
     }
 
-    /// Commits what the courier said about a claimed message.
+    /// Commits what the courier said about a claimed message. A lost commit means the lease ran
+    /// out and another worker holds the message now: its attempt decides (and the gateway drops
+    /// the repeat by its idempotency key).
     fn settle(
         &self,
         id: &str,
-        claimed: Claimed,
+        claimed: &Loaded<OutboxEntry>,
         outcome: Result<()>,
         policy: &DeliveryPolicy,
     ) -> Result<DeliveryStatus> {
         let now = self.now();
-        let loaded = Loaded {
-            value: claimed.entry,
-            version: claimed.version,
-        };
+        let entry = &claimed.value;
         let mut tx = Tx::default();
-        let mut entry = loaded.value.clone();
-        match outcome {
+        let status = match outcome {
             Ok(()) => {
                 if !entry.counted {
-                    self.count_again(&mut tx, id, &entry, now)?;
+                    self.count_again(&mut tx, id, entry, now)?;
                 }
-                entry.close(DeliveryState::Sent);
-                tx.event(self.event(
-                    &entry.account,
-                    entry.factor,
-                    EventKind::MessageSent,
-                    format!("{}, attempt {}", entry.detail(), entry.attempts),
-                ));
-                tx.put(key::outbox(id), loaded.version, &entry)?;
+                tx.delete(key::outbox(id), claimed.version)
+                    .event(self.event(
+                        &entry.account,
+                        entry.factor,
+                        EventKind::MessageSent,
+                        format!("{}, attempt {}", entry.detail(), entry.attempts),
+                    ));
+                entry.status(DeliveryState::Sent)
             }
             Err(error) => {
                 let reason = match &error {
                     Error::Courier(reason) => reason.clone(),
                     other => other.code().to_owned(),
                 };
+                let reason = format!("attempt {}: {reason}", entry.attempts);
                 let retry_at = now.saturating_add(policy.backoff(entry.attempts));
                 if entry.attempts >= policy.max_attempts || retry_at >= entry.expires_at {
-                    let reason = format!("attempt {}: {reason}", entry.attempts);
-                    self.give_up(&mut tx, id, &loaded, &reason)?;
+                    self.give_up(&mut tx, id, claimed, &reason)?;
+                    entry.status(DeliveryState::Failed)
                 } else {
-                    if entry.counted {
-                        self.uncount(&mut tx, id, &entry)?;
-                        entry.counted = false;
+                    let mut retried = entry.clone();
+                    if retried.counted {
+                        self.uncount(&mut tx, id, entry)?;
+                        retried.counted = false;
                     }
-                    entry.next_attempt_at = retry_at;
-                    entry.claimed_until = 0;
-                    entry.claimed_by.clear();
-                    tx.event(self.event(
-                        &entry.account,
-                        entry.factor,
-                        EventKind::MessageFailed,
-                        format!(
-                            "{}, attempt {}: {reason}; retry at {retry_at}",
-                            entry.detail(),
-                            entry.attempts
-                        ),
-                    ));
-                    tx.put(key::outbox(id), loaded.version, &entry)?;
+                    retried.next_attempt_at = retry_at;
+                    retried.claimed_until = 0;
+                    retried.claimed_by.clear();
+                    tx.put(key::outbox(id), claimed.version, &retried)?
+                        .event(self.event(
+                            &entry.account,
+                            entry.factor,
+                            EventKind::MessageFailed,
+                            format!("{}, {reason}; retry at {retry_at}", entry.detail()),
+                        ));
+                    retried.status(DeliveryState::Retrying)
                 }
             }
-        }
-        if tx.commit(&self.store)? {
-            return self.delivery_status(id);
-        }
-        // Only a claim's holder writes a pending message; another write means the lease ran out
-        // and someone else holds it now. Their attempt decides; the gateway drops the repeat.
-        self.delivery_status(id)
+        };
+        tx.commit(&self.store)?;
+        Ok(status)
     }
 
-    /// Into `tx`: the message is given up (event `message_failed`) and stops counting.
+    /// Into `tx`: the message is given up (deleted, event `message_failed`) and stops counting.
     fn give_up(
         &self,
         tx: &mut Tx,
@@ -459,24 +413,22 @@ impl<S: Store> Verifier<S> {
         loaded: &Loaded<OutboxEntry>,
         reason: &str,
     ) -> Result<()> {
-        let mut entry = loaded.value.clone();
+        let entry = &loaded.value;
         if entry.counted {
-            self.uncount(tx, id, &entry)?;
+            self.uncount(tx, id, entry)?;
         }
-        entry.counted = false;
-        tx.event(self.event(
-            &entry.account,
-            entry.factor,
-            EventKind::MessageFailed,
-            format!("{}, given up: {reason}", entry.detail()),
-        ));
-        entry.close(DeliveryState::Failed);
-        tx.put(key::outbox(id), loaded.version, &entry)?;
+        tx.delete(key::outbox(id), loaded.version)
+            .event(self.event(
+                &entry.account,
+                entry.factor,
+                EventKind::MessageFailed,
+                format!("{}, given up: {reason}", entry.detail()),
+            ));
         Ok(())
     }
 
-    /// Into `tx`: message `id` no longer counts in its throttles (if it is still the last one
-    /// they counted).
+    /// Into `tx`: message `id` no longer counts in its throttles (where it is the last one they
+    /// counted).
     fn uncount(&self, tx: &mut Tx, id: &str, entry: &OutboxEntry) -> Result<()> {
         for log_key in [key::messages(&entry.account), entry.number_key.clone()] {
             let log = load_or_default::<MessageLog>(&self.store, &log_key)?;
@@ -493,8 +445,10 @@ impl<S: Store> Verifier<S> {
         Ok(())
     }
 
-    /// Into `tx`: message `id`, sent after a failed attempt, counts again.
+    /// Into `tx`: message `id`, sent after a failed attempt, counts again (where no newer
+    /// message took its place).
     fn count_again(&self, tx: &mut Tx, id: &str, entry: &OutboxEntry, now: u64) -> Result<()> {
+        let today = now / 86_400;
         for log_key in [key::messages(&entry.account), entry.number_key.clone()] {
             let log = load_or_default::<MessageLog>(&self.store, &log_key)?;
             if log.value.last_message.as_deref() != Some(id) {
@@ -502,23 +456,15 @@ impl<S: Store> Verifier<S> {
             }
             let mut updated = log.value.clone();
             updated.last_sent_at = Some(now);
-            if updated.day == now / 86_400 {
-                updated.sent_today = updated.sent_today.saturating_add(1);
+            updated.sent_today = if updated.day == today {
+                updated.sent_today.saturating_add(1)
             } else {
-                updated.day = now / 86_400;
-                updated.sent_today = 1;
-            }
+                1
+            };
+            updated.day = today;
             tx.put(log_key, log.version, &updated)?;
         }
         Ok(())
-    }
-}
-
-fn delete(key: String, expected: u64) -> super::store::Write {
-    super::store::Write {
-        key,
-        expected,
-        value: None,
     }
 }
 
