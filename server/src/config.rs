@@ -5,17 +5,21 @@ use std::time::Duration;
 
 use secure_login::verifier::Policy;
 
+use crate::courier::WebhookSecret;
+
 /// Where SMS and voice codes go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CourierConfig {
     /// The demo phone's outbox (`/api/phone/*`).
     Outbox,
-    /// A JSON webhook; the phone endpoints are then 404.
+    /// A signed JSON webhook; the phone endpoints are then 404.
     Webhook {
         /// `http://` or `https://` URL.
         url: String,
         /// How long to wait for the gateway.
         timeout: Duration,
+        /// Signs each request (`X-Secure-Login-Signature`).
+        secret: WebhookSecret,
     },
 }
 
@@ -40,6 +44,11 @@ pub struct Config {
     pub issuer: String,
     /// How long a session lasts, in seconds.
     pub session_lifetime: u64,
+    /// The domain of the WebOTP line ending each SMS (`@domain #code`): the portal's own.
+    pub sms_domain: String,
+    /// Names this server instance in the claims of the outbox (several instances sharing a
+    /// database need different names).
+    pub instance: String,
 }
 
 impl Config {
@@ -55,6 +64,8 @@ impl Config {
             demo: false,
             issuer: "secure-login".into(),
             session_lifetime: 12 * 3600,
+            sms_domain: "localhost".into(),
+            instance: "portal".into(),
         }
     }
 }

@@ -27,7 +27,7 @@ use axum::body::Body;
 use axum::http::Response;
 use axum::response::IntoResponse;
 use axum::Router;
-use secure_login::verifier::{Clock, Courier, SystemEntropy, Verifier};
+use secure_login::verifier::{Clock, Courier, DeliveryPolicy, SystemEntropy, Verifier};
 use tokio::sync::broadcast;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -39,7 +39,7 @@ pub use state::AppState;
 pub use static_files::app;
 
 use clock::{system_now, SystemClock, TestClock};
-use courier::{Outbox, OutboxCourier, WebhookCourier};
+use courier::{DeliveryWorker, MessageTexts, Outbox, OutboxCourier, WebhookCourier};
 use error::ApiError;
 use session::Sessions;
 
@@ -101,23 +101,50 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         None => Arc::new(SystemClock),
     };
     let store = SqliteStore::open(&config.db)?;
-    let (courier, outbox): (Arc<dyn Courier>, Option<Arc<Outbox>>) = match &config.courier {
-        CourierConfig::Outbox => {
-            let outbox = Arc::new(Outbox::open(&config.db, clock.clone())?);
-            (Arc::new(OutboxCourier(outbox.clone())), Some(outbox))
-        }
-        CourierConfig::Webhook { url, timeout } => (
-            Arc::new(WebhookCourier::new(url, *timeout).map_err(StartError)?),
-            None,
-        ),
+    let texts = MessageTexts {
+        issuer: config.issuer.clone(),
+        domain: config.sms_domain.clone(),
     };
-    let verifier = Verifier::new(
+    let (courier, outbox, lease): (Arc<dyn Courier>, Option<Arc<Outbox>>, u64) =
+        match &config.courier {
+            CourierConfig::Outbox => {
+                let outbox = Arc::new(Outbox::open(&config.db, clock.clone(), texts)?);
+                (Arc::new(OutboxCourier(outbox.clone())), Some(outbox), 5)
+            }
+            CourierConfig::Webhook {
+                url,
+                timeout,
+                secret,
+            } => (
+                Arc::new(
+                    WebhookCourier::new(url, *timeout, secret.clone(), texts)
+                        .map_err(StartError)?,
+                ),
+                None,
+                // Longer than an attempt can take, so a live claim never runs out.
+                timeout.as_secs().saturating_mul(2).saturating_add(5),
+            ),
+        };
+    let verifier = Arc::new(Verifier::new(
         store,
         config.policy.clone(),
         clock.clone(),
         Arc::new(SystemEntropy),
         courier,
-    )?;
+    )?);
+    let delivery = Arc::new(DeliveryWorker::new(
+        verifier.clone(),
+        &config.instance,
+        DeliveryPolicy {
+            lease,
+            ..DeliveryPolicy::default()
+        },
+    )?);
+    // Started here when there is a runtime (the server's, a test's); it first sends what a
+    // crash left.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(delivery.clone().run());
+    }
     let demo = if config.demo {
         Some(demo::prepare(&verifier, clock.now(), &config.issuer)?)
     } else {
@@ -125,7 +152,8 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
     };
     let (push_changes, _) = broadcast::channel(64);
     let state = Arc::new(AppState {
-        verifier: Arc::new(verifier),
+        verifier,
+        delivery,
         sessions: Sessions::new(config.session_lifetime),
         outbox,
         push_changes,

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use secure_login::verifier::{Policy, SystemEntropy, Verifier};
 use secure_login_server::admin::AdminCommand;
 use secure_login_server::clock::SystemClock;
-use secure_login_server::courier::NoCourier;
+use secure_login_server::courier::{NoCourier, WebhookSecret};
 use secure_login_server::{Config, CourierConfig, SqliteStore};
 use tokio::net::TcpListener;
 
@@ -117,12 +117,22 @@ struct ServeArgs {
     db: DbArgs,
     #[command(flatten)]
     policy: PolicyArgs,
-    /// Send SMS and voice codes as JSON to this URL instead of the demo phone's outbox.
+    /// Send SMS and voice codes as signed JSON to this URL instead of the demo phone's outbox.
     #[arg(long, env = "SECURE_LOGIN_WEBHOOK")]
     webhook: Option<String>,
     /// Seconds to wait for the webhook.
     #[arg(long, default_value_t = 10)]
     webhook_timeout: u64,
+    /// A file holding the secret that signs webhook requests (else SECURE_LOGIN_WEBHOOK_SECRET;
+    /// never on the command line, where other users of the machine can read it).
+    #[arg(long, env = "SECURE_LOGIN_WEBHOOK_SECRET_FILE")]
+    webhook_secret_file: Option<PathBuf>,
+    /// The domain of the WebOTP line ending each SMS (`@DOMAIN #123456`): the portal's own.
+    #[arg(long, env = "SECURE_LOGIN_SMS_DOMAIN", default_value = "localhost")]
+    sms_domain: String,
+    /// Names this instance in the outbox's claims (instances sharing a database: one name each).
+    #[arg(long, env = "SECURE_LOGIN_INSTANCE", default_value = "portal")]
+    instance_id: String,
     /// Create the demo accounts that are missing, print them, and serve `/api/demo/cards`.
     #[arg(long)]
     demo: bool,
@@ -245,13 +255,29 @@ fn config(args: ServeArgs) -> Result<Config, String> {
     config.demo = args.demo;
     config.test_clock = args.test_clock;
     config.session_lifetime = args.session_lifetime;
+    config.sms_domain = args.sms_domain;
+    config.instance = args.instance_id;
     if let Some(url) = args.webhook {
         config.courier = CourierConfig::Webhook {
             url,
             timeout: Duration::from_secs(args.webhook_timeout.max(1)),
+            secret: webhook_secret(args.webhook_secret_file.as_deref())?,
         };
     }
     Ok(config)
+}
+
+/// The webhook's signing secret: from the file given, else from `SECURE_LOGIN_WEBHOOK_SECRET`.
+fn webhook_secret(file: Option<&Path>) -> Result<WebhookSecret, String> {
+    let text = match file {
+        Some(file) => std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read the webhook secret file {}: {e}", file.display()))?,
+        None => std::env::var("SECURE_LOGIN_WEBHOOK_SECRET").map_err(|_| {
+            "a webhook needs a signing secret: --webhook-secret-file FILE or SECURE_LOGIN_WEBHOOK_SECRET"
+                .to_owned()
+        })?,
+    };
+    WebhookSecret::new(&text)
 }
 
 /// Serves until Ctrl-C or SIGTERM.
