@@ -13,9 +13,9 @@
 )]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
@@ -24,9 +24,9 @@ use secure_login::otp::{
     PushDecision, TimeStep, Totp,
 };
 use secure_login::verifier::{
-    ActivationOutcome, AuditEvent, Channel, Clock, Courier, Error, EventKind, FactorKind,
-    LoginOutcome, LoginStatus, Message, Policy, Prompt, PushAnswer, Store, SystemEntropy, Verifier,
-    Versioned, Write,
+    ActivationOutcome, AuditEvent, Channel, Clock, Courier, Deliverer, DeliveryPolicy,
+    DeliveryState, Error, EventKind, FactorKind, LoginOutcome, LoginStatus, Message, Policy,
+    Prompt, PushAnswer, Store, SystemEntropy, Verifier, Versioned, Write,
 };
 
 /// The start of every scenario: 2026-11-25 00:00:00 UTC.
@@ -53,13 +53,36 @@ impl Clock for ManualClock {
     }
 }
 
-/// The demo phone: keeps every message.
-#[derive(Debug, Default)]
-pub struct Phone(Mutex<Vec<Message>>);
+/// The demo phone: keeps every message. Reading it first delivers what the outbox holds (as
+/// the server's worker would); `refuse` makes it refuse that many deliveries, like a gateway down.
+#[derive(Default)]
+pub struct Phone {
+    inbox: Mutex<Vec<Message>>,
+    refuse: AtomicU32,
+    deliver_pending: OnceLock<Box<dyn Fn() + Send + Sync>>,
+}
+
+/// The deliverer of the scenarios' "worker".
+pub fn worker() -> Deliverer {
+    Deliverer {
+        instance: "test".into(),
+        nonce: "1".into(),
+    }
+}
 
 impl Phone {
     pub fn messages(&self) -> Vec<Message> {
-        self.0.lock().unwrap().clone()
+        if let Some(deliver) = self.deliver_pending.get() {
+            deliver();
+        }
+        self.inbox.lock().unwrap().clone()
+    }
+    /// Messages received so far, without delivering what is pending.
+    pub fn received(&self) -> Vec<Message> {
+        self.inbox.lock().unwrap().clone()
+    }
+    pub fn refuse(&self, times: u32) {
+        self.refuse.store(times, Ordering::SeqCst);
     }
     pub fn last_code(&self) -> String {
         self.messages()
@@ -72,7 +95,14 @@ impl Phone {
 
 impl Courier for Phone {
     fn send(&self, message: &Message) -> secure_login::verifier::Result<()> {
-        self.0.lock().unwrap().push(message.clone());
+        let refused = self
+            .refuse
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if refused {
+            return Err(Error::Courier("the gateway answered 503".into()));
+        }
+        self.inbox.lock().unwrap().push(message.clone());
         Ok(())
     }
 }
@@ -92,7 +122,7 @@ pub fn test_policy() -> Policy {
     }
 }
 
-pub fn world<S: Store>(store: S) -> World<S> {
+pub fn world<S: Store + 'static>(store: S) -> World<S> {
     let clock = Arc::new(ManualClock(AtomicU64::new(T0)));
     let phone = Arc::new(Phone::default());
     let verifier = Verifier::new(
@@ -103,8 +133,19 @@ pub fn world<S: Store>(store: S) -> World<S> {
         phone.clone(),
     )
     .unwrap();
+    let verifier = Arc::new(verifier);
+    let weak = Arc::downgrade(&verifier);
+    let deliver: Box<dyn Fn() + Send + Sync> = Box::new(move || {
+        if let Some(v) = weak.upgrade() {
+            for id in v.due_messages(&worker()).unwrap() {
+                v.deliver(&id, &worker(), &DeliveryPolicy::default())
+                    .unwrap();
+            }
+        }
+    });
+    let _ = phone.deliver_pending.set(deliver);
     World {
-        verifier: Arc::new(verifier),
+        verifier,
         clock,
         phone,
     }
