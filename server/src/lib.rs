@@ -105,26 +105,26 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         issuer: config.issuer.clone(),
         domain: config.sms_domain.clone(),
     };
-    let (courier, outbox, lease): (Arc<dyn Courier>, Option<Arc<Outbox>>, u64) =
-        match &config.courier {
-            CourierConfig::Outbox => {
-                let outbox = Arc::new(Outbox::open(&config.db, clock.clone(), texts)?);
-                (Arc::new(OutboxCourier(outbox.clone())), Some(outbox), 5)
-            }
-            CourierConfig::Webhook {
-                url,
-                timeout,
-                secret,
-            } => (
-                Arc::new(
-                    WebhookCourier::new(url, *timeout, secret.clone(), texts)
-                        .map_err(StartError)?,
-                ),
-                None,
-                // Longer than an attempt can take, so a live claim never runs out.
-                timeout.as_secs().saturating_mul(2).saturating_add(5),
+    let (courier, outbox, lease): (Arc<dyn Courier>, Option<Arc<Outbox>>, u64) = match &config
+        .courier
+    {
+        CourierConfig::Outbox => {
+            let outbox = Arc::new(Outbox::open(&config.db, clock.clone(), texts)?);
+            (Arc::new(OutboxCourier(outbox.clone())), Some(outbox), 5)
+        }
+        CourierConfig::Webhook {
+            url,
+            timeout,
+            secret,
+        } => (
+            Arc::new(
+                WebhookCourier::new(url, *timeout, secret.clone(), texts).map_err(StartError)?,
             ),
-        };
+            None,
+            // Longer than an attempt can take, so a live claim never runs out.
+            timeout.as_secs().saturating_mul(2).saturating_add(5),
+        ),
+    };
     let verifier = Arc::new(Verifier::new(
         store,
         config.policy.clone(),

@@ -324,7 +324,12 @@ impl<S: Store> Verifier<S> {
             let mut tx = Tx::default();
             if now >= loaded.value.expires_at {
                 let status = loaded.value.status(DeliveryState::Failed);
-                self.give_up(&mut tx, id, &loaded, "the code expired before it could be sent")?;
+                self.give_up(
+                    &mut tx,
+                    id,
+                    &loaded,
+                    "the code expired before it could be sent",
+                )?;
                 if tx.commit(&self.store)? {
                     return Ok(Some(Claim::Expired(status)));
                 }
@@ -417,13 +422,12 @@ impl<S: Store> Verifier<S> {
         if entry.counted {
             self.uncount(tx, id, entry)?;
         }
-        tx.delete(key::outbox(id), loaded.version)
-            .event(self.event(
-                &entry.account,
-                entry.factor,
-                EventKind::MessageFailed,
-                format!("{}, given up: {reason}", entry.detail()),
-            ));
+        tx.delete(key::outbox(id), loaded.version).event(self.event(
+            &entry.account,
+            entry.factor,
+            EventKind::MessageFailed,
+            format!("{}, given up: {reason}", entry.detail()),
+        ));
         Ok(())
     }
 

@@ -252,7 +252,10 @@ mod tests {
 
     #[test]
     fn only_the_newest_are_kept() {
-        let outbox = Arc::new(Outbox::in_memory(Arc::new(TestClock::new(5)), MessageTexts::default()));
+        let outbox = Arc::new(Outbox::in_memory(
+            Arc::new(TestClock::new(5)),
+            MessageTexts::default(),
+        ));
         for i in 0..(KEEP + 5) {
             OutboxCourier(outbox.clone())
                 .send(&message(&format!("{i:06}")))

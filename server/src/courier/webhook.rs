@@ -165,7 +165,14 @@ mod tests {
 
     #[test]
     fn only_http_urls() {
-        let new = |url| WebhookCourier::new(url, Duration::from_secs(1), secret(), MessageTexts::default());
+        let new = |url| {
+            WebhookCourier::new(
+                url,
+                Duration::from_secs(1),
+                secret(),
+                MessageTexts::default(),
+            )
+        };
         assert!(new("ftp://x").is_err());
         assert!(new("http://").is_err());
         assert!(new("https://gw.example/sms").is_ok());

@@ -110,10 +110,9 @@ impl DeliveryWorker {
     /// holds up no other message, nor the next round: a claimed message is not due).
     async fn round(self: &Arc<Self>) {
         let worker = self.clone();
-        let due = tokio::task::spawn_blocking(move || {
-            worker.verifier.due_messages(&worker.deliverer)
-        })
-        .await;
+        let due =
+            tokio::task::spawn_blocking(move || worker.verifier.due_messages(&worker.deliverer))
+                .await;
         let ids = match due {
             Ok(Ok(ids)) => ids,
             Ok(Err(error)) => {
