@@ -267,22 +267,25 @@ impl<S: Store> Verifier<S> {
         Ok(())
     }
 
-    /// The ids of the messages due for an attempt by `by` now (the worker's round).
+    /// The ids of the messages due for an attempt by `by` now (the worker's round), oldest
+    /// first.
     ///
     /// # Errors
     /// [`Error::Store`].
     pub fn due_messages(&self, by: &Deliverer) -> Result<Vec<String>> {
         let now = self.now();
-        Ok(self
+        let mut due: Vec<(u64, String)> = self
             .store
             .scan(key::OUTBOX)?
             .into_iter()
-            .filter(|(_, versioned)| {
-                serde_json::from_slice::<OutboxEntry>(&versioned.value)
-                    .is_ok_and(|entry| entry.claimable(now, by))
+            .filter_map(|(record_key, versioned)| {
+                let entry = serde_json::from_slice::<OutboxEntry>(&versioned.value).ok()?;
+                let id = record_key.trim_start_matches(key::OUTBOX).to_owned();
+                entry.claimable(now, by).then_some((entry.queued_at, id))
             })
-            .map(|(record_key, _)| record_key.trim_start_matches(key::OUTBOX).to_owned())
-            .collect())
+            .collect();
+        due.sort();
+        Ok(due.into_iter().map(|(_, id)| id).collect())
     }
 
     /// Makes one attempt at message `id` if it is due and nobody else holds it: claims it, hands
