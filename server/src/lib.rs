@@ -143,7 +143,7 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
     // Started here when there is a runtime (the server's, a test's); it first sends what a
     // crash left.
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn(delivery.clone().run());
+        runtime.spawn(delivery.clone().run(test_clock.is_some()));
     }
     let demo = if config.demo {
         Some(demo::prepare(&verifier, clock.now(), &config.issuer)?)

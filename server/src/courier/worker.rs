@@ -1,6 +1,7 @@
 //! The delivery worker: a task of the server that hands the verifier's pending messages to the
 //! courier. It makes a round at start (what a crash left), whenever woken (a request queued a
-//! message, or the test clock moved), and every [`ROUND`] (retries that came due). Each message
+//! message, or the test clock moved), and every [`ROUND`] (retries that came due); on a test
+//! clock only when woken. Each message
 //! is sent in the blocking pool, several at once; the verifier's claims keep any message from
 //! being sent twice at the same time, by this worker or another instance's.
 //!
@@ -95,8 +96,16 @@ impl DeliveryWorker {
             .flatten()
     }
 
-    /// Runs rounds for as long as the server runs.
-    pub async fn run(self: Arc<Self>) {
+    /// Runs rounds for as long as the server runs: at start and every [`ROUND`] on the system
+    /// clock; only when woken on a test clock (which moves only when set: a round at start would
+    /// run at whatever time the clock holds before the test sets it).
+    pub async fn run(self: Arc<Self>, test_clock: bool) {
+        if test_clock {
+            loop {
+                self.wake.notified().await;
+                self.round().await;
+            }
+        }
         loop {
             self.round().await;
             tokio::select! {
