@@ -794,7 +794,7 @@ pub fn a_refused_message_is_retried_with_backoff_and_the_throttle_counts_only_wh
     w.clock.set(T0 + 5);
     assert_eq!(
         w.verifier.due_messages(&worker()).unwrap(),
-        [sent.message_id.clone()]
+        std::slice::from_ref(&sent.message_id)
     );
     let second = w
         .verifier
@@ -899,7 +899,7 @@ pub fn a_claim_is_held_by_one_worker_and_taken_over_by_the_same_instance_restart
     };
     assert_eq!(
         w.verifier.due_messages(&second_run).unwrap(),
-        [sent.message_id.clone()]
+        std::slice::from_ref(&sent.message_id)
     );
     let status = w
         .verifier
