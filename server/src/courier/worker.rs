@@ -8,7 +8,8 @@
 //! A request that queued a message waits (at most [`DeliveryWorker::wait_limit`]) for the report
 //! of its first attempt, so the page can say whether the code went out.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use secure_login::otp::hex_encode;
@@ -22,6 +23,10 @@ use crate::SqliteStore;
 /// How often the worker looks for retries that came due without being woken.
 pub const ROUND: Duration = Duration::from_secs(1);
 
+/// Reports kept for requests that start waiting after the attempt they wait for (a round may
+/// pick a message up between its commit and its request's subscribing).
+const KEEP_REPORTS: usize = 256;
+
 /// Sends the outbox's messages; shared by the worker task and the request handlers.
 pub struct DeliveryWorker {
     verifier: Arc<Verifier<SqliteStore>>,
@@ -29,6 +34,7 @@ pub struct DeliveryWorker {
     policy: DeliveryPolicy,
     wake: Notify,
     reports: broadcast::Sender<(String, DeliveryStatus)>,
+    recent: Mutex<VecDeque<(String, DeliveryStatus)>>,
 }
 
 impl std::fmt::Debug for DeliveryWorker {
@@ -62,6 +68,7 @@ impl DeliveryWorker {
             policy,
             wake: Notify::new(),
             reports,
+            recent: Mutex::new(VecDeque::new()),
         })
     }
 
@@ -80,6 +87,9 @@ impl DeliveryWorker {
     /// came within [`DeliveryWorker::wait_limit`] (the message stays queued).
     pub async fn wait_for(&self, id: &str) -> Option<DeliveryStatus> {
         let mut reports = self.reports.subscribe();
+        if let Some(status) = self.recent_report(id) {
+            return Some(status);
+        }
         self.wake();
         let wait = async {
             loop {
@@ -136,10 +146,27 @@ impl DeliveryWorker {
         }
     }
 
+    /// The report of an attempt at `id` made lately, if any.
+    fn recent_report(&self, id: &str) -> Option<DeliveryStatus> {
+        let recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        recent
+            .iter()
+            .rev()
+            .find(|(reported, _)| reported == id)
+            .map(|(_, status)| *status)
+    }
+
     /// One attempt at message `id` (blocking), reported to whoever waits for it.
     fn attempt(&self, id: String) {
         match self.verifier.deliver(&id, &self.deliverer, &self.policy) {
             Ok(Some(status)) => {
+                {
+                    let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+                    recent.push_back((id.clone(), status));
+                    while recent.len() > KEEP_REPORTS {
+                        recent.pop_front();
+                    }
+                }
                 // No request waiting is not an error.
                 let _ = self.reports.send((id, status));
             }
