@@ -864,6 +864,24 @@ pub fn a_message_refused_five_times_is_given_up_and_a_new_code_may_be_asked_at_o
     assert_eq!(w.phone.messages().len(), 1);
 }
 
+pub fn a_message_still_pending_when_its_code_expires_is_given_up_unsent<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let id = login(&w);
+    let sent = code_sent(&w, &id, f.sms);
+    // Nobody delivered it (a server down for ten minutes): a code that no longer works is not sent.
+    w.clock.set(sent.expires_at);
+    let status = w
+        .verifier
+        .deliver(&sent.message_id, &worker(), &DeliveryPolicy::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!((status.state, status.attempts), (DeliveryState::Failed, 0));
+    assert!(w.phone.messages().is_empty());
+    assert!(outbox_records(&w).is_empty());
+    assert_eq!(events_of(&w, &account, EventKind::MessageFailed), 1);
+    assert_eq!(events_of(&w, &account, EventKind::MessageSent), 0);
+}
+
 pub fn a_claim_is_held_by_one_worker_and_taken_over_by_the_same_instance_restarted<S: Store>(
     w: World<S>,
 ) {
@@ -1627,6 +1645,7 @@ macro_rules! verifier_scenarios {
             a_refused_message_is_retried_with_backoff_and_the_throttle_counts_only_what_went_out,
             a_message_refused_five_times_is_given_up_and_a_new_code_may_be_asked_at_once,
             a_claim_is_held_by_one_worker_and_taken_over_by_the_same_instance_restarted,
+            a_message_still_pending_when_its_code_expires_is_given_up_unsent,
             sms_code_expires_after_ten_minutes_and_is_good_once,
             resending_never_resets_the_failure_count,
             the_throttle_is_per_number_and_capped_per_day,
