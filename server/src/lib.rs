@@ -110,6 +110,7 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
     {
         CourierConfig::Outbox => {
             let outbox = Arc::new(Outbox::open(&config.db, clock.clone(), texts)?);
+            // The demo phone answers at once: a short lease.
             (Arc::new(OutboxCourier(outbox.clone())), Some(outbox), 5)
         }
         CourierConfig::Webhook {
@@ -140,11 +141,6 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
             ..DeliveryPolicy::default()
         },
     )?);
-    // Started here when there is a runtime (the server's, a test's); it first sends what a
-    // crash left.
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn(delivery.clone().run(test_clock.is_some()));
-    }
     let demo = if config.demo {
         Some(demo::prepare(&verifier, clock.now(), &config.issuer)?)
     } else {
@@ -162,6 +158,11 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         demo_cards: demo.as_ref().map(|d| d.cards.clone()),
         issuer: config.issuer.clone(),
     });
+    // Started once the portal is whole, when there is a runtime (the server's, a test's); its
+    // first round sends what a crash left.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(state.delivery.clone().run(state.test_clock.is_some()));
+    }
     let router = api::router(state.clone()).merge(static_files::site(config.www, config.pkg));
     let router = security_headers(router).layer(CatchPanicLayer::custom(panic_response));
     Ok(Portal {
