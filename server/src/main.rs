@@ -267,17 +267,50 @@ fn config(args: ServeArgs) -> Result<Config, String> {
     Ok(config)
 }
 
-/// The webhook's signing secret: from the file given, else from `SECURE_LOGIN_WEBHOOK_SECRET`.
+/// The webhook's signing secret: from the file given (readable by its owner only), else from
+/// `SECURE_LOGIN_WEBHOOK_SECRET`.
 fn webhook_secret(file: Option<&Path>) -> Result<WebhookSecret, String> {
     let text = match file {
-        Some(file) => std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read the webhook secret file {}: {e}", file.display()))?,
+        Some(file) => {
+            refuse_if_others_can_read(file)?;
+            std::fs::read_to_string(file).map_err(|e| {
+                format!("cannot read the webhook secret file {}: {e}", file.display())
+            })?
+        }
         None => std::env::var("SECURE_LOGIN_WEBHOOK_SECRET").map_err(|_| {
             "a webhook needs a signing secret: --webhook-secret-file FILE or SECURE_LOGIN_WEBHOOK_SECRET"
                 .to_owned()
         })?,
     };
     WebhookSecret::new(&text)
+}
+
+/// A secret file that group or others may read is refused: anyone on the machine could sign.
+#[cfg(unix)]
+fn refuse_if_others_can_read(file: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(file)
+        .map_err(|e| {
+            format!(
+                "cannot read the webhook secret file {}: {e}",
+                file.display()
+            )
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "the webhook secret file {} is readable by others (mode {:o}): chmod 600 it",
+            file.display(),
+            mode & 0o777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_if_others_can_read(_file: &Path) -> Result<(), String> {
+    Ok(())
 }
 
 /// Serves until Ctrl-C or SIGTERM.

@@ -135,6 +135,7 @@ fn bin() -> PathBuf {
 fn production(dir: &Path, url: &str) -> Portal {
     let secret_file = dir.join("webhook.secret");
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
+    set_mode(&secret_file, 0o600);
     let db = dir.join("portal.sqlite3");
     admin(
         &bin(),
@@ -407,8 +408,13 @@ async fn kill_9_between_commit_and_send_loses_no_message() {
     assert_eq!(events(&portal, "message_failed"), 0);
 }
 
-#[test]
-fn a_webhook_without_a_signing_secret_refuses_to_start() {
+fn set_mode(file: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The binary's stderr when started with `args` and `envs` (it must refuse to start).
+fn refused(args: &[&str], envs: &[(&str, &str)]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let output = std::process::Command::new(bin())
         .args([
@@ -423,11 +429,62 @@ fn a_webhook_without_a_signing_secret_refuses_to_start() {
         .arg(dir.path())
         .arg("--pkg")
         .arg(dir.path())
+        .args(args)
         .env_remove("SECURE_LOGIN_WEBHOOK_SECRET")
         .env_remove("SECURE_LOGIN_WEBHOOK_SECRET_FILE")
+        .envs(envs.iter().copied())
         .output()
         .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "started with {args:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn the_secret_comes_from_a_private_file_or_the_environment_and_is_required() {
+    let stderr = refused(&[], &[]);
     assert!(stderr.contains("--webhook-secret-file"), "{stderr}");
+    // A file others may read is refused, naming the fix; the secret is not printed.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret");
+    std::fs::write(&file, SECRET).unwrap();
+    set_mode(&file, 0o644);
+    let stderr = refused(&["--webhook-secret-file", file.to_str().unwrap()], &[]);
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+    assert!(!stderr.contains(SECRET));
+    // Too short, from the environment.
+    let stderr = refused(&[], &[("SECURE_LOGIN_WEBHOOK_SECRET", "short")]);
+    assert!(stderr.contains("at least 16"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_secret_from_the_environment_signs() {
+    let (gateway, url) = gateway().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("portal.sqlite3");
+    admin(
+        &bin(),
+        &db,
+        &["create-user", "alice", "--password", PASSWORD],
+    );
+    admin(
+        &bin(),
+        &db,
+        &["add-factor", "alice", "sms", "--phone", PHONE],
+    );
+    let portal = Portal::start_production(
+        &bin(),
+        dir.path(),
+        &[
+            "--password-memory-kib",
+            "64",
+            "--password-iterations",
+            "1",
+            "--webhook",
+            &url,
+        ],
+        &[("SECURE_LOGIN_WEBHOOK_SECRET", SECRET)],
+    );
+    let (_, chosen) = login_by_sms(&portal).await;
+    assert_eq!(chosen.ok()["delivery"], "sent");
+    verify_signature(&gateway.received()[0]);
 }
