@@ -64,7 +64,9 @@ impl core::fmt::Debug for Message {
     }
 }
 
-/// Delivers SMS and voice messages.
+/// Delivers SMS and voice messages: called by [`super::Verifier::deliver`] for a message it has
+/// claimed from the outbox, at least once per message (again after a failure or a crash, with the
+/// same [`Message::id`], which a gateway can use to drop repeats).
 pub trait Courier: Send + Sync {
     /// Sends `message`.
     ///
