@@ -430,6 +430,10 @@ function showPrompt(prompt) {
 
   showExpiry(prompt);
   showStep('response', ui.response);
+  // The code is committed before it is sent: say so when the gateway has not taken it yet.
+  if (prompt.prompt === 'code_sent' && prompt.delivery && prompt.delivery !== 'sent') {
+    say(prompt.delivery === 'queued' ? 'info' : 'error', () => t(`delivery.${prompt.delivery}`));
+  }
 }
 
 function resendText() {
@@ -594,6 +598,7 @@ async function resend(channel) {
     throw error;
   }
   showPrompt(sent);
+  if (sent.delivery && sent.delivery !== 'sent') return; // showPrompt said how it stands
   const build = () => t(`resent.${sent.channel === 'voice' ? 'voice' : 'sms'}`, { to: sent.to });
   say('info', build);
 }

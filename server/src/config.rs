@@ -7,6 +7,7 @@ use secure_login::verifier::Policy;
 
 use crate::client_addr::TrustedProxies;
 use crate::origin::PublicOrigin;
+use crate::courier::WebhookSecret;
 
 /// Where SMS and voice codes go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,12 +15,14 @@ pub enum CourierConfig {
     /// The demo phone's outbox (`/api/phone/*`): a demo start's only (`--demo`,
     /// `--test-clock`); a production start with it refuses to begin.
     Outbox,
-    /// A JSON webhook; the phone endpoints are then 404.
+    /// A signed JSON webhook; the phone endpoints are then 404.
     Webhook {
         /// `http://` or `https://` URL.
         url: String,
         /// How long to wait for the gateway.
         timeout: Duration,
+        /// Signs each request (`X-Secure-Login-Signature`).
+        secret: WebhookSecret,
     },
 }
 
@@ -49,6 +52,11 @@ pub struct Config {
     pub public_origin: Option<PublicOrigin>,
     /// `--trusted-proxy`: peers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// The domain of the WebOTP line ending each SMS (`@domain #code`): the portal's own.
+    pub sms_domain: String,
+    /// Names this server instance in the claims of the outbox (several instances sharing a
+    /// database need different names).
+    pub instance: String,
 }
 
 impl Config {
@@ -66,6 +74,8 @@ impl Config {
             session_lifetime: 12 * 3600,
             public_origin: None,
             trusted_proxies: TrustedProxies::default(),
+            sms_domain: "localhost".into(),
+            instance: "portal".into(),
         }
     }
 }

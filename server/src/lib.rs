@@ -34,7 +34,7 @@ use axum::body::Body;
 use axum::http::Response;
 use axum::response::IntoResponse;
 use axum::Router;
-use secure_login::verifier::{Clock, Courier, SystemEntropy, Verifier};
+use secure_login::verifier::{Clock, Courier, DeliveryPolicy, SystemEntropy, Verifier};
 use tokio::sync::broadcast;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -46,7 +46,7 @@ pub use state::AppState;
 pub use static_files::app;
 
 use clock::{system_now, SystemClock, TestClock};
-use courier::{Outbox, OutboxCourier, WebhookCourier};
+use courier::{DeliveryWorker, MessageTexts, Outbox, OutboxCourier, WebhookCourier};
 use error::ApiError;
 use mode::Mode;
 use origin::HostPolicy;
@@ -141,23 +141,46 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
     };
     let store = SqliteStore::open(&config.db)?;
     mode::check_database(&store, mode)?.map_err(StartError)?;
-    let (courier, outbox): (Arc<dyn Courier>, Option<Arc<Outbox>>) = match &config.courier {
+    let texts = MessageTexts {
+        issuer: config.issuer.clone(),
+        domain: config.sms_domain.clone(),
+    };
+    let (courier, outbox, lease): (Arc<dyn Courier>, Option<Arc<Outbox>>, u64) = match &config
+        .courier
+    {
         CourierConfig::Outbox => {
-            let outbox = Arc::new(Outbox::open(&config.db, clock.clone())?);
-            (Arc::new(OutboxCourier(outbox.clone())), Some(outbox))
+            let outbox = Arc::new(Outbox::open(&config.db, clock.clone(), texts)?);
+            // The demo phone answers at once: a short lease.
+            (Arc::new(OutboxCourier(outbox.clone())), Some(outbox), 5)
         }
-        CourierConfig::Webhook { url, timeout } => (
-            Arc::new(WebhookCourier::new(url, *timeout).map_err(StartError)?),
+        CourierConfig::Webhook {
+            url,
+            timeout,
+            secret,
+        } => (
+            Arc::new(
+                WebhookCourier::new(url, *timeout, secret.clone(), texts).map_err(StartError)?,
+            ),
             None,
+            // Longer than an attempt can take, so a live claim never runs out.
+            timeout.as_secs().saturating_mul(2).saturating_add(5),
         ),
     };
-    let verifier = Verifier::new(
+    let verifier = Arc::new(Verifier::new(
         store,
         config.policy.clone(),
         clock.clone(),
         Arc::new(SystemEntropy),
         courier,
-    )?;
+    )?);
+    let delivery = Arc::new(DeliveryWorker::new(
+        verifier.clone(),
+        &config.instance,
+        DeliveryPolicy {
+            lease,
+            ..DeliveryPolicy::default()
+        },
+    )?);
     let demo = if config.demo {
         Some(demo::prepare(&verifier, clock.now(), &config.issuer)?)
     } else {
@@ -166,7 +189,8 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
     let (push_changes, _) = broadcast::channel(64);
     let policy = Arc::new(HostPolicy::new(config.public_origin.clone()));
     let state = Arc::new(AppState {
-        verifier: Arc::new(verifier),
+        verifier,
+        delivery,
         sessions: if policy.is_https() {
             Sessions::new(config.session_lifetime).with_host_prefix()
         } else {
@@ -179,6 +203,11 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         demo_cards: demo.as_ref().map(|d| d.cards.clone()),
         issuer: config.issuer.clone(),
     });
+    // Started once the portal is whole, when there is a runtime (the server's, a test's); its
+    // first round sends what a crash left.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(state.delivery.clone().run(state.test_clock.is_some()));
+    }
     let router = api::router(state.clone(), policy.clone())
         .merge(health::router(state.clone()))
         .merge(static_files::site(config.www, config.pkg));

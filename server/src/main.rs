@@ -13,7 +13,7 @@ use secure_login_server::admin::AdminCommand;
 use secure_login_server::client_addr::TrustedProxies;
 use secure_login_server::clock::SystemClock;
 use secure_login_server::config_file::{ConfigFile, PolicyFile};
-use secure_login_server::courier::NoCourier;
+use secure_login_server::courier::{NoCourier, WebhookSecret};
 use secure_login_server::logging::{self, LogFormat};
 use secure_login_server::mode::Mode;
 use secure_login_server::origin::PublicOrigin;
@@ -196,6 +196,17 @@ struct ServeArgs {
     webhook_timeout: Option<u64>,
     /// Demo start: create the demo accounts on a new database, print them, serve the demo phone
     /// and `/api/demo/cards`. Loopback only; only on a database a demo start created.
+    /// A file holding the secret that signs webhook requests (else SECURE_LOGIN_WEBHOOK_SECRET;
+    /// never on the command line, where other users of the machine can read it).
+    #[arg(long, env = "SECURE_LOGIN_WEBHOOK_SECRET_FILE")]
+    webhook_secret_file: Option<PathBuf>,
+    /// The domain of the WebOTP line ending each SMS (`@DOMAIN #123456`) [default: localhost].
+    #[arg(long, env = "SECURE_LOGIN_SMS_DOMAIN")]
+    sms_domain: Option<String>,
+    /// Names this instance in the outbox's claims (instances sharing a database: one name
+    /// each) [default: portal].
+    #[arg(long, env = "SECURE_LOGIN_INSTANCE")]
+    instance_id: Option<String>,
     #[arg(long)]
     demo: bool,
     /// A clock that stands still until `POST /api/test/clock` sets it (tests only; a demo start:
@@ -338,11 +349,16 @@ fn config(args: ServeArgs) -> Result<Start, String> {
     if let Some(issuer) = args.issuer.or(file.issuer) {
         config.issuer = issuer;
     }
+    if let Some(instance) = args.instance_id {
+        config.instance = instance;
+    }
     if let Some(url) = args.webhook.or(file.webhook) {
         let timeout = args.webhook_timeout.or(file.webhook_timeout).unwrap_or(10);
+        let secret_file = args.webhook_secret_file;
         config.courier = CourierConfig::Webhook {
             url,
             timeout: Duration::from_secs(timeout.max(1)),
+            secret: webhook_secret(secret_file.as_deref())?,
         };
     }
     config.public_origin = args
@@ -350,6 +366,9 @@ fn config(args: ServeArgs) -> Result<Start, String> {
         .or(file.public_origin)
         .map(|o| PublicOrigin::parse(&o))
         .transpose()?;
+    if let Some(domain) = args.sms_domain {
+        config.sms_domain = domain;
+    }
     let proxies = if args.trusted_proxies.is_empty() {
         file.trusted_proxies.unwrap_or_default()
     } else {
@@ -394,6 +413,52 @@ fn check_exposure(config: &Config, addr: SocketAddr) -> Result<(), String> {
         )),
         _ => Ok(()),
     }
+}
+
+/// The webhook's signing secret: from the file given (readable by its owner only), else from
+/// `SECURE_LOGIN_WEBHOOK_SECRET`.
+fn webhook_secret(file: Option<&Path>) -> Result<WebhookSecret, String> {
+    let text = match file {
+        Some(file) => {
+            refuse_if_others_can_read(file)?;
+            std::fs::read_to_string(file).map_err(|e| {
+                format!("cannot read the webhook secret file {}: {e}", file.display())
+            })?
+        }
+        None => std::env::var("SECURE_LOGIN_WEBHOOK_SECRET").map_err(|_| {
+            "a webhook needs a signing secret: --webhook-secret-file FILE or SECURE_LOGIN_WEBHOOK_SECRET"
+                .to_owned()
+        })?,
+    };
+    WebhookSecret::new(&text)
+}
+
+/// A secret file that group or others may read is refused: anyone on the machine could sign.
+#[cfg(unix)]
+fn refuse_if_others_can_read(file: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(file)
+        .map_err(|e| {
+            format!(
+                "cannot read the webhook secret file {}: {e}",
+                file.display()
+            )
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "the webhook secret file {} is readable by others (mode {:o}): chmod 600 it",
+            file.display(),
+            mode & 0o777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_if_others_can_read(_file: &Path) -> Result<(), String> {
+    Ok(())
 }
 
 /// Serves until Ctrl-C or SIGTERM.

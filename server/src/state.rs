@@ -8,7 +8,7 @@ use secure_login::verifier::{
 use tokio::sync::broadcast;
 
 use crate::clock::TestClock;
-use crate::courier::Outbox;
+use crate::courier::{DeliveryWorker, Outbox};
 use crate::demo::DemoCard;
 use crate::error::{ApiError, ApiResult};
 use crate::session::{SessionInfo, Sessions};
@@ -18,6 +18,8 @@ use crate::SqliteStore;
 pub struct AppState {
     /// The verifier over the SQLite store.
     pub verifier: Arc<Verifier<SqliteStore>>,
+    /// Sends the outbox's SMS and voice messages.
+    pub delivery: Arc<DeliveryWorker>,
     /// Signed-in sessions (in memory).
     pub sessions: Sessions,
     /// The demo phone's outbox, when it is the courier.

@@ -100,7 +100,7 @@ async fn sms_code_from_the_outbox() {
         prompt.ok(),
         &json!({
             "prompt": "code_sent", "channel": "sms", "to": "•••••••••01", "digits": 6,
-            "expiresAt": T0 + 600, "resendAfter": T0 + 120,
+            "expiresAt": T0 + 600, "resendAfter": T0 + 120, "delivery": "sent",
         })
     );
     let messages = browser.messages().await;
@@ -111,7 +111,9 @@ async fn sms_code_from_the_outbox() {
     let code = browser.last_code().await;
     assert_eq!(
         messages[0]["text"],
-        format!("Your secure-login code is {code}")
+        format!(
+            "Your secure-login code is {code}. Never share it: secure-login will never ask you for it.\n\n@localhost #{code}"
+        )
     );
     assert_eq!(
         browser.respond(&login, &wrong(&code)).await.ok()["attemptsLeft"],
@@ -132,10 +134,16 @@ async fn voice_call_reads_the_code() {
     assert_eq!(prompt.ok()["channel"], "voice");
     let messages = browser.messages().await;
     let text = messages[0]["text"].as_str().unwrap();
-    assert!(text.starts_with("Your code is "), "{text}");
+    assert!(text.starts_with("Your secure-login code is "), "{text}");
     let code = browser.last_code().await;
     let spoken: Vec<String> = code.chars().map(String::from).collect();
-    assert_eq!(text, format!("Your code is {}", spoken.join(", ")));
+    assert_eq!(
+        text,
+        format!(
+            "Your secure-login code is {}. Never share it.",
+            spoken.join(", ")
+        )
+    );
     assert_eq!(messages[0]["channel"], "voice");
     assert_signed_in(&browser.respond(&login, &code).await, "alice");
 }
@@ -436,18 +444,20 @@ async fn the_account_page_shows_factors_and_events() {
         .collect();
     // Newest first.
     assert_eq!(
-        kinds[..4],
+        kinds[..5],
         [
             "login_succeeded",
             "code_rejected",
             "message_sent",
+            "message_queued",
             "password_accepted"
         ]
     );
     let sent = &body["events"][2];
     assert_eq!(sent["at"], T0);
     assert_eq!(sent["factor"], 1);
-    assert_eq!(sent["detail"], "sms to •••••••••01");
+    assert_eq!(sent["detail"], "sms to •••••••••01, attempt 1");
+    assert_eq!(body["events"][3]["detail"], "sms to •••••••••01");
     // No secret and no full number anywhere on the page.
     assert!(!account.text.contains(PHONE) && !account.text.contains(&code));
 }

@@ -69,7 +69,7 @@ async fn activation_add_user_and_migration() {
     let code = token.last_code().await;
     assert_eq!(
         messages.last().unwrap()["text"],
-        format!("Your secure-login activation code is {code}")
+        format!("Your secure-login activation code is {code}. Never share it: secure-login will never ask you for it.\n\n@localhost #{code}")
     );
     let path = format!(
         "/api/token/activate/{}",

@@ -371,6 +371,7 @@ async fn two_simultaneous_resends_send_one_sms() {
         let messages = http.messages_to(phone).await.unwrap();
         assert_eq!(messages.len() as u64, 1 + round, "round {round}");
         assert_eq!(events(&portal, "sam", "message_sent"), 1 + round);
+        assert_eq!(events(&portal, "sam", "message_queued"), 1 + round);
     }
     // Only the newest code is valid.
     let messages = http.messages_to(phone).await.unwrap();

@@ -1,5 +1,7 @@
-//! The webhook courier against a local receiver: the JSON it posts, and what a failing,
-//! slow or absent gateway gives (502 `CourierFailed`, never a 500).
+//! The webhook courier against a local receiver, in process with the test clock: the JSON it
+//! posts, and a failing, slow or absent gateway (the answer says `retrying`; the delivery worker
+//! tries again once the backoff has passed on the portal's clock). The signature, the crash and
+//! the throttle are tested against the real binary in `courier.rs`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -20,7 +22,7 @@ use axum::routing::post;
 use axum::Router;
 use common::*;
 use secure_login::verifier::{Channel, Courier, Message};
-use secure_login_server::courier::WebhookCourier;
+use secure_login_server::courier::{MessageTexts, WebhookCourier, WebhookSecret};
 use secure_login_server::CourierConfig;
 use serde_json::{json, Value};
 
@@ -71,8 +73,21 @@ async fn portal_with_webhook(url: &str) -> Server {
     config.courier = CourierConfig::Webhook {
         url: url.to_owned(),
         timeout: Duration::from_secs(1),
+        secret: WebhookSecret::new("the secret of the webhook test").unwrap(),
     };
     start_with(config, dir).await
+}
+
+/// The gateway's requests so far, waiting (at most 10 s) until there are `n`.
+async fn wait_for(gateway: &Gateway, n: usize) -> Vec<(String, Value)> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let received = gateway.received.lock().unwrap().clone();
+        if received.len() >= n || std::time::Instant::now() > deadline {
+            return received;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -84,16 +99,19 @@ async fn sms_and_voice_codes_go_to_the_gateway_as_json() {
     let (login, _) = browser.login("alice", PASSWORD).await;
     let prompt = browser.choose(&login, 1).await;
     assert_eq!(prompt.ok()["prompt"], "code_sent");
+    assert_eq!(prompt.ok()["delivery"], "sent");
     let (content_type, sent) = gateway.received.lock().unwrap()[0].clone();
     assert_eq!(content_type, "application/json");
     let text = sent["text"].as_str().unwrap().to_owned();
     let code = text
         .trim_start_matches("Your secure-login code is ")
-        .to_owned();
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>();
     assert_eq!(code.len(), 6);
     assert_eq!(
         sent,
-        json!({ "channel": "sms", "to": PHONE, "purpose": "login", "text": text })
+        json!({ "id": sent["id"], "channel": "sms", "to": PHONE, "purpose": "login", "text": text })
     );
     // The demo phone is not there with a real gateway.
     browser
@@ -121,45 +139,90 @@ async fn sms_and_voice_codes_go_to_the_gateway_as_json() {
     assert_eq!(voice.ok()["channel"], "voice");
     let (_, call) = gateway.received.lock().unwrap().last().unwrap().clone();
     assert_eq!(call["channel"], "voice");
-    assert!(call["text"].as_str().unwrap().starts_with("Your code is "));
+    assert!(call["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Your secure-login code is "));
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_failing_slow_or_absent_gateway_is_502() {
+async fn a_failing_or_slow_gateway_is_retried_after_its_backoff_on_the_portal_clock() {
     let (gateway, url) = gateway().await;
     let server = portal_with_webhook(&url).await;
-    server.account("alice", &[("mobile", sms(PHONE))]);
+    let alice = server.account("alice", &[("mobile", sms(PHONE))]);
     let mut browser = server.client();
 
     gateway.status.store(500, Ordering::SeqCst);
     let (login, _) = browser.login("alice", PASSWORD).await;
     let failed = browser.choose(&login, 1).await;
-    failed.assert_error(502, "CourierFailed");
-    assert!(failed.text.contains("500"), "{}", failed.text);
+    assert_eq!(failed.ok()["delivery"], "retrying");
+    assert_eq!(failed.ok()["resendAfter"], T0);
+    assert!(!failed.text.contains("127.0.0.1"), "{}", failed.text);
+    let events = server.state.verifier.recent_events(&alice, 10).unwrap();
+    let failure = events
+        .iter()
+        .find(|e| e.detail.contains("retry at"))
+        .unwrap();
     assert!(
-        !failed.text.contains("127.0.0.1"),
-        "no URL in messages: {}",
-        failed.text
+        failure.detail.contains("the gateway answered 500"),
+        "{failure:?}"
     );
 
+    // Slow: the gateway takes 3 s, the portal waits 1 s; the attempt fails as "not in time".
     gateway.status.store(200, Ordering::SeqCst);
     gateway.delay_ms.store(3000, Ordering::SeqCst);
-    browser.set_clock(T0 + 121).await;
-    let (login, _) = browser.login("alice", PASSWORD).await;
-    let started = std::time::Instant::now();
-    let slow = browser.choose(&login, 1).await;
-    slow.assert_error(502, "CourierFailed");
-    assert!(slow.text.contains("in time"), "{}", slow.text);
-    assert!(started.elapsed() < Duration::from_millis(2900));
+    browser.set_clock(T0 + 5).await;
+    let received = wait_for(&gateway, 2).await;
+    assert_eq!(received.len(), 2, "retried once its 5 s backoff passed");
+    // The gateway saw the request at once; the attempt fails when the portal stops waiting.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let timed_out = loop {
+        let events = server.state.verifier.recent_events(&alice, 10).unwrap();
+        if events.iter().any(|e| e.detail.contains("in time")) {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        timed_out,
+        "the slow attempt is recorded as not answered in time"
+    );
+
+    // Answering again: the third attempt (10 s later) goes out with the same message id.
+    gateway.delay_ms.store(0, Ordering::SeqCst);
+    browser.set_clock(T0 + 15).await;
+    let received = wait_for(&gateway, 3).await;
+    assert_eq!(received.len(), 3);
+    assert_eq!(received[0].1["id"], received[2].1["id"]);
+    let code: String = received[2].1["text"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("Your secure-login code is ")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert_eq!(
+        browser.respond(&login, &code).await.ok()["outcome"],
+        "success"
+    );
 
     // A gateway that is not there at all.
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap()
     };
-    let courier =
-        WebhookCourier::new(&format!("http://{closed}/sms"), Duration::from_secs(1)).unwrap();
+    let courier = WebhookCourier::new(
+        &format!("http://{closed}/sms"),
+        Duration::from_secs(1),
+        WebhookSecret::new("the secret of the webhook test").unwrap(),
+        MessageTexts::default(),
+    )
+    .unwrap();
     let message = Message {
+        id: "m1".into(),
         channel: Channel::Sms,
         phone: PHONE.into(),
         purpose: "login",

@@ -9,7 +9,8 @@ use super::error::{Error, Result};
 use super::lockout::Charge;
 use super::login::LoginOutcome;
 use super::model::{Activation, Factor, FactorKind, Login, LoginState};
-use super::ports::{Channel, Message};
+use super::outbox::NewMessage;
+use super::ports::Channel;
 use super::records::{key, load, retry, Tx};
 use super::secrets;
 use super::store::Store;
@@ -28,6 +29,9 @@ pub struct ActivationStarted {
     pub sent_to: String,
     /// Unix seconds.
     pub expires_at: u64,
+    /// The outbox id of the code's message (for [`Verifier::deliver`]).
+    #[serde(default)]
+    pub message_id: String,
 }
 
 /// A new soft token factor: give `secret` to the token, once; the server keeps its own copy.
@@ -70,7 +74,7 @@ impl<S: Store> Verifier<S> {
     ///
     /// # Errors
     /// [`Error::BadCredentials`], [`Error::NotAllowed`] without a verified phone,
-    /// [`Error::Throttled`], [`Error::InvalidInput`] for a bad device id, [`Error::Courier`].
+    /// [`Error::Throttled`], [`Error::InvalidInput`] for a bad device id.
     pub fn begin_activation(
         &self,
         username: &str,
@@ -86,11 +90,23 @@ impl<S: Store> Verifier<S> {
         let activation_id = secrets::random_id(self.entropy.as_ref())?;
         let code = secrets::random_digits(self.entropy.as_ref(), 8)?;
         let (salt_hex, hash_hex) = secrets::hash_code(self.entropy.as_ref(), &code)?;
-        let started = retry(&self.store, || {
+        retry(&self.store, || {
             let now = self.now();
             let mut tx = Tx::default();
-            self.reserve_message(&mut tx, &account.id, None, &phone, Channel::Sms, now)?;
             let expires_at = now.saturating_add(self.policy.activation_lifetime);
+            let (message_id, _) = self.queue_message(
+                &mut tx,
+                NewMessage {
+                    account: &account.id,
+                    factor: None,
+                    channel: Channel::Sms,
+                    purpose: "activation",
+                    phone: &phone,
+                    code: code.clone(),
+                    expires_at,
+                },
+                now,
+            )?;
             let record = Activation {
                 account: account.id.clone(),
                 device_id: device_id.to_owned(),
@@ -104,16 +120,10 @@ impl<S: Store> Verifier<S> {
                 activation_id: activation_id.clone(),
                 sent_to: super::model::mask_phone(&phone),
                 expires_at,
+                message_id,
             };
             Ok((tx, started))
-        })?;
-        self.courier.send(&Message {
-            channel: Channel::Sms,
-            phone,
-            purpose: "activation",
-            code,
-        })?;
-        Ok(started)
+        })
     }
 
     /// Completes an activation with the code from the SMS. Creates the soft token factor with a

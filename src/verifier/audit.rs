@@ -19,8 +19,12 @@ pub enum EventKind {
     FactorLocked,
     /// An administrator unlocked a factor.
     FactorUnlocked,
-    /// An SMS or voice message was sent.
+    /// An SMS or voice message was committed to the outbox, with its code.
+    MessageQueued,
+    /// The gateway took an SMS or voice message.
     MessageSent,
+    /// An attempt to send an SMS or voice message failed (the detail says whether it is retried).
+    MessageFailed,
     /// A push request went to a soft token.
     PushSent,
     /// The soft token approved a push.

@@ -6,10 +6,10 @@ use super::audit::EventKind;
 use super::error::{Error, Result};
 use super::lockout::{self, Charge};
 use super::model::{
-    Account, Factor, FactorKind, FactorSummary, LockState, Login, LoginState, MessageLog,
-    ReplayState,
+    Account, Factor, FactorKind, FactorSummary, LockState, Login, LoginState, ReplayState,
 };
-use super::ports::{Channel, Message};
+use super::outbox::NewMessage;
+use super::ports::Channel;
 use super::records::{key, load, load_or_default, retry, Loaded, Tx};
 use super::secrets;
 use super::store::Store;
@@ -66,6 +66,10 @@ pub struct CodeSent {
     pub expires_at: u64,
     /// Unix seconds from when a new code may be asked for.
     pub resend_after: u64,
+    /// The outbox id of the message (for [`Verifier::deliver`] and
+    /// [`Verifier::delivery_status`]).
+    #[serde(default)]
+    pub message_id: String,
 }
 
 /// The answer to a response, a code or a push approval.
@@ -168,15 +172,15 @@ impl<S: Store> Verifier<S> {
     }
 
     /// Chooses the second factor of a login (the seed's M2FS: any of the account's factors).
-    /// For a token or card this draws the challenge; for SMS or voice it sends the code.
+    /// For a token or card this draws the challenge; for SMS or voice it queues the code's
+    /// message in the same commit as the code's hash ([`Verifier::deliver`] sends it).
     ///
     /// # Errors
     /// [`Error::NotFound`] for an unknown login or factor, [`Error::Expired`],
     /// [`Error::NotAllowed`] once the login is over, [`Error::Throttled`] for a code asked too
-    /// soon, [`Error::Courier`].
+    /// soon.
     pub fn choose_factor(&self, login_id: &str, factor_id: u32) -> Result<Prompt> {
-        let mut message = None;
-        let prompt = retry(&self.store, || {
+        retry(&self.store, || {
             let now = self.now();
             let login = self.live_login(login_id, now)?;
             if matches!(
@@ -217,9 +221,9 @@ impl<S: Store> Verifier<S> {
                     } else {
                         Channel::Sms
                     };
-                    let (state, sent, msg) =
-                        self.new_code(&mut tx, &account, factor, phone, channel, now)?;
-                    message = Some(msg);
+                    let previous = login.value.state.message();
+                    let (state, sent) =
+                        self.new_code(&mut tx, &account, factor, (phone, channel), previous, now)?;
                     (state, Prompt::CodeSent(sent))
                 }
                 FactorKind::TemporaryPasscode { .. } => {
@@ -232,11 +236,7 @@ impl<S: Store> Verifier<S> {
             };
             tx.put(key::login(login_id), login.version, &updated)?;
             Ok((tx, prompt))
-        })?;
-        if let Some(message) = message {
-            self.courier.send(&message)?;
-        }
-        Ok(prompt)
+        })
     }
 
     /// Sends a new SMS or voice code for a login waiting on one ("Didn't receive a security
@@ -248,10 +248,15 @@ impl<S: Store> Verifier<S> {
     /// [`Error::Throttled`] with the seconds to wait, [`Error::NotAllowed`] when the login is not
     /// waiting on a code, and as [`Verifier::choose_factor`].
     pub fn resend_code(&self, login_id: &str, channel: Channel) -> Result<CodeSent> {
-        let (sent, message) = retry(&self.store, || {
+        retry(&self.store, || {
             let now = self.now();
             let login = self.live_login(login_id, now)?;
-            let LoginState::Code { factor, .. } = login.value.state else {
+            let LoginState::Code {
+                factor,
+                ref message,
+                ..
+            } = login.value.state
+            else {
                 return Err(Error::NotAllowed(
                     "this login is not waiting for an SMS or voice code",
                 ));
@@ -264,17 +269,21 @@ impl<S: Store> Verifier<S> {
                 return Err(Error::NotAllowed("this factor has no phone"));
             };
             let mut tx = Tx::default();
-            let (state, sent, message) =
-                self.new_code(&mut tx, &account, factor, phone, channel, now)?;
+            let (state, sent) = self.new_code(
+                &mut tx,
+                &account,
+                factor,
+                (phone, channel),
+                message.as_deref(),
+                now,
+            )?;
             let updated = Login {
                 state,
                 ..login.value.clone()
             };
             tx.put(key::login(login_id), login.version, &updated)?;
-            Ok((tx, (sent, message)))
-        })?;
-        self.courier.send(&message)?;
-        Ok(sent)
+            Ok((tx, sent))
+        })
     }
 
     /// Checks the response, code or passcode typed for a login. Each attempt is charged before
@@ -589,26 +598,43 @@ impl<S: Store> Verifier<S> {
         tx.commit(&self.store)
     }
 
-    /// Draws a code, writes its hash into the new login state and the throttles into `tx`.
+    /// Draws a code and writes into `tx` its hash (the new login state, returned), its message
+    /// in the outbox, and the throttles; the login's `previous` message, if still pending, is
+    /// superseded.
     fn new_code(
         &self,
         tx: &mut Tx,
         account: &Account,
         factor: &Factor,
-        phone: &str,
-        channel: Channel,
+        (phone, channel): (&str, Channel),
+        previous: Option<&str>,
         now: u64,
-    ) -> Result<(LoginState, CodeSent, Message)> {
-        let resend_after =
-            self.reserve_message(tx, &account.id, Some(factor.id), phone, channel, now)?;
+    ) -> Result<(LoginState, CodeSent)> {
         let code = secrets::random_digits(self.entropy.as_ref(), self.code_len())?;
         let (salt_hex, hash_hex) = secrets::hash_code(self.entropy.as_ref(), &code)?;
         let expires_at = now.saturating_add(self.policy.code_lifetime);
+        let (message_id, resend_after) = self.queue_message(
+            tx,
+            NewMessage {
+                account: &account.id,
+                factor: Some(factor.id),
+                channel,
+                purpose: "login",
+                phone,
+                code,
+                expires_at,
+            },
+            now,
+        )?;
+        if let Some(previous) = previous {
+            self.supersede(tx, previous, now)?;
+        }
         let state = LoginState::Code {
             factor: factor.id,
             hash_hex,
             salt_hex,
             expires_at,
+            message: Some(message_id.clone()),
         };
         let sent = CodeSent {
             channel,
@@ -616,78 +642,13 @@ impl<S: Store> Verifier<S> {
             digits: self.policy.code_digits,
             expires_at,
             resend_after,
+            message_id,
         };
-        let message = Message {
-            channel,
-            phone: phone.to_owned(),
-            purpose: "login",
-            code,
-        };
-        Ok((state, sent, message))
+        Ok((state, sent))
     }
 
     fn code_len(&self) -> usize {
         usize::try_from(self.policy.code_digits).unwrap_or(6)
-    }
-
-    /// Applies the message throttles (per account and per number, and the daily cap) into `tx`;
-    /// returns when the next message may be sent.
-    pub(crate) fn reserve_message(
-        &self,
-        tx: &mut Tx,
-        account: &str,
-        factor: Option<u32>,
-        phone: &str,
-        channel: Channel,
-        now: u64,
-    ) -> Result<u64> {
-        let today = now / 86_400;
-        let account_key = key::messages(account);
-        let number_key = key::number(&secrets::phone_key(phone));
-        let by_account = load_or_default::<MessageLog>(&self.store, &account_key)?;
-        let by_number = load_or_default::<MessageLog>(&self.store, &number_key)?;
-        for log in [&by_account.value, &by_number.value] {
-            if let Some(last) = log.last_sent_at {
-                let next = last.saturating_add(self.policy.resend_interval);
-                if now < next {
-                    return Err(Error::Throttled {
-                        retry_after: next - now,
-                    });
-                }
-            }
-        }
-        let sent_today = if by_account.value.day == today {
-            by_account.value.sent_today
-        } else {
-            0
-        };
-        if sent_today >= self.policy.daily_message_cap {
-            return Err(Error::Throttled {
-                retry_after: (today + 1) * 86_400 - now,
-            });
-        }
-        let logged = |old: &MessageLog| MessageLog {
-            last_sent_at: Some(now),
-            day: today,
-            sent_today: if old.day == today {
-                old.sent_today + 1
-            } else {
-                1
-            },
-        };
-        tx.put(account_key, by_account.version, &logged(&by_account.value))?
-            .put(number_key, by_number.version, &logged(&by_number.value))?
-            .event(self.event(
-                account,
-                factor,
-                EventKind::MessageSent,
-                format!(
-                    "{} to {}",
-                    channel_name(channel),
-                    super::model::mask_phone(phone)
-                ),
-            ));
-        Ok(now.saturating_add(self.policy.resend_interval))
     }
 
     /// A challenge for the suite, drawn at its full length.
@@ -727,13 +688,6 @@ fn state_expired(state: &LoginState, now: u64) -> bool {
             now > *expires_at
         }
         _ => false,
-    }
-}
-
-fn channel_name(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Sms => "sms",
-        Channel::Voice => "voice",
     }
 }
 

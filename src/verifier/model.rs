@@ -236,6 +236,9 @@ pub enum LoginState {
         salt_hex: String,
         /// Unix seconds.
         expires_at: u64,
+        /// The outbox id of the message carrying the code.
+        #[serde(default)]
+        message: Option<String>,
     },
     /// A temporary passcode is awaited.
     Passcode {
@@ -271,6 +274,15 @@ impl LoginState {
             | Self::Passcode { factor }
             | Self::Push { factor, .. } => Some(*factor),
             Self::AwaitingFactor | Self::Succeeded { .. } | Self::Denied => None,
+        }
+    }
+
+    /// The outbox id of the code's message while an SMS or voice code is awaited.
+    #[must_use]
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Code { message, .. } => message.as_deref(),
+            _ => None,
         }
     }
 }
@@ -313,6 +325,9 @@ pub struct MessageLog {
     pub day: u64,
     /// Messages sent on `day`.
     pub sent_today: u32,
+    /// The outbox id of the last message counted (a failure of it gives the count back).
+    #[serde(default)]
+    pub last_message: Option<String>,
 }
 
 /// The last push request of an account, for the push throttle.

@@ -41,6 +41,8 @@ pub enum Channel {
 /// A message for the courier: the code travels only here, never into logs or audit records.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Message {
+    /// The outbox id: the same at every attempt, so a gateway can drop a repeated delivery.
+    pub id: String,
     /// SMS or voice.
     pub channel: Channel,
     /// The full phone number (the courier needs it; nothing else stores it in clear text).
@@ -54,6 +56,7 @@ pub struct Message {
 impl core::fmt::Debug for Message {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Message")
+            .field("id", &self.id)
             .field("channel", &self.channel)
             .field("phone", &super::model::mask_phone(&self.phone))
             .field("purpose", &self.purpose)
@@ -61,7 +64,9 @@ impl core::fmt::Debug for Message {
     }
 }
 
-/// Delivers SMS and voice messages.
+/// Delivers SMS and voice messages: called by [`super::Verifier::deliver`] for a message it has
+/// claimed from the outbox, at least once per message (again after a failure or a crash, with the
+/// same [`Message::id`], which a gateway can use to drop repeats).
 pub trait Courier: Send + Sync {
     /// Sends `message`.
     ///

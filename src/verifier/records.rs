@@ -65,6 +65,12 @@ pub(crate) mod key {
     pub fn activation(id: &str) -> String {
         format!("activation/{id}")
     }
+    /// The prefix of [`outbox`] keys.
+    pub const OUTBOX: &str = "outbox/";
+    /// An SMS or voice message in the outbox.
+    pub fn outbox(id: &str) -> String {
+        format!("{OUTBOX}{id}")
+    }
 }
 
 /// A record as read: its value and the version to write against.

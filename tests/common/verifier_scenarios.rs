@@ -13,9 +13,9 @@
 )]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
@@ -24,9 +24,9 @@ use secure_login::otp::{
     PushDecision, TimeStep, Totp,
 };
 use secure_login::verifier::{
-    ActivationOutcome, AuditEvent, Channel, Clock, Courier, Error, EventKind, FactorKind,
-    LoginOutcome, LoginStatus, Message, Policy, Prompt, PushAnswer, Store, SystemEntropy, Verifier,
-    Versioned, Write,
+    ActivationOutcome, AuditEvent, Channel, Clock, Courier, Deliverer, DeliveryPolicy,
+    DeliveryState, Error, EventKind, FactorKind, LoginOutcome, LoginStatus, Message, Policy,
+    Prompt, PushAnswer, Store, SystemEntropy, Verifier, Versioned, Write,
 };
 
 /// The start of every scenario: 2026-11-25 00:00:00 UTC.
@@ -53,13 +53,41 @@ impl Clock for ManualClock {
     }
 }
 
-/// The demo phone: keeps every message.
-#[derive(Debug, Default)]
-pub struct Phone(Mutex<Vec<Message>>);
+/// The demo phone: keeps every message. Reading it first delivers what the outbox holds (as
+/// the server's worker would); `refuse` makes it refuse that many deliveries, like a gateway down.
+#[derive(Default)]
+pub struct Phone {
+    inbox: Mutex<Vec<Message>>,
+    refuse: AtomicU32,
+    crash: AtomicU32,
+    deliver_pending: OnceLock<Box<dyn Fn() + Send + Sync>>,
+}
+
+/// The deliverer of the scenarios' "worker".
+pub fn worker() -> Deliverer {
+    Deliverer {
+        instance: "test".into(),
+        nonce: "1".into(),
+    }
+}
 
 impl Phone {
     pub fn messages(&self) -> Vec<Message> {
-        self.0.lock().unwrap().clone()
+        if let Some(deliver) = self.deliver_pending.get() {
+            deliver();
+        }
+        self.inbox.lock().unwrap().clone()
+    }
+    /// Messages received so far, without delivering what is pending.
+    pub fn received(&self) -> Vec<Message> {
+        self.inbox.lock().unwrap().clone()
+    }
+    pub fn refuse(&self, times: u32) {
+        self.refuse.store(times, Ordering::SeqCst);
+    }
+    /// The next delivery dies mid-send (a panic standing for the process being killed).
+    pub fn crash_next(&self) {
+        self.crash.store(1, Ordering::SeqCst);
     }
     pub fn last_code(&self) -> String {
         self.messages()
@@ -72,7 +100,17 @@ impl Phone {
 
 impl Courier for Phone {
     fn send(&self, message: &Message) -> secure_login::verifier::Result<()> {
-        self.0.lock().unwrap().push(message.clone());
+        let refused = self
+            .refuse
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if refused {
+            return Err(Error::Courier("the gateway answered 503".into()));
+        }
+        if self.crash.swap(0, Ordering::SeqCst) == 1 {
+            panic!("killed while sending");
+        }
+        self.inbox.lock().unwrap().push(message.clone());
         Ok(())
     }
 }
@@ -92,7 +130,7 @@ pub fn test_policy() -> Policy {
     }
 }
 
-pub fn world<S: Store>(store: S) -> World<S> {
+pub fn world<S: Store + 'static>(store: S) -> World<S> {
     let clock = Arc::new(ManualClock(AtomicU64::new(T0)));
     let phone = Arc::new(Phone::default());
     let verifier = Verifier::new(
@@ -103,8 +141,19 @@ pub fn world<S: Store>(store: S) -> World<S> {
         phone.clone(),
     )
     .unwrap();
+    let verifier = Arc::new(verifier);
+    let weak = Arc::downgrade(&verifier);
+    let deliver: Box<dyn Fn() + Send + Sync> = Box::new(move || {
+        if let Some(v) = weak.upgrade() {
+            for id in v.due_messages(&worker()).unwrap() {
+                v.deliver(&id, &worker(), &DeliveryPolicy::default())
+                    .unwrap();
+            }
+        }
+    });
+    let _ = phone.deliver_pending.set(deliver);
     World {
-        verifier: Arc::new(verifier),
+        verifier,
         clock,
         phone,
     }
@@ -661,6 +710,222 @@ pub fn sms_code_resend_throttle_and_lifetime<S: Store>(w: World<S>) {
     for event in w.verifier.recent_events(&account, 100).unwrap() {
         assert!(!event.detail.contains("1234567"), "{event:?}");
     }
+}
+
+/// The records of the outbox (each holds a pending message's number and code).
+fn outbox_records<S: Store>(w: &World<S>) -> Vec<String> {
+    w.verifier
+        .store()
+        .scan("outbox/")
+        .unwrap()
+        .into_iter()
+        .map(|(_, v)| String::from_utf8(v.value).unwrap())
+        .collect()
+}
+
+fn code_sent<S: Store>(w: &World<S>, login: &str, factor: u32) -> secure_login::verifier::CodeSent {
+    let Prompt::CodeSent(sent) = w.verifier.choose_factor(login, factor).unwrap() else {
+        panic!("code sent")
+    };
+    sent
+}
+
+pub fn a_code_is_committed_with_its_message_and_the_message_leaves_the_store_once_sent<S: Store>(
+    w: World<S>,
+) {
+    let (account, f) = alice(&w);
+    let id = login(&w);
+    let sent = code_sent(&w, &id, f.sms);
+    // Committed, not sent yet: the message waits in the store with the code's hash.
+    assert!(w.phone.received().is_empty());
+    let pending = outbox_records(&w);
+    assert_eq!(pending.len(), 1);
+    assert!(pending[0].contains(PHONE), "{}", pending[0]);
+    assert_eq!(events_of(&w, &account, EventKind::MessageQueued), 1);
+    assert_eq!(events_of(&w, &account, EventKind::MessageSent), 0);
+    // The worker sends it once; then neither the code nor the number is in the outbox.
+    let status = w
+        .verifier
+        .deliver(&sent.message_id, &worker(), &DeliveryPolicy::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!((status.state, status.attempts), (DeliveryState::Sent, 1));
+    assert_eq!(
+        w.verifier
+            .deliver(&sent.message_id, &worker(), &DeliveryPolicy::default())
+            .unwrap(),
+        None
+    );
+    let received = w.phone.messages();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].id, sent.message_id);
+    assert!(outbox_records(&w).is_empty());
+    assert_eq!(events_of(&w, &account, EventKind::MessageSent), 1);
+    assert!(matches!(
+        w.verifier.submit_response(&id, &received[0].code).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+}
+
+pub fn a_refused_message_is_retried_with_backoff_and_the_throttle_counts_only_what_went_out<
+    S: Store,
+>(
+    w: World<S>,
+) {
+    let (account, f) = alice(&w);
+    let policy = DeliveryPolicy::default();
+    let id = login(&w);
+    w.phone.refuse(2);
+    let sent = code_sent(&w, &id, f.sms);
+    let first = w
+        .verifier
+        .deliver(&sent.message_id, &worker(), &policy)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (first.state, first.next_attempt_at),
+        (DeliveryState::Retrying, T0 + 5)
+    );
+    assert_eq!(events_of(&w, &account, EventKind::MessageFailed), 1);
+    assert_eq!(events_of(&w, &account, EventKind::MessageSent), 0);
+    // Not due before its backoff (5 s, then 10 s).
+    w.clock.set(T0 + 4);
+    assert!(w.verifier.due_messages(&worker()).unwrap().is_empty());
+    w.clock.set(T0 + 5);
+    assert_eq!(
+        w.verifier.due_messages(&worker()).unwrap(),
+        std::slice::from_ref(&sent.message_id)
+    );
+    let second = w
+        .verifier
+        .deliver(&sent.message_id, &worker(), &policy)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (second.state, second.attempts, second.next_attempt_at),
+        (DeliveryState::Retrying, 2, T0 + 15)
+    );
+    // Refused, so not counted: the person may ask for a new code at once; it replaces the
+    // pending one, which is never sent.
+    let again = w.verifier.resend_code(&id, Channel::Sms).unwrap();
+    assert_eq!(outbox_records(&w).len(), 1);
+    let received = w.phone.messages();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].id, again.message_id);
+    assert_eq!(events_of(&w, &account, EventKind::MessageSent), 1);
+    // Sent, so counted: the next one waits its 120 s.
+    assert!(matches!(
+        w.verifier.resend_code(&id, Channel::Sms),
+        Err(Error::Throttled { retry_after: 120 })
+    ));
+    assert!(matches!(
+        w.verifier.submit_response(&id, &received[0].code).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+}
+
+pub fn a_message_refused_five_times_is_given_up_and_a_new_code_may_be_asked_at_once<S: Store>(
+    w: World<S>,
+) {
+    let (account, f) = alice(&w);
+    let policy = DeliveryPolicy::default();
+    let id = login(&w);
+    w.phone.refuse(u32::MAX);
+    let sent = code_sent(&w, &id, f.sms);
+    let mut states = Vec::new();
+    for _ in 0..5 {
+        let due = w.verifier.due_messages(&worker()).unwrap();
+        assert_eq!(due.len(), 1);
+        let status = w
+            .verifier
+            .deliver(&sent.message_id, &worker(), &policy)
+            .unwrap()
+            .unwrap();
+        states.push(status.state);
+        w.clock.set(status.next_attempt_at);
+    }
+    // 5 + 10 + 20 + 40 s of backoff, then given up.
+    assert_eq!(w.clock.now(), T0 + 75);
+    assert_eq!(
+        states,
+        [
+            DeliveryState::Retrying,
+            DeliveryState::Retrying,
+            DeliveryState::Retrying,
+            DeliveryState::Retrying,
+            DeliveryState::Failed
+        ]
+    );
+    assert!(outbox_records(&w).is_empty());
+    assert_eq!(events_of(&w, &account, EventKind::MessageFailed), 5);
+    assert_eq!(events_of(&w, &account, EventKind::MessageSent), 0);
+    w.phone.refuse(0);
+    w.verifier.resend_code(&id, Channel::Voice).unwrap();
+    assert_eq!(w.phone.messages().len(), 1);
+}
+
+pub fn a_message_still_pending_when_its_code_expires_is_given_up_unsent<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let id = login(&w);
+    let sent = code_sent(&w, &id, f.sms);
+    // Nobody delivered it (a server down for ten minutes): a code that no longer works is not sent.
+    w.clock.set(sent.expires_at);
+    let status = w
+        .verifier
+        .deliver(&sent.message_id, &worker(), &DeliveryPolicy::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!((status.state, status.attempts), (DeliveryState::Failed, 0));
+    assert!(w.phone.messages().is_empty());
+    assert!(outbox_records(&w).is_empty());
+    assert_eq!(events_of(&w, &account, EventKind::MessageFailed), 1);
+    assert_eq!(events_of(&w, &account, EventKind::MessageSent), 0);
+}
+
+pub fn a_claim_is_held_by_one_worker_and_taken_over_by_the_same_instance_restarted<S: Store>(
+    w: World<S>,
+) {
+    let (_, f) = alice(&w);
+    let policy = DeliveryPolicy::default();
+    let id = login(&w);
+    let sent = code_sent(&w, &id, f.sms);
+    let first_run = Deliverer {
+        instance: "a".into(),
+        nonce: "run-1".into(),
+    };
+    w.phone.crash_next();
+    let killed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        w.verifier.deliver(&sent.message_id, &first_run, &policy)
+    }));
+    assert!(killed.is_err());
+    // Claimed by instance a's first run: another instance leaves it alone for the lease.
+    let other = Deliverer {
+        instance: "b".into(),
+        nonce: "run-1".into(),
+    };
+    assert!(w.verifier.due_messages(&other).unwrap().is_empty());
+    assert_eq!(
+        w.verifier
+            .deliver(&sent.message_id, &other, &policy)
+            .unwrap(),
+        None
+    );
+    // Instance a started again takes it over at once.
+    let second_run = Deliverer {
+        instance: "a".into(),
+        nonce: "run-2".into(),
+    };
+    assert_eq!(
+        w.verifier.due_messages(&second_run).unwrap(),
+        std::slice::from_ref(&sent.message_id)
+    );
+    let status = w
+        .verifier
+        .deliver(&sent.message_id, &second_run, &policy)
+        .unwrap()
+        .unwrap();
+    assert_eq!((status.state, status.attempts), (DeliveryState::Sent, 2));
+    assert_eq!(w.phone.received().len(), 1);
 }
 
 pub fn sms_code_expires_after_ten_minutes_and_is_good_once<S: Store>(w: World<S>) {
@@ -1376,6 +1641,11 @@ macro_rules! verifier_scenarios {
             lockout_at_the_tenth_failure_refuses_even_the_right_code,
             repeated_locks_grow_and_an_administrator_can_unlock,
             sms_code_resend_throttle_and_lifetime,
+            a_code_is_committed_with_its_message_and_the_message_leaves_the_store_once_sent,
+            a_refused_message_is_retried_with_backoff_and_the_throttle_counts_only_what_went_out,
+            a_message_refused_five_times_is_given_up_and_a_new_code_may_be_asked_at_once,
+            a_claim_is_held_by_one_worker_and_taken_over_by_the_same_instance_restarted,
+            a_message_still_pending_when_its_code_expires_is_given_up_unsent,
             sms_code_expires_after_ten_minutes_and_is_good_once,
             resending_never_resets_the_failure_count,
             the_throttle_is_per_number_and_capped_per_day,

@@ -156,7 +156,7 @@ test('a whole login in German: factor choice, voice call on the German phone pag
   assert.equal(await call.locator('.bubble-meta span').textContent(), 'Eingehender Anruf an +41790000001');
   assert.equal(await call.locator('.transcript-label').textContent(), 'Abschrift');
   const transcript = await call.locator('.transcript').textContent();
-  const match = transcript.match(/^Guten Tag\. Ihr secure-login-Code lautet: (\d(?:, \d){5})\. Ich wiederhole: \1\. Auf Wiederhören\.$/);
+  const match = transcript.match(/^Guten Tag\. Ihr secure-login-Code lautet: (\d(?:, \d){5})\. Ich wiederhole: \1\. Geben Sie ihn nie weiter\. Auf Wiederhören\.$/);
   assert.ok(match, transcript);
   assert.equal(await phone.locator('#announcer').textContent(), `Eingehender Anruf: ${transcript}`);
   assert.deepEqual(await phone.evaluate(() => window.spoken), [{ text: transcript, lang: 'de-DE' }], 'read aloud in German');

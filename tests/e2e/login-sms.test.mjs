@@ -83,7 +83,8 @@ test('SMS: the code arrives on the phone; an early resend is refused with its co
   const first = await newestOnPhone(1);
   assert.equal(await first.locator('.bubble-meta span').textContent(), 'Text message to +41790000001');
   const firstText = await first.locator('.bubble-text').textContent();
-  assert.match(firstText, /^Your secure-login code is \d{6}$/);
+  // The site named, never to be shared, and the WebOTP line (`@domain #code`) last.
+  assert.match(firstText, /^Your secure-login code is (\d{6})\. Never share it: secure-login will never ask you for it\.\n\n@localhost #\1$/);
   assert.equal(await phone.locator('#announcer').textContent(), `New text message: ${firstText}`);
   const firstCode = firstText.match(/\d{6}/)[0];
   await screenshot(phone, 'phone');
@@ -105,8 +106,9 @@ test('SMS: the code arrives on the phone; an early resend is refused with its co
   await login.getByText(/^A new code is on its way by SMS to •+01\.$/).waitFor();
   assert.match(await login.locator('#resend-countdown').textContent(), /^You can ask for a new code in (2:00|1:5\d)\.$/);
   const second = await newestOnPhone(2);
-  const secondCode = (await second.locator('.bubble-text').textContent()).match(/\d{6}/)[0];
-  assert.equal(await phone.locator('#announcer').textContent(), `New text message: Your secure-login code is ${secondCode}`);
+  const secondText = await second.locator('.bubble-text').textContent();
+  const secondCode = secondText.match(/\d{6}/)[0];
+  assert.equal(await phone.locator('#announcer').textContent(), `New text message: ${secondText}`);
 
   // Only the newest code counts (when the two differ, the first is now a wrong code).
   if (firstCode !== secondCode) {
@@ -143,7 +145,7 @@ test('voice: "Didn\'t receive a security code?" then Voice: the phone shows the 
   assert.equal(await call.locator('.bubble-meta span').textContent(), 'Incoming call to +41790000001');
   assert.equal(await call.locator('.transcript-label').textContent(), 'Transcript');
   const transcript = await call.locator('.transcript').textContent();
-  const match = transcript.match(/^Hello\. Your secure-login code is: (\d(?:, \d){5})\. Once more: \1\. Goodbye\.$/);
+  const match = transcript.match(/^Hello\. Your secure-login code is: (\d(?:, \d){5})\. Once more: \1\. Never share it\. Goodbye\.$/);
   assert.ok(match, `the transcript reads the code digit by digit: ${transcript}`);
   const code = match[1].replaceAll(', ', '');
   assert.equal(await phone.locator('#announcer').textContent(), `Incoming call: ${transcript}`);

@@ -84,6 +84,10 @@ export default {
     'resent.sms': 'A new code is on its way by SMS to {to}.',
     'resent.voice': 'We are calling {to} now to read out a new code.',
     resendThrottled: 'Too soon: you can ask for a new code in {time}.',
+    'delivery.queued': 'Your code is on its way; it may take a little longer than usual.',
+    'delivery.retrying': 'The message service did not take your code. We keep trying; you can also ask for a new '
+      + 'code now.',
+    'delivery.failed': 'Your code could not be sent. Ask for a new one below.',
 
     wrongCodeOne: 'That code is not right. You have 1 more attempt before this factor is locked.',
     wrongCodeMany: 'That code is not right. You have {n} more attempts.',
@@ -194,6 +198,10 @@ export default {
     'resent.sms': 'Ein neuer Code ist per SMS an {to} unterwegs.',
     'resent.voice': 'Wir rufen jetzt {to} an und lesen einen neuen Code vor.',
     resendThrottled: 'Zu früh: Einen neuen Code können Sie in {time} anfordern.',
+    'delivery.queued': 'Ihr Code ist unterwegs; es kann etwas länger dauern als sonst.',
+    'delivery.retrying': 'Der Nachrichtendienst hat Ihren Code nicht angenommen. Wir versuchen es weiter; Sie '
+      + 'können auch sofort einen neuen Code anfordern.',
+    'delivery.failed': 'Ihr Code konnte nicht gesendet werden. Fordern Sie unten einen neuen an.',
 
     wrongCodeOne: 'Dieser Code ist nicht richtig. Sie haben noch 1 Versuch, bevor dieser Faktor gesperrt wird.',
     wrongCodeMany: 'Dieser Code ist nicht richtig. Sie haben noch {n} Versuche.',

@@ -29,8 +29,9 @@ export default {
     call: 'Incoming call to {to}',
     transcript: 'Transcript',
     listen: 'Listen',
-    callCode: 'Hello. Your secure-login code is: {digits}. Once more: {digits}. Goodbye.',
-    callActivation: 'Hello. Your secure-login activation code is: {digits}. Once more: {digits}. Goodbye.',
+    callCode: 'Hello. Your secure-login code is: {digits}. Once more: {digits}. Never share it. Goodbye.',
+    callActivation: 'Hello. Your secure-login activation code is: {digits}. Once more: {digits}. '
+      + 'Never share it. Goodbye.',
     newSms: 'New text message: {text}',
     newCall: 'Incoming call: {text}',
   },
@@ -61,9 +62,10 @@ export default {
     call: 'Eingehender Anruf an {to}',
     transcript: 'Abschrift',
     listen: 'Anhören',
-    callCode: 'Guten Tag. Ihr secure-login-Code lautet: {digits}. Ich wiederhole: {digits}. Auf Wiederhören.',
+    callCode: 'Guten Tag. Ihr secure-login-Code lautet: {digits}. Ich wiederhole: {digits}. '
+      + 'Geben Sie ihn nie weiter. Auf Wiederhören.',
     callActivation: 'Guten Tag. Ihr secure-login-Aktivierungscode lautet: {digits}. Ich wiederhole: {digits}. '
-      + 'Auf Wiederhören.',
+      + 'Geben Sie ihn nie weiter. Auf Wiederhören.',
     newSms: 'Neue Textnachricht: {text}',
     newCall: 'Eingehender Anruf: {text}',
   },

@@ -6,7 +6,9 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secure_login::verifier::{Channel, CodeSent, FactorSummary, LoginOutcome, LoginStatus, Prompt};
+use secure_login::verifier::{
+    Channel, CodeSent, DeliveryState, FactorSummary, LoginOutcome, LoginStatus, Prompt,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -47,18 +49,44 @@ pub fn factor_json(factor: &FactorSummary) -> Value {
     value
 }
 
-fn code_sent_json(sent: &CodeSent) -> Value {
+/// How the first attempt at a queued message went, for the page: `sent`; `retrying` or
+/// `failed` (the throttle no longer counts it: a new code may be asked for at once); `queued` when
+/// the attempt is still under way after the wait (it counts until it fails).
+pub(crate) struct FirstAttempt {
+    pub delivery: &'static str,
+    pub counted: bool,
+}
+
+/// Waits for the delivery worker's first attempt at message `id`.
+pub(crate) async fn first_attempt(state: &AppState, id: &str) -> FirstAttempt {
+    let (delivery, counted) = match state.delivery.wait_for(id).await.map(|s| s.state) {
+        Some(DeliveryState::Sent) => ("sent", true),
+        Some(DeliveryState::Retrying) => ("retrying", false),
+        Some(DeliveryState::Failed) => ("failed", false),
+        None => ("queued", true),
+    };
+    FirstAttempt { delivery, counted }
+}
+
+async fn code_sent_json(state: &AppState, sent: &CodeSent) -> Value {
+    let attempt = first_attempt(state, &sent.message_id).await;
+    let resend_after = if attempt.counted {
+        sent.resend_after
+    } else {
+        state.now()
+    };
     json!({
         "prompt": "code_sent",
         "channel": channel_name(sent.channel),
         "to": sent.to,
         "digits": sent.digits,
         "expiresAt": sent.expires_at,
-        "resendAfter": sent.resend_after,
+        "resendAfter": resend_after,
+        "delivery": attempt.delivery,
     })
 }
 
-fn prompt_json(prompt: &Prompt) -> Value {
+async fn prompt_json(state: &AppState, prompt: &Prompt) -> Value {
     match prompt {
         Prompt::Challenge {
             challenge,
@@ -71,7 +99,7 @@ fn prompt_json(prompt: &Prompt) -> Value {
             "expiresAt": expires_at,
         }),
         Prompt::Code { digits } => json!({ "prompt": "code", "digits": digits }),
-        Prompt::CodeSent(sent) => code_sent_json(sent),
+        Prompt::CodeSent(sent) => code_sent_json(state, sent).await,
         Prompt::Passcode => json!({ "prompt": "passcode" }),
     }
 }
@@ -111,7 +139,7 @@ pub async fn choose_factor(
     let prompt = state
         .verify(move |v| v.choose_factor(&login_id, body.factor_id))
         .await?;
-    Ok(Json(prompt_json(&prompt)))
+    Ok(Json(prompt_json(&state, &prompt).await))
 }
 
 /// `POST /api/login/{id}/resend`.
@@ -123,7 +151,7 @@ pub async fn resend(
     let sent = state
         .verify(move |v| v.resend_code(&login_id, body.channel))
         .await?;
-    Ok(Json(code_sent_json(&sent)))
+    Ok(Json(code_sent_json(&state, &sent).await))
 }
 
 /// `POST /api/login/{id}/response`.

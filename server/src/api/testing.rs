@@ -49,5 +49,7 @@ pub async fn set_clock(
     clock.set(body.now);
     // Pushes may have expired: token pages re-read their lists.
     state.pushes_changed();
+    // Retries may have come due.
+    state.delivery.wake();
     Ok(Json(json!({ "now": body.now })))
 }

@@ -65,10 +65,12 @@ pub async fn begin_activation(
     let started = state
         .verify(move |v| v.begin_activation(&body.username, &body.password, &body.device_id))
         .await?;
+    let attempt = super::login::first_attempt(&state, &started.message_id).await;
     Ok(Json(json!({
         "activationId": started.activation_id,
         "sentTo": started.sent_to,
         "expiresAt": started.expires_at,
+        "delivery": attempt.delivery,
     })))
 }
 

@@ -1,27 +1,67 @@
-//! Couriers for SMS and voice codes: the demo phone's outbox, and a JSON webhook to a real
-//! gateway. Both word messages the same way ([`message_text`]).
+//! How SMS and voice codes reach the phone. The verifier commits each message to its outbox
+//! together with the code's hash; the [`DeliveryWorker`] hands it to a [`Courier`]: a signed JSON
+//! webhook to a real gateway ([`WebhookCourier`]), or with `--demo` the demo phone
+//! ([`OutboxCourier`]). Both word messages the same way ([`MessageTexts`]).
 
 mod outbox;
 mod webhook;
+mod worker;
 
 pub use outbox::{Outbox, OutboxCourier, PhoneMessage};
-pub use webhook::WebhookCourier;
+pub use webhook::{signature, WebhookCourier, WebhookSecret, SIGNATURE_HEADER};
+pub use worker::DeliveryWorker;
 
 use secure_login::verifier::{Channel, Courier, Error, Message, Result};
 
-/// What the person reads or hears: `Your secure-login code is 123456` by SMS, and a call that
-/// speaks each digit (`Your code is 1, 2, 3, 4, 5, 6`).
-pub fn message_text(message: &Message) -> String {
-    let what = if message.purpose == "activation" {
-        "activation code"
-    } else {
-        "code"
-    };
-    match message.channel {
-        Channel::Sms => format!("Your secure-login {what} is {}", message.code),
-        Channel::Voice => {
-            let digits: Vec<String> = message.code.chars().map(String::from).collect();
-            format!("Your {what} is {}", digits.join(", "))
+/// What messages name: the site (the issuer) and the domain of its WebOTP line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageTexts {
+    /// The site's name, as in Key URIs (`secure-login`).
+    pub issuer: String,
+    /// The portal's domain, bound to SMS codes by the WebOTP line (`@portal.example #123456`).
+    pub domain: String,
+}
+
+impl MessageTexts {
+    /// What the person reads or hears. An SMS names the site, says never to share the code and
+    /// ends with the WebOTP line, so the browser can offer the code to the right site only:
+    ///
+    /// ```text
+    /// Your secure-login code is 123456. Never share it: secure-login will never ask you for it.
+    ///
+    /// @portal.example #123456
+    /// ```
+    ///
+    /// A call speaks each digit (`Your secure-login code is 1, 2, 3, 4, 5, 6. Never share it.`).
+    pub fn text(&self, message: &Message) -> String {
+        let issuer = &self.issuer;
+        let what = if message.purpose == "activation" {
+            "activation code"
+        } else {
+            "code"
+        };
+        match message.channel {
+            Channel::Sms => format!(
+                "Your {issuer} {what} is {code}. Never share it: {issuer} will never ask you for it.\n\n@{domain} #{code}",
+                code = message.code,
+                domain = self.domain,
+            ),
+            Channel::Voice => {
+                let digits: Vec<String> = message.code.chars().map(String::from).collect();
+                format!(
+                    "Your {issuer} {what} is {}. Never share it.",
+                    digits.join(", ")
+                )
+            }
+        }
+    }
+}
+
+impl Default for MessageTexts {
+    fn default() -> Self {
+        Self {
+            issuer: "secure-login".into(),
+            domain: "localhost".into(),
         }
     }
 }
@@ -50,6 +90,7 @@ mod tests {
 
     fn message(channel: Channel, purpose: &'static str) -> Message {
         Message {
+            id: "m1".into(),
             channel,
             phone: "+41790000001".into(),
             purpose,
@@ -59,17 +100,21 @@ mod tests {
 
     #[test]
     fn sms_and_voice_wording() {
+        let texts = MessageTexts {
+            issuer: "Example Bank".into(),
+            domain: "login.example.com".into(),
+        };
         assert_eq!(
-            message_text(&message(Channel::Sms, "login")),
-            "Your secure-login code is 123456"
+            texts.text(&message(Channel::Sms, "login")),
+            "Your Example Bank code is 123456. Never share it: Example Bank will never ask you for it.\n\n@login.example.com #123456"
         );
         assert_eq!(
-            message_text(&message(Channel::Voice, "login")),
-            "Your code is 1, 2, 3, 4, 5, 6"
+            texts.text(&message(Channel::Voice, "login")),
+            "Your Example Bank code is 1, 2, 3, 4, 5, 6. Never share it."
         );
         assert_eq!(
-            message_text(&message(Channel::Sms, "activation")),
-            "Your secure-login activation code is 123456"
+            texts.text(&message(Channel::Sms, "activation")),
+            "Your Example Bank activation code is 123456. Never share it: Example Bank will never ask you for it.\n\n@login.example.com #123456"
         );
     }
 }

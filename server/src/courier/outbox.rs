@@ -1,6 +1,9 @@
-//! The demo phone's outbox: every message the portal "sent", kept in memory for the phone page
-//! and in the table `portal_outbox` of the database file, so the phone still shows them after a
-//! restart. New messages go out to `/api/phone/events` listeners through a broadcast channel.
+//! The demo phone (`--demo`): the gateway the delivery worker hands messages to when there is no
+//! real one. Every message it "received" is kept in memory for the phone page and in the table
+//! `portal_outbox` of the database file, so the phone still shows them after a restart. New
+//! messages go out to `/api/phone/events` listeners through a broadcast channel.
+//!
+//! (The verifier's own outbox, where messages wait to be sent, is its `outbox/` records.)
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -12,7 +15,7 @@ use secure_login::verifier::{Clock, Courier, Error, Message, Result};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use super::{channel_name, message_text};
+use super::{channel_name, MessageTexts};
 
 /// Messages kept (in memory and in the table); older ones are dropped.
 const KEEP: usize = 200;
@@ -36,6 +39,7 @@ pub struct PhoneMessage {
 pub struct Outbox {
     state: Mutex<State>,
     clock: Arc<dyn Clock>,
+    texts: MessageTexts,
     events: broadcast::Sender<PhoneMessage>,
 }
 
@@ -71,7 +75,7 @@ impl Outbox {
     ///
     /// # Errors
     /// [`Error::Store`] when SQLite fails.
-    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
+    pub fn open(path: &Path, clock: Arc<dyn Clock>, texts: MessageTexts) -> Result<Self> {
         let conn = Connection::open(path).map_err(|e| store_error("open", &e))?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(|e| store_error("busy timeout", &e))?;
@@ -109,12 +113,12 @@ impl Outbox {
             }
         }
         let next_id = messages.back().map_or(1, |m| m.id.saturating_add(1));
-        Ok(Self::with(Some(conn), messages, next_id, clock))
+        Ok(Self::with(Some(conn), messages, next_id, clock, texts))
     }
 
     /// An outbox in memory only.
-    pub fn in_memory(clock: Arc<dyn Clock>) -> Self {
-        Self::with(None, VecDeque::new(), 1, clock)
+    pub fn in_memory(clock: Arc<dyn Clock>, texts: MessageTexts) -> Self {
+        Self::with(None, VecDeque::new(), 1, clock, texts)
     }
 
     fn with(
@@ -122,6 +126,7 @@ impl Outbox {
         messages: VecDeque<PhoneMessage>,
         next_id: i64,
         clock: Arc<dyn Clock>,
+        texts: MessageTexts,
     ) -> Self {
         let (events, _) = broadcast::channel(64);
         Self {
@@ -131,6 +136,7 @@ impl Outbox {
                 next_id,
             }),
             clock,
+            texts,
             events,
         }
     }
@@ -154,7 +160,7 @@ impl Outbox {
             at: self.clock.now(),
             channel: channel_name(message.channel),
             to: message.phone.clone(),
-            text: message_text(message),
+            text: self.texts.text(message),
         };
         if let Some(conn) = &state.conn {
             let at = i64::try_from(phone_message.at).unwrap_or(i64::MAX);
@@ -187,7 +193,7 @@ impl Outbox {
     }
 }
 
-/// The default courier: "sends" to the [`Outbox`] that the demo phone page shows.
+/// The demo courier: "sends" to the [`Outbox`] that the demo phone page shows.
 #[derive(Debug, Clone)]
 pub struct OutboxCourier(pub Arc<Outbox>);
 
@@ -205,6 +211,7 @@ mod tests {
 
     fn message(code: &str) -> Message {
         Message {
+            id: format!("m{code}"),
             channel: Channel::Sms,
             phone: "+41790000001".into(),
             purpose: "login",
@@ -217,7 +224,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("outbox.sqlite3");
         let clock = Arc::new(TestClock::new(1_000));
-        let outbox = Arc::new(Outbox::open(&path, clock.clone()).unwrap());
+        let outbox = Arc::new(Outbox::open(&path, clock.clone(), MessageTexts::default()).unwrap());
         let mut listener = outbox.subscribe();
         OutboxCourier(outbox.clone())
             .send(&message("111111"))
@@ -225,16 +232,17 @@ mod tests {
         OutboxCourier(outbox.clone())
             .send(&message("222222"))
             .unwrap();
-        assert_eq!(
-            listener.try_recv().unwrap().text,
-            "Your secure-login code is 111111"
-        );
+        assert!(listener
+            .try_recv()
+            .unwrap()
+            .text
+            .starts_with("Your secure-login code is 111111. "));
         drop(outbox);
 
-        let reopened = Outbox::open(&path, clock).unwrap();
+        let reopened = Outbox::open(&path, clock, MessageTexts::default()).unwrap();
         let kept = reopened.messages();
         assert_eq!(kept.len(), 2);
-        assert_eq!(kept[1].text, "Your secure-login code is 222222");
+        assert!(kept[1].text.ends_with("\n@localhost #222222"));
         assert_eq!(kept[1].at, 1_000);
         assert_eq!(kept[0].channel, "sms");
         OutboxCourier(Arc::new(reopened))
@@ -244,7 +252,10 @@ mod tests {
 
     #[test]
     fn only_the_newest_are_kept() {
-        let outbox = Arc::new(Outbox::in_memory(Arc::new(TestClock::new(5))));
+        let outbox = Arc::new(Outbox::in_memory(
+            Arc::new(TestClock::new(5)),
+            MessageTexts::default(),
+        ));
         for i in 0..(KEEP + 5) {
             OutboxCourier(outbox.clone())
                 .send(&message(&format!("{i:06}")))

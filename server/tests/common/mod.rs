@@ -282,8 +282,10 @@ impl Client {
             .as_str()
             .unwrap()
             .to_owned();
-        let tail = text.rsplit(" is ").next().unwrap();
-        tail.chars().filter(char::is_ascii_digit).collect()
+        // `... code is 123456. Never share it ...` or a call's `code is 1, 2, 3, 4, 5, 6. ...`
+        let tail = text.split_once("code is ").unwrap().1;
+        let spoken = tail.split('.').next().unwrap();
+        spoken.chars().filter(char::is_ascii_digit).collect()
     }
 }
 

@@ -46,6 +46,10 @@ pub struct Portal {
     bin: PathBuf,
     dir: PathBuf,
     args: Vec<String>,
+    /// Environment variables of the process.
+    envs: Vec<(String, String)>,
+    /// `--test-clock` (off: a normal, production start).
+    test_clock: bool,
     child: Arc<Mutex<Option<Child>>>,
     /// `http://127.0.0.1:PORT` of the running process.
     pub base: String,
@@ -54,12 +58,33 @@ pub struct Portal {
 impl Portal {
     /// Starts the binary with `--test-clock` and `args` (policy flags and the like).
     pub fn start(bin: &Path, dir: &Path, args: &[&str]) -> Self {
+        Self::start_with(bin, dir, args, &[], true)
+    }
+
+    /// Starts the binary as a production deployment would: no `--test-clock`, no `--demo`;
+    /// `args` and the environment `envs`.
+    pub fn start_production(bin: &Path, dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Self::start_with(bin, dir, args, envs, false)
+    }
+
+    fn start_with(
+        bin: &Path,
+        dir: &Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        test_clock: bool,
+    ) -> Self {
         std::fs::create_dir_all(dir.join("www")).unwrap();
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         let mut portal = Self {
             bin: bin.to_path_buf(),
             dir: dir.to_path_buf(),
             args: args.iter().map(|a| (*a).to_owned()).collect(),
+            envs: envs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            test_clock,
             child: Arc::new(Mutex::new(None)),
             base: String::new(),
         };
@@ -68,8 +93,15 @@ impl Portal {
     }
 
     fn spawn(&mut self) {
+        let clock: &[&str] = if self.test_clock {
+            &["--test-clock"]
+        } else {
+            &[]
+        };
         let mut child = Command::new(&self.bin)
-            .args(["--addr", "127.0.0.1:0", "--test-clock"])
+            .args(["--addr", "127.0.0.1:0"])
+            .args(clock)
+            .envs(self.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .arg("--db")
             .arg(self.db())
             .arg("--www")
@@ -388,11 +420,15 @@ impl Http {
     }
 }
 
-/// The code in a demo-phone text (`... is 123456`).
+/// The code in a message's text: the digits after `code is ` (`... code is 123456. Never ...`,
+/// or a call's `code is 1, 2, 3, 4, 5, 6.`).
 pub fn code_of(text: &str) -> String {
-    text.rsplit(" is ")
+    text.split_once("code is ")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default()
+        .split('.')
         .next()
-        .unwrap()
+        .unwrap_or_default()
         .chars()
         .filter(char::is_ascii_digit)
         .collect()
