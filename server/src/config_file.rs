@@ -9,6 +9,7 @@
 //! addr = "127.0.0.1:8080"
 //! db = "/var/lib/secure-login/portal.sqlite3"
 //! webhook = "https://sms-gateway.internal/send"
+//! webhook_secret_file = "/etc/secure-login/webhook-secret"
 //! log_level = "info"
 //! log_format = "json"
 //!
@@ -68,6 +69,13 @@ pub struct ConfigFile {
     pub webhook: Option<String>,
     /// `--webhook-timeout`.
     pub webhook_timeout: Option<u64>,
+    /// `--webhook-secret-file`: the path of the file only (the secret itself is never in this
+    /// file, which is often readable by more than the portal).
+    pub webhook_secret_file: Option<PathBuf>,
+    /// `--sms-domain`.
+    pub sms_domain: Option<String>,
+    /// `--instance-id`.
+    pub instance_id: Option<String>,
     /// `--session-lifetime`.
     pub session_lifetime: Option<u64>,
     /// `--log-level`.

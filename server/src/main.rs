@@ -197,10 +197,12 @@ struct ServeArgs {
     /// Demo start: create the demo accounts on a new database, print them, serve the demo phone
     /// and `/api/demo/cards`. Loopback only; only on a database a demo start created.
     /// A file holding the secret that signs webhook requests (else SECURE_LOGIN_WEBHOOK_SECRET;
-    /// never on the command line, where other users of the machine can read it).
+    /// never on the command line, where other users of the machine can read it, nor in the
+    /// config file, which names the file as `webhook_secret_file`).
     #[arg(long, env = "SECURE_LOGIN_WEBHOOK_SECRET_FILE")]
     webhook_secret_file: Option<PathBuf>,
-    /// The domain of the WebOTP line ending each SMS (`@DOMAIN #123456`) [default: localhost].
+    /// The domain of the WebOTP line ending each SMS (`@DOMAIN #123456`) [default: the host of
+    /// --public-origin, else localhost].
     #[arg(long, env = "SECURE_LOGIN_SMS_DOMAIN")]
     sms_domain: Option<String>,
     /// Names this instance in the outbox's claims (instances sharing a database: one name
@@ -349,12 +351,12 @@ fn config(args: ServeArgs) -> Result<Start, String> {
     if let Some(issuer) = args.issuer.or(file.issuer) {
         config.issuer = issuer;
     }
-    if let Some(instance) = args.instance_id {
+    if let Some(instance) = args.instance_id.or(file.instance_id) {
         config.instance = instance;
     }
     if let Some(url) = args.webhook.or(file.webhook) {
         let timeout = args.webhook_timeout.or(file.webhook_timeout).unwrap_or(10);
-        let secret_file = args.webhook_secret_file;
+        let secret_file = args.webhook_secret_file.or(file.webhook_secret_file);
         config.courier = CourierConfig::Webhook {
             url,
             timeout: Duration::from_secs(timeout.max(1)),
@@ -366,7 +368,14 @@ fn config(args: ServeArgs) -> Result<Start, String> {
         .or(file.public_origin)
         .map(|o| PublicOrigin::parse(&o))
         .transpose()?;
-    if let Some(domain) = args.sms_domain {
+    // WebOTP binds the code to the site the browser is on: the public origin's host, unless
+    // named apart.
+    if let Some(domain) = args.sms_domain.or(file.sms_domain).or_else(|| {
+        config
+            .public_origin
+            .as_ref()
+            .map(|origin| origin.host().to_owned())
+    }) {
         config.sms_domain = domain;
     }
     let proxies = if args.trusted_proxies.is_empty() {

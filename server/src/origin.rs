@@ -56,6 +56,11 @@ impl PublicOrigin {
         self.https
     }
 
+    /// The host, lower case (an IPv6 address in brackets), without the port.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     /// `host[:port]`, the port only when it is not the scheme's default.
     fn authority(&self) -> String {
         match self.port {
