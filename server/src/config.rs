@@ -6,8 +6,8 @@ use std::time::Duration;
 use secure_login::verifier::Policy;
 
 use crate::client_addr::TrustedProxies;
-use crate::origin::PublicOrigin;
 use crate::courier::WebhookSecret;
+use crate::origin::PublicOrigin;
 
 /// Where SMS and voice codes go.
 #[derive(Debug, Clone, PartialEq, Eq)]

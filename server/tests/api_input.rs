@@ -486,8 +486,10 @@ async fn demo_and_test_routes_need_their_switches() {
     config.courier = secure_login_server::CourierConfig::Webhook {
         url: "http://127.0.0.1:9/sms".into(),
         timeout: std::time::Duration::from_secs(1),
-        secret: secure_login_server::courier::WebhookSecret::new("the secret of this test's webhook")
-            .unwrap(),
+        secret: secure_login_server::courier::WebhookSecret::new(
+            "the secret of this test's webhook",
+        )
+        .unwrap(),
     };
     let db = config.db.clone();
     let portal = tokio::task::spawn_blocking(move || secure_login_server::portal(config))

@@ -17,6 +17,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
+mod binary;
 mod harness;
 
 use std::path::{Path, PathBuf};
@@ -28,7 +29,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use harness::{admin, code_of, event_counts, Portal, PASSWORD};
+use binary::{Running, Site};
+use harness::{code_of, event_counts, PASSWORD};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -130,42 +132,71 @@ fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_secure-login-server"))
 }
 
-/// A production start with the webhook at `url`, its secret in a 0600 file, and an account
-/// `alice` with an SMS factor (made with `admin`, as an operator would).
-fn production(dir: &Path, url: &str) -> Portal {
-    let secret_file = dir.join("webhook.secret");
+/// A production start of the real binary ([`binary::Running`], the one launcher of the
+/// production tests) on its own site, which can be killed and started again on the same
+/// database.
+struct Production {
+    site: Site,
+    args: Vec<String>,
+    running: Running,
+}
+
+impl Production {
+    /// A client that says whether an answer came (a request cut by a kill is an error).
+    fn client(&self) -> harness::Http {
+        harness::Http::new(&self.running.base)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.site.db()
+    }
+
+    /// SIGKILL, and wait for the process to be gone.
+    fn kill(&mut self) {
+        self.running.stop();
+    }
+
+    /// Starts the binary again on the same database and flags (a new port).
+    fn restart(&mut self) {
+        self.running = Running::start(&self.args, &[]);
+    }
+}
+
+/// A site with an account `alice` with an SMS factor (made with `admin`, as an operator
+/// would).
+fn site_with_alice() -> Site {
+    let site = Site::new();
+    site.admin(&["create-user", "alice", "--password", PASSWORD]);
+    site.admin(&["add-factor", "alice", "sms", "--phone", PHONE]);
+    site
+}
+
+/// A production start with the webhook at `url` and its secret in a 0600 file (which wins
+/// over the environment's secret the launcher gives every start).
+fn production(url: &str) -> Production {
+    let site = site_with_alice();
+    let secret_file = site.dir.path().join("webhook.secret");
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
     set_mode(&secret_file, 0o600);
-    let db = dir.join("portal.sqlite3");
-    admin(
-        &bin(),
-        &db,
-        &["create-user", "alice", "--password", PASSWORD],
-    );
-    admin(
-        &bin(),
-        &db,
-        &["add-factor", "alice", "sms", "--phone", PHONE],
-    );
-    Portal::start_production(
-        &bin(),
-        dir,
-        &[
-            "--password-memory-kib",
-            "64",
-            "--password-iterations",
-            "1",
-            "--webhook",
-            url,
-            "--webhook-timeout",
-            "2",
-            "--webhook-secret-file",
-            secret_file.to_str().unwrap(),
-            "--sms-domain",
-            "portal.example",
-        ],
-        &[],
-    )
+    let mut args = site.args();
+    args.extend(binary::strings(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--webhook",
+        url,
+        "--webhook-timeout",
+        "2",
+        "--webhook-secret-file",
+        secret_file.to_str().unwrap(),
+        "--sms-domain",
+        "portal.example",
+    ]));
+    let running = Running::start(&args, &[]);
+    Production {
+        site,
+        args,
+        running,
+    }
 }
 
 fn unix_now() -> u64 {
@@ -199,7 +230,7 @@ fn verify_signature(delivery: &Delivery) -> u64 {
 }
 
 /// Password, then the SMS factor: the login id and the factor answer.
-async fn login_by_sms(portal: &Portal) -> (String, harness::Answer) {
+async fn login_by_sms(portal: &Production) -> (String, harness::Answer) {
     let mut http = portal.client();
     let started = http
         .post(
@@ -219,7 +250,7 @@ async fn login_by_sms(portal: &Portal) -> (String, harness::Answer) {
     (login, chosen)
 }
 
-async fn respond(portal: &Portal, login: &str, code: &str) -> harness::Answer {
+async fn respond(portal: &Production, login: &str, code: &str) -> harness::Answer {
     portal
         .client()
         .post(
@@ -230,7 +261,7 @@ async fn respond(portal: &Portal, login: &str, code: &str) -> harness::Answer {
         .unwrap()
 }
 
-fn events(portal: &Portal, kind: &str) -> u64 {
+fn events(portal: &Production, kind: &str) -> u64 {
     event_counts(&bin(), &portal.db(), "alice")
         .get(kind)
         .copied()
@@ -238,7 +269,7 @@ fn events(portal: &Portal, kind: &str) -> u64 {
 }
 
 /// The outbox records left in the database file (each would hold a number and a code).
-fn outbox_records(portal: &Portal) -> Vec<String> {
+fn outbox_records(portal: &Production) -> Vec<String> {
     let conn = rusqlite::Connection::open_with_flags(
         portal.db(),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -254,8 +285,7 @@ fn outbox_records(portal: &Portal) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn codes_go_out_signed_with_an_idempotency_key_and_the_site_named() {
     let (gateway, url) = gateway().await;
-    let dir = tempfile::tempdir().unwrap();
-    let portal = production(dir.path(), &url);
+    let portal = production(&url);
     let before = unix_now();
     let (login, chosen) = login_by_sms(&portal).await;
     assert_eq!(chosen.ok()["delivery"], "sent");
@@ -303,8 +333,7 @@ async fn codes_go_out_signed_with_an_idempotency_key_and_the_site_named() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_gateway_is_not_counted_and_the_person_may_resend_at_once() {
     let (gateway, url) = gateway().await;
-    let dir = tempfile::tempdir().unwrap();
-    let portal = production(dir.path(), &url);
+    let portal = production(&url);
     gateway.mode.store(ANSWER_503, Ordering::SeqCst);
     let (login, chosen) = login_by_sms(&portal).await;
     let body = chosen.ok();
@@ -351,13 +380,24 @@ async fn a_failed_gateway_is_not_counted_and_the_person_may_resend_at_once() {
     assert_eq!(events(&portal, "message_queued"), 2);
     assert_eq!(events(&portal, "message_failed"), 1);
     assert_eq!(events(&portal, "message_sent"), 1);
+    // The refusal is in the log at WARN, with neither code, number nor secret.
+    let log = portal.running.log();
+    assert!(
+        log.lines().any(|line| line.contains(" WARN ")
+            && line.contains("message_failed")
+            && line.contains("the gateway answered 503")),
+        "{log}"
+    );
+    let refused_code = code_of(refused.json["text"].as_str().unwrap());
+    for secret in [refused_code.as_str(), code.as_str(), PHONE, SECRET] {
+        assert!(!log.contains(secret), "{secret} in {log}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_between_commit_and_send_loses_no_message() {
     let (gateway, url) = gateway().await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut portal = production(dir.path(), &url);
+    let mut portal = production(&url);
     // The first delivery hangs: the code is committed, its message claimed and in flight.
     gateway.mode.store(HANG, Ordering::SeqCst);
     let mut http = portal.client();
@@ -459,31 +499,20 @@ fn the_secret_comes_from_a_private_file_or_the_environment_and_is_required() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_secret_from_the_environment_signs() {
     let (gateway, url) = gateway().await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("portal.sqlite3");
-    admin(
-        &bin(),
-        &db,
-        &["create-user", "alice", "--password", PASSWORD],
-    );
-    admin(
-        &bin(),
-        &db,
-        &["add-factor", "alice", "sms", "--phone", PHONE],
-    );
-    let portal = Portal::start_production(
-        &bin(),
-        dir.path(),
-        &[
-            "--password-memory-kib",
-            "64",
-            "--password-iterations",
-            "1",
-            "--webhook",
-            &url,
-        ],
-        &[("SECURE_LOGIN_WEBHOOK_SECRET", SECRET)],
-    );
+    let site = site_with_alice();
+    let mut args = site.args();
+    args.extend(binary::strings(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--webhook",
+        &url,
+    ]));
+    let running = Running::start(&args, &[("SECURE_LOGIN_WEBHOOK_SECRET", SECRET)]);
+    let portal = Production {
+        site,
+        args,
+        running,
+    };
     let (_, chosen) = login_by_sms(&portal).await;
     assert_eq!(chosen.ok()["delivery"], "sent");
     verify_signature(&gateway.received()[0]);

@@ -304,6 +304,59 @@ async fn an_https_public_origin_is_the_only_host_and_gets_hsts_and_a_host_cookie
         .assert_error(403, "Forbidden");
 }
 
+/// An SMS login through `portal` as a browser on `https://portal.example`; the SMS's text.
+async fn sms_text_at_portal_example(portal: &Running, gateway: &mut Gateway, name: &str) -> String {
+    let mut browser = Browser::new(&portal.base);
+    browser.host = Some("portal.example".into());
+    browser.origin = Some("https://portal.example".into());
+    let login = browser.password(name, PASSWORD).await;
+    let chosen = browser
+        .post(
+            &format!("/api/login/{login}/factor"),
+            &json!({ "factorId": 1 }),
+        )
+        .await;
+    assert_eq!(chosen.ok()["delivery"], "sent", "{}", chosen.text);
+    gateway.next_text().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sms_binds_its_code_to_the_public_origins_host_unless_sms_domain_names_another() {
+    let site = Site::new();
+    site.account("alice");
+    // Another account and number: the first SMS holds back the next for 120 s.
+    site.account_at("bob", "+41 79 555 00 01");
+    let mut gateway = Gateway::start().await;
+    let mut portal = production(
+        &site,
+        &gateway,
+        &["--public-origin", "https://portal.example:443"],
+    );
+    let text = sms_text_at_portal_example(&portal, &mut gateway, "alice").await;
+    let code = code_in(&text);
+    assert!(
+        text.ends_with(&format!("\n\n@portal.example #{code}")),
+        "{text}"
+    );
+    portal.stop();
+    let portal = production(
+        &site,
+        &gateway,
+        &[
+            "--public-origin",
+            "https://portal.example",
+            "--sms-domain",
+            "login.example",
+        ],
+    );
+    let text = sms_text_at_portal_example(&portal, &mut gateway, "bob").await;
+    let code = code_in(&text);
+    assert!(
+        text.ends_with(&format!("\n\n@login.example #{code}")),
+        "{text}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn health_answers_any_host_and_readiness_reads_the_database() {
     let site = Site::new();

@@ -118,6 +118,22 @@ impl WebhookCourier {
 
 impl Courier for WebhookCourier {
     fn send(&self, message: &Message) -> Result<()> {
+        self.post(message).inspect_err(|error| {
+            // The id and channel only: never the number, the text (the code) or the secret.
+            tracing::warn!(
+                event = "message_failed",
+                message = %message.id,
+                channel = channel_name(message.channel),
+                %error,
+                "the gateway did not take a message"
+            );
+        })
+    }
+}
+
+impl WebhookCourier {
+    /// One signed `POST` of `message` to the gateway.
+    fn post(&self, message: &Message) -> Result<()> {
         let body = json!({
             "id": message.id,
             "channel": channel_name(message.channel),

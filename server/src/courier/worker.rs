@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use secure_login::otp::hex_encode;
 use secure_login::verifier::{
-    Deliverer, DeliveryPolicy, DeliveryStatus, Entropy, Result, SystemEntropy, Verifier,
+    Deliverer, DeliveryPolicy, DeliveryState, DeliveryStatus, Entropy, Result, SystemEntropy,
+    Verifier,
 };
 use tokio::sync::{broadcast, Notify};
 
@@ -135,7 +136,7 @@ impl DeliveryWorker {
         let ids = match due {
             Ok(Ok(ids)) => ids,
             Ok(Err(error)) => {
-                eprintln!("warning: the outbox could not be read: {error}");
+                tracing::warn!(%error, "the outbox could not be read");
                 return;
             }
             Err(_) => return,
@@ -160,6 +161,15 @@ impl DeliveryWorker {
     fn attempt(&self, id: String) {
         match self.verifier.deliver(&id, &self.deliverer, &self.policy) {
             Ok(Some(status)) => {
+                if status.state != DeliveryState::Sent {
+                    tracing::warn!(
+                        message = %id,
+                        state = ?status.state,
+                        attempts = status.attempts,
+                        next_attempt_at = status.next_attempt_at,
+                        "a message is not delivered yet"
+                    );
+                }
                 {
                     let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
                     recent.push_back((id.clone(), status));
@@ -171,7 +181,7 @@ impl DeliveryWorker {
                 let _ = self.reports.send((id, status));
             }
             Ok(None) => {}
-            Err(error) => eprintln!("warning: a message could not be delivered: {error}"),
+            Err(error) => tracing::warn!(message = %id, %error, "a message could not be delivered"),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! stderr (the log) kept, accounts made with the `admin` subcommands, and a browser-like client
 //! that can send any `Host`, `Origin` or `X-Forwarded-For` and from any loopback address.
 //!
-//! Shared by `production.rs`, `logs.rs` and `proxies.rs`.
+//! Shared by `production.rs`, `logs.rs`, `proxies.rs` and `courier.rs`.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -37,6 +37,9 @@ pub const CHEAP: [&str; 4] = ["--password-memory-kib", "64", "--password-iterati
 pub const PASSWORD: &str = "correct horse battery";
 /// The phone of every SMS factor made here.
 pub const PHONE: &str = "+41 79 555 12 34";
+/// The webhook's signing secret, given to every start in `SECURE_LOGIN_WEBHOOK_SECRET` (a
+/// production start with a webhook and no secret refuses to begin); a test's own `env` wins.
+pub const WEBHOOK_SECRET: &str = "the webhook secret of the binary tests";
 
 /// An SMS gateway on a loopback port: every JSON body it receives goes to the test's channel;
 /// it answers with `status` (200 unless a test changes it).
@@ -74,20 +77,31 @@ impl Gateway {
     /// The code of the next message the gateway receives (waits for it: a courier may send
     /// from a worker, after the request that queued it has answered).
     pub async fn next_code(&mut self) -> String {
+        code_in(&self.next_text().await)
+    }
+
+    /// The text of the next message the gateway receives (waits for it).
+    pub async fn next_text(&mut self) -> String {
         let message = tokio::time::timeout(Duration::from_secs(60), self.received.recv())
             .await
             .expect("the gateway received a message within 60 s")
             .unwrap();
-        code_in(message["text"].as_str().unwrap())
+        message["text"].as_str().unwrap().to_owned()
     }
 }
 
 /// The first run of 6 to 10 digits in a message's text.
+/// A WebOTP line (`@domain #code`), when the text ends with one, must name the same code.
 pub fn code_in(text: &str) -> String {
-    text.split(|c: char| !c.is_ascii_digit())
+    let code = text
+        .split(|c: char| !c.is_ascii_digit())
         .find(|run| (6..=10).contains(&run.len()))
         .unwrap_or_else(|| panic!("no code in {text:?}"))
-        .to_owned()
+        .to_owned();
+    if let Some((_, bound)) = text.rsplit_once(" #") {
+        assert_eq!(bound, code, "the WebOTP line names another code: {text:?}");
+    }
+    code
 }
 
 /// A directory with `www/`, `pkg/` and the database path.
@@ -176,6 +190,7 @@ pub struct Exit {
 pub fn run_to_exit(args: &[String], env: &[(&str, &str)]) -> Exit {
     let mut child = Command::new(BIN)
         .args(args)
+        .env("SECURE_LOGIN_WEBHOOK_SECRET", WEBHOOK_SECRET)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -221,6 +236,7 @@ impl Running {
     pub fn start(args: &[String], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BIN)
             .args(args)
+            .env("SECURE_LOGIN_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

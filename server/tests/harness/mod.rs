@@ -46,45 +46,21 @@ pub struct Portal {
     bin: PathBuf,
     dir: PathBuf,
     args: Vec<String>,
-    /// Environment variables of the process.
-    envs: Vec<(String, String)>,
-    /// `--test-clock` (off: a normal, production start).
-    test_clock: bool,
     child: Arc<Mutex<Option<Child>>>,
     /// `http://127.0.0.1:PORT` of the running process.
     pub base: String,
 }
 
 impl Portal {
-    /// Starts the binary with `--test-clock` and `args` (policy flags and the like).
+    /// Starts the binary with `--test-clock` and `args` (policy flags and the like). A
+    /// production start (no test clock) is `binary::Running` in `tests/binary/`.
     pub fn start(bin: &Path, dir: &Path, args: &[&str]) -> Self {
-        Self::start_with(bin, dir, args, &[], true)
-    }
-
-    /// Starts the binary as a production deployment would: no `--test-clock`, no `--demo`;
-    /// `args` and the environment `envs`.
-    pub fn start_production(bin: &Path, dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
-        Self::start_with(bin, dir, args, envs, false)
-    }
-
-    fn start_with(
-        bin: &Path,
-        dir: &Path,
-        args: &[&str],
-        envs: &[(&str, &str)],
-        test_clock: bool,
-    ) -> Self {
         std::fs::create_dir_all(dir.join("www")).unwrap();
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         let mut portal = Self {
             bin: bin.to_path_buf(),
             dir: dir.to_path_buf(),
             args: args.iter().map(|a| (*a).to_owned()).collect(),
-            envs: envs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            test_clock,
             child: Arc::new(Mutex::new(None)),
             base: String::new(),
         };
@@ -93,15 +69,8 @@ impl Portal {
     }
 
     fn spawn(&mut self) {
-        let clock: &[&str] = if self.test_clock {
-            &["--test-clock"]
-        } else {
-            &[]
-        };
         let mut child = Command::new(&self.bin)
-            .args(["--addr", "127.0.0.1:0"])
-            .args(clock)
-            .envs(self.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .args(["--addr", "127.0.0.1:0", "--test-clock"])
             .arg("--db")
             .arg(self.db())
             .arg("--www")
