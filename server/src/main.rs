@@ -37,9 +37,9 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serves the portal (what happens without a subcommand too).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Administers the database file.
-    Admin(AdminArgs),
+    Admin(Box<AdminArgs>),
 }
 
 /// The database file when neither `--db` nor the config file names one.
@@ -281,8 +281,8 @@ async fn shutdown_signal() {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Admin(admin)) => return run_admin(admin).await,
-        Some(Command::Serve(serve)) => serve_portal(serve).await,
+        Some(Command::Admin(admin)) => return run_admin(*admin).await,
+        Some(Command::Serve(serve)) => serve_portal(*serve).await,
         None => serve_portal(cli.serve).await,
     };
     match result {
