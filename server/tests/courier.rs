@@ -517,3 +517,45 @@ async fn the_secret_from_the_environment_signs() {
     assert_eq!(chosen.ok()["delivery"], "sent");
     verify_signature(&gateway.received()[0]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_config_file_names_the_secret_file_and_the_sms_domain() {
+    let (gateway, url) = gateway().await;
+    let site = site_with_alice();
+    let secret_file = site.dir.path().join("webhook.secret");
+    std::fs::write(&secret_file, SECRET).unwrap();
+    set_mode(&secret_file, 0o600);
+    let config = site.dir.path().join("portal.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "webhook = {url:?}\nwebhook_secret_file = {:?}\nsms_domain = \"toml.example\"\ninstance_id = \"portal-2\"\n",
+            secret_file.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut args = site.args();
+    args.extend(binary::strings(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--config",
+        config.to_str().unwrap(),
+    ]));
+    // The launcher's environment secret is another: the signature proves the file's was used.
+    let running = Running::start(&args, &[]);
+    let portal = Production {
+        site,
+        args,
+        running,
+    };
+    let (_, chosen) = login_by_sms(&portal).await;
+    assert_eq!(chosen.ok()["delivery"], "sent");
+    let delivery = &gateway.received()[0];
+    verify_signature(delivery);
+    let text = delivery.json["text"].as_str().unwrap();
+    let code = code_of(text);
+    assert!(
+        text.ends_with(&format!("\n\n@toml.example #{code}")),
+        "{text}"
+    );
+}
