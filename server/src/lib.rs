@@ -16,6 +16,7 @@ pub mod enroll;
 pub mod error;
 pub mod extract;
 mod headers;
+pub mod kek;
 pub mod session;
 pub mod sqlite_store;
 pub mod state;
@@ -117,7 +118,9 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         clock.clone(),
         Arc::new(SystemEntropy),
         courier,
+        config.key.vault()?,
     )?;
+    verifier.check_key()?;
     let demo = if config.demo {
         Some(demo::prepare(&verifier, clock.now(), &config.issuer)?)
     } else {

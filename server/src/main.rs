@@ -12,6 +12,7 @@ use secure_login::verifier::{Policy, SystemEntropy, Verifier};
 use secure_login_server::admin::AdminCommand;
 use secure_login_server::clock::SystemClock;
 use secure_login_server::courier::NoCourier;
+use secure_login_server::kek::KeySource;
 use secure_login_server::{Config, CourierConfig, SqliteStore};
 use tokio::net::TcpListener;
 
@@ -43,6 +44,17 @@ struct DbArgs {
     /// The SQLite database file (created if missing).
     #[arg(long, env = "SECURE_LOGIN_DB", default_value = "secure-login.sqlite3")]
     db: PathBuf,
+    /// The key file sealing the factor secrets (created 0600 if missing). Without it,
+    /// `SECURE_LOGIN_KEY` (base64 of 32 bytes) when set, else the file `DB.key`.
+    #[arg(long, env = "SECURE_LOGIN_KEY_FILE")]
+    key_file: Option<PathBuf>,
+}
+
+impl DbArgs {
+    /// Where the key-encryption key comes from.
+    fn key(&self) -> KeySource {
+        KeySource::choose(self.key_file.clone(), &self.db)
+    }
 }
 
 /// The policy's numbers; each defaults to DESIGN.md's value.
@@ -209,13 +221,20 @@ async fn main() -> ExitCode {
 async fn run_admin(args: AdminArgs) -> ExitCode {
     let outcome = tokio::task::spawn_blocking(move || {
         let store = SqliteStore::open(&args.db.db)?;
+        let vault = args
+            .db
+            .key()
+            .vault()
+            .map_err(|e| secure_login::verifier::Error::Store(e.0))?;
         let verifier = Verifier::new(
             store,
             args.policy.policy(),
             Arc::new(SystemClock),
             Arc::new(SystemEntropy),
             Arc::new(NoCourier),
+            vault,
         )?;
+        verifier.check_key()?;
         secure_login_server::admin::run(&verifier, args.command, "secure-login")
     })
     .await;
@@ -240,7 +259,9 @@ fn config(args: ServeArgs) -> Result<Config, String> {
     let root = find_repo_root();
     let www = resolve_dir(args.www, root.as_deref(), "www")?;
     let pkg = resolve_dir(args.pkg, root.as_deref(), "pkg")?;
+    let key = args.db.key();
     let mut config = Config::new(args.db.db, www, pkg);
+    config.key = key;
     config.policy = args.policy.policy();
     config.demo = args.demo;
     config.test_clock = args.test_clock;
@@ -268,6 +289,7 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
         );
     }
     let db = config.db.clone();
+    let key = config.key.clone();
     let portal = tokio::task::spawn_blocking(move || secure_login_server::portal(config))
         .await
         .map_err(|_| "the portal could not start")??;
@@ -276,6 +298,7 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr()?;
     println!("database: {}", db.display());
+    println!("secrets sealed with the {key:?}");
     if let Some(report) = &portal.demo_report {
         print!("{report}");
     }

@@ -102,6 +102,7 @@ impl SqliteStore {
             ..options
         };
         let path = path.as_ref().to_path_buf();
+        crate::kek::private_database_files(&path).map_err(|e| Error::Store(e.0))?;
         let conn = connect(Some(&path), &options)?;
         migrate(&conn, MIGRATIONS)?;
         Ok(Self::with_first(Some(path), options, conn))

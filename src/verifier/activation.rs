@@ -85,7 +85,8 @@ impl<S: Store> Verifier<S> {
             .to_owned();
         let activation_id = secrets::random_id(self.entropy.as_ref())?;
         let code = secrets::random_digits(self.entropy.as_ref(), 8)?;
-        let (salt_hex, hash_hex) = secrets::hash_code(self.entropy.as_ref(), &code)?;
+        let (salt_hex, hash_hex) =
+            secrets::hash_code(self.entropy.as_ref(), self.vault.as_ref(), &code)?;
         let started = retry(&self.store, || {
             let now = self.now();
             let mut tx = Tx::default();
@@ -149,7 +150,12 @@ impl<S: Store> Verifier<S> {
         };
         let genuine = !activation.value.used
             && activation.value.device_id == device_id
-            && secrets::code_matches(&activation.value.salt_hex, &activation.value.hash_hex, code);
+            && secrets::code_matches(
+                self.vault.as_ref(),
+                &activation.value.salt_hex,
+                &activation.value.hash_hex,
+                code,
+            );
         if genuine {
             if let Some(activated) = self.activate(activation_id, &activation, now)? {
                 self.forgive(&lock_key, number)?;
@@ -209,7 +215,7 @@ impl<S: Store> Verifier<S> {
             ..activation.value.clone()
         };
         tx.put(key::activation(activation_id), activation.version, &used)?
-            .put(key::account(&updated.id), account.version, &updated)?
+            .put_account(self.vault.as_ref(), account.version, &updated)?
             .event(self.event(&updated.id, Some(factor), EventKind::TokenActivated, ""));
         if !tx.commit(&self.store)? {
             return Ok(None);
@@ -280,7 +286,7 @@ impl<S: Store> Verifier<S> {
                     retired_at: None,
                 });
             }
-            tx.put(key::account(&updated.id), account.version, &updated)?
+            tx.put_account(self.vault.as_ref(), account.version, &updated)?
                 .event(self.event(
                     &updated.id,
                     None,

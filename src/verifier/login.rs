@@ -513,7 +513,8 @@ impl<S: Store> Verifier<S> {
                     hash_hex, salt_hex, ..
                 },
                 FactorKind::Sms { .. } | FactorKind::Voice { .. },
-            ) => secrets::code_matches(salt_hex, hash_hex, response).then_some(Acceptance::Plain),
+            ) => secrets::code_matches(self.vault.as_ref(), salt_hex, hash_hex, response)
+                .then_some(Acceptance::Plain),
             (
                 LoginState::Passcode { .. },
                 FactorKind::TemporaryPasscode {
@@ -521,8 +522,9 @@ impl<S: Store> Verifier<S> {
                     salt_hex,
                     expires_at,
                 },
-            ) => (now < *expires_at && secrets::code_matches(salt_hex, hash_hex, response))
-                .then_some(Acceptance::RetireFactor),
+            ) => (now < *expires_at
+                && secrets::code_matches(self.vault.as_ref(), salt_hex, hash_hex, response))
+            .then_some(Acceptance::RetireFactor),
             _ => None,
         }
     }
@@ -577,7 +579,7 @@ impl<S: Store> Verifier<S> {
                 for f in updated.factors.iter_mut().filter(|f| f.id == factor.id) {
                     f.retired_at = Some(now);
                 }
-                tx.put(key::account(&account.id), loaded.version, &updated)?
+                tx.put_account(self.vault.as_ref(), loaded.version, &updated)?
                     .event(self.event(
                         &account.id,
                         Some(factor.id),
@@ -602,7 +604,8 @@ impl<S: Store> Verifier<S> {
         let resend_after =
             self.reserve_message(tx, &account.id, Some(factor.id), phone, channel, now)?;
         let code = secrets::random_digits(self.entropy.as_ref(), self.code_len())?;
-        let (salt_hex, hash_hex) = secrets::hash_code(self.entropy.as_ref(), &code)?;
+        let (salt_hex, hash_hex) =
+            secrets::hash_code(self.entropy.as_ref(), self.vault.as_ref(), &code)?;
         let expires_at = now.saturating_add(self.policy.code_lifetime);
         let state = LoginState::Code {
             factor: factor.id,
@@ -643,7 +646,7 @@ impl<S: Store> Verifier<S> {
     ) -> Result<u64> {
         let today = now / 86_400;
         let account_key = key::messages(account);
-        let number_key = key::number(&secrets::phone_key(phone));
+        let number_key = key::number(&secrets::phone_key(self.vault.as_ref(), phone));
         let by_account = load_or_default::<MessageLog>(&self.store, &account_key)?;
         let by_number = load_or_default::<MessageLog>(&self.store, &number_key)?;
         for log in [&by_account.value, &by_number.value] {
@@ -777,7 +780,14 @@ impl<S: Store> Verifier<S> {
     }
 
     pub(crate) fn account_record(&self, id: &str) -> Result<Loaded<Account>> {
-        load::<Account>(&self.store, &key::account(id))?.ok_or(Error::NotFound("account"))
+        let stored = self
+            .store
+            .get(&key::account(id))?
+            .ok_or(Error::NotFound("account"))?;
+        Ok(Loaded {
+            value: super::sealing::open_account(&stored.value, self.vault.as_ref())?,
+            version: stored.version,
+        })
     }
 
     /// The account registered under `username` (case-insensitive), if any.

@@ -8,6 +8,7 @@ mod activation;
 mod admin;
 mod audit;
 mod error;
+mod keys;
 mod lockout;
 mod login;
 mod model;
@@ -15,8 +16,10 @@ mod policy;
 mod ports;
 mod push;
 mod records;
+mod sealing;
 mod secrets;
 mod store;
+mod vault;
 
 use std::sync::Arc;
 
@@ -30,6 +33,7 @@ pub use policy::Policy;
 pub use ports::{Channel, Clock, Courier, Entropy, Message, SystemEntropy};
 pub use push::{PendingPush, PushAnswer, PushStarted};
 pub use store::{MemoryStore, Store, Versioned, Write};
+pub use vault::{AeadVault, KeyVault, Sealed};
 
 /// The verifier: one per server, shared by every request (all methods take `&self`).
 pub struct Verifier<S: Store> {
@@ -38,6 +42,8 @@ pub struct Verifier<S: Store> {
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     courier: Arc<dyn Courier>,
+    /// Seals factor secrets for the store and keys the hashes of codes.
+    vault: Arc<dyn KeyVault>,
     /// A hash of a random password, checked for unknown usernames so they cost the same time.
     decoy_hash: String,
 }
@@ -54,6 +60,7 @@ impl<S: Store> Verifier<S> {
         clock: Arc<dyn Clock>,
         entropy: Arc<dyn Entropy>,
         courier: Arc<dyn Courier>,
+        vault: Arc<dyn KeyVault>,
     ) -> Result<Self> {
         if policy.code_digits < 6 || policy.code_digits > 10 {
             return Err(Error::InvalidInput(
@@ -75,6 +82,7 @@ impl<S: Store> Verifier<S> {
             clock,
             entropy,
             courier,
+            vault,
             decoy_hash,
         })
     }

@@ -125,6 +125,22 @@ impl Tx {
         Ok(self)
     }
 
+    /// Writes the account, its secrets sealed by `vault`, expecting it still at `expected`.
+    pub fn put_account(
+        &mut self,
+        vault: &dyn super::vault::KeyVault,
+        expected: u64,
+        account: &super::model::Account,
+    ) -> Result<&mut Self> {
+        let value = super::sealing::seal_account(account, vault)?;
+        self.writes.push(Write {
+            key: key::account(&account.id),
+            expected,
+            value: Some(value),
+        });
+        Ok(self)
+    }
+
     /// Records `event` with the change.
     pub fn event(&mut self, event: AuditEvent) -> &mut Self {
         self.events.push(event);

@@ -24,9 +24,9 @@ use secure_login::otp::{
     PushDecision, TimeStep, Totp,
 };
 use secure_login::verifier::{
-    ActivationOutcome, AuditEvent, Channel, Clock, Courier, Error, EventKind, FactorKind,
-    LoginOutcome, LoginStatus, Message, Policy, Prompt, PushAnswer, Store, SystemEntropy, Verifier,
-    Versioned, Write,
+    ActivationOutcome, AeadVault, AuditEvent, Channel, Clock, Courier, Error, EventKind,
+    FactorKind, LoginOutcome, LoginStatus, Message, Policy, Prompt, PushAnswer, Store,
+    SystemEntropy, Verifier, Versioned, Write,
 };
 
 /// The start of every scenario: 2026-11-25 00:00:00 UTC.
@@ -101,6 +101,7 @@ pub fn world<S: Store>(store: S) -> World<S> {
         clock.clone(),
         Arc::new(SystemEntropy),
         phone.clone(),
+        Arc::new(AeadVault::new(&[0x5e; 32], Arc::new(SystemEntropy))),
     )
     .unwrap();
     World {
