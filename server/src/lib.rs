@@ -17,7 +17,9 @@ pub mod error;
 pub mod extract;
 mod headers;
 pub mod kek;
+pub mod password_gate;
 pub mod session;
+pub mod source;
 pub mod sqlite_store;
 pub mod state;
 mod static_files;
@@ -42,6 +44,7 @@ pub use static_files::app;
 use clock::{system_now, SystemClock, TestClock};
 use courier::{Outbox, OutboxCourier, WebhookCourier};
 use error::ApiError;
+use password_gate::PasswordGate;
 use session::Sessions;
 
 /// Why a portal could not start.
@@ -136,6 +139,7 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         test_clock,
         demo_cards: demo.as_ref().map(|d| d.cards.clone()),
         issuer: config.issuer.clone(),
+        password_gate: PasswordGate::per_core(),
     });
     let router = api::router(state.clone()).merge(static_files::site(config.www, config.pkg));
     let router = security_headers(router).layer(CatchPanicLayer::custom(panic_response));

@@ -200,8 +200,25 @@ async fn shutdown_signal() {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Threads of tokio's blocking pool: the verifier's calls (SQLite, Argon2) run there. Argon2 is
+/// bounded apart (`PasswordGate`); this bounds the rest, which otherwise grows to 512 threads.
+const MAX_BLOCKING_THREADS: usize = 32;
+
+fn main() -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Admin(admin)) => return run_admin(admin).await,
@@ -306,7 +323,10 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
         println!("test clock: on (POST /api/test/clock sets it)");
     }
     println!("secure-login portal listening on http://{addr}");
-    axum::serve(listener, portal.router)
+    let service = portal
+        .router
+        .into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

@@ -24,10 +24,11 @@ const MAX_DEVICE_ID: usize = 128;
 pub struct ActivationStarted {
     /// Names the activation in [`Verifier::complete_activation`].
     pub activation_id: String,
-    /// The number the code went to, masked.
-    pub sent_to: String,
     /// Unix seconds.
     pub expires_at: u64,
+    /// Whether the password was wrong (for the server's log only: never show it to the client,
+    /// whose answer must not depend on it).
+    pub password_rejected: bool,
 }
 
 /// A new soft token factor: give `secret` to the token, once; the server keeps its own copy.
@@ -65,55 +66,96 @@ pub enum ActivationOutcome {
 }
 
 impl<S: Store> Verifier<S> {
-    /// Checks username and password from the token and sends an activation code by SMS to the
-    /// account's verified phone.
+    /// [`Verifier::begin_activation_from`] for a caller without a network source (tools, tests).
     ///
     /// # Errors
-    /// [`Error::BadCredentials`], [`Error::NotAllowed`] without a verified phone,
-    /// [`Error::Throttled`], [`Error::InvalidInput`] for a bad device id, [`Error::Courier`].
+    /// As [`Verifier::begin_activation_from`].
     pub fn begin_activation(
         &self,
         username: &str,
         password: &str,
         device_id: &str,
     ) -> Result<ActivationStarted> {
+        self.begin_activation_from(username, password, device_id, "local")
+    }
+
+    /// Checks username and password from the token (through the password throttles, from
+    /// `source`) and sends an activation code by SMS to the account's verified phone.
+    ///
+    /// The answer is the same whatever the password: a wrong one, an account without a phone, or
+    /// a code asked for too soon get an activation that no code completes (a decoy, with its own
+    /// attempt count), so this is no oracle for the password; only the code sent to the phone
+    /// tells.
+    ///
+    /// # Errors
+    /// [`Error::PasswordThrottled`] (as for any password, right or wrong),
+    /// [`Error::InvalidInput`] for a bad device id, [`Error::Courier`], [`Error::Store`].
+    pub fn begin_activation_from(
+        &self,
+        username: &str,
+        password: &str,
+        device_id: &str,
+        source: &str,
+    ) -> Result<ActivationStarted> {
         check_device_id(device_id)?;
-        let account = self.check_password(username, password)?;
+        let account = match self.check_password(username, password, source) {
+            Ok(account) => Some(account),
+            Err(Error::BadCredentials) => None,
+            Err(other) => return Err(other),
+        };
         let phone = account
-            .sms_phone()
-            .ok_or(Error::NotAllowed("the account has no verified phone"))?
-            .to_owned();
+            .as_ref()
+            .and_then(|a| Some((a.id.clone(), a.sms_phone()?.to_owned())));
         let activation_id = secrets::random_id(self.entropy.as_ref())?;
         let code = secrets::random_digits(self.entropy.as_ref(), 8)?;
         let (salt_hex, hash_hex) =
             secrets::hash_code(self.entropy.as_ref(), self.vault.as_ref(), &code)?;
-        let started = retry(&self.store, || {
+        let (started, send_to) = retry(&self.store, || {
             let now = self.now();
-            let mut tx = Tx::default();
-            self.reserve_message(&mut tx, &account.id, None, &phone, Channel::Sms, now)?;
             let expires_at = now.saturating_add(self.policy.activation_lifetime);
+            let mut tx = Tx::default();
+            let mut send_to = None;
+            if let Some((account, phone)) = &phone {
+                match self.reserve_message(&mut tx, account, None, phone, Channel::Sms, now) {
+                    Ok(_) => send_to = Some(phone.clone()),
+                    // Too soon: no message, and an answer like any other.
+                    Err(Error::Throttled { .. }) => tx = Tx::default(),
+                    Err(other) => return Err(other),
+                }
+            }
+            if let Some(account) = &account {
+                tx.event(self.event(
+                    &account.id,
+                    None,
+                    EventKind::PasswordAccepted,
+                    format!("activation from {source}"),
+                ));
+            }
             let record = Activation {
-                account: account.id.clone(),
+                account: account.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
                 device_id: device_id.to_owned(),
                 hash_hex: hash_hex.clone(),
                 salt_hex: salt_hex.clone(),
                 expires_at,
                 used: false,
+                decoy: send_to.is_none(),
             };
             tx.put(key::activation(&activation_id), 0, &record)?;
             let started = ActivationStarted {
                 activation_id: activation_id.clone(),
-                sent_to: super::model::mask_phone(&phone),
                 expires_at,
+                password_rejected: account.is_none(),
             };
-            Ok((tx, started))
+            Ok((tx, (started, send_to)))
         })?;
-        self.courier.send(&Message {
-            channel: Channel::Sms,
-            phone,
-            purpose: "activation",
-            code,
-        })?;
+        if let Some(phone) = send_to {
+            self.courier.send(&Message {
+                channel: Channel::Sms,
+                phone,
+                purpose: "activation",
+                code,
+            })?;
+        }
         Ok(started)
     }
 
@@ -140,7 +182,12 @@ impl<S: Store> Verifier<S> {
             return Ok(ActivationOutcome::Expired);
         }
         let account_id = activation.value.account.clone();
-        let lock_key = key::activation_lock(&account_id);
+        // A decoy counts its attempts on its own: it names no account to lock.
+        let lock_key = if activation.value.decoy {
+            key::activation_lock(&format!("decoy/{activation_id}"))
+        } else {
+            key::activation_lock(&account_id)
+        };
         let (attempts_left, number) = match self.charge(&account_id, 0, &lock_key, now)? {
             Charge::Locked { until } => return Ok(ActivationOutcome::Locked { until }),
             Charge::Allowed {
@@ -148,7 +195,8 @@ impl<S: Store> Verifier<S> {
                 number,
             } => (attempts_left, number),
         };
-        let genuine = !activation.value.used
+        let genuine = !activation.value.decoy
+            && !activation.value.used
             && activation.value.device_id == device_id
             && secrets::code_matches(
                 self.vault.as_ref(),

@@ -107,21 +107,33 @@ pub enum LoginStatus {
     Expired,
 }
 
-/// The longest username accepted.
-const MAX_USERNAME: usize = 64;
-/// The longest password accepted (Argon2 takes any length; this bounds the work).
-const MAX_PASSWORD: usize = 1024;
 /// The longest response looked at.
 const MAX_RESPONSE: usize = 128;
 
 impl<S: Store> Verifier<S> {
-    /// Checks the first factor and opens a login. Unknown usernames and wrong passwords give the
-    /// same [`Error::BadCredentials`] after the same Argon2 work.
+    /// [`Verifier::start_login_from`] for a caller without a network source (tools, tests): every
+    /// such call shares the source `local`.
     ///
     /// # Errors
-    /// [`Error::BadCredentials`], [`Error::InvalidInput`], [`Error::Store`].
+    /// As [`Verifier::start_login_from`].
     pub fn start_login(&self, username: &str, password: &str) -> Result<LoginStarted> {
-        let account = self.check_password(username, password)?;
+        self.start_login_from(username, password, "local")
+    }
+
+    /// Checks the first factor from `source` (the client address's throttle key, see
+    /// [`super::source_of`]) and opens a login. Unknown usernames and wrong passwords give the
+    /// same [`Error::BadCredentials`] after the same Argon2 work, and are throttled alike.
+    ///
+    /// # Errors
+    /// [`Error::PasswordThrottled`], [`Error::BadCredentials`], [`Error::InvalidInput`],
+    /// [`Error::Store`].
+    pub fn start_login_from(
+        &self,
+        username: &str,
+        password: &str,
+        source: &str,
+    ) -> Result<LoginStarted> {
+        let account = self.check_password(username, password, source)?;
         let login_id = secrets::random_id(self.entropy.as_ref())?;
         let now = self.now();
         let login = Login {
@@ -134,7 +146,7 @@ impl<S: Store> Verifier<S> {
             &account.id,
             None,
             EventKind::PasswordAccepted,
-            "",
+            format!("from {source}"),
         ));
         if !tx.commit(&self.store)? {
             return Err(Error::Store("login id collision".into()));
@@ -143,28 +155,6 @@ impl<S: Store> Verifier<S> {
             .map(FactorSummary::from)
             .collect();
         Ok(LoginStarted { login_id, factors })
-    }
-
-    /// The account whose password this is, or [`Error::BadCredentials`] after the same work.
-    pub(crate) fn check_password(&self, username: &str, password: &str) -> Result<Account> {
-        if username.is_empty()
-            || username.chars().count() > MAX_USERNAME
-            || password.len() > MAX_PASSWORD
-        {
-            // Still spend the hash's time: the shape of the input says nothing either.
-            let _ = secrets::password_matches(password, &self.decoy_hash);
-            return Err(Error::BadCredentials);
-        }
-        match self.account_by_username(username)? {
-            Some(account) if secrets::password_matches(password, &account.password_hash) => {
-                Ok(account)
-            }
-            Some(_) => Err(Error::BadCredentials),
-            None => {
-                let _ = secrets::password_matches(password, &self.decoy_hash);
-                Err(Error::BadCredentials)
-            }
-        }
     }
 
     /// Chooses the second factor of a login (the seed's M2FS: any of the account's factors).

@@ -61,6 +61,14 @@ pub(crate) mod key {
     pub fn number(phone_hash: &str) -> String {
         format!("number/{phone_hash}")
     }
+    /// Failed passwords given for a username (known or not; lower case).
+    pub fn password_name(name: &str) -> String {
+        format!("pwfail/name/{}", name.to_lowercase())
+    }
+    /// Failed passwords from a source (a client address, IPv6 by /64).
+    pub fn password_source(source: &str) -> String {
+        format!("pwfail/source/{source}")
+    }
     /// An activation.
     pub fn activation(id: &str) -> String {
         format!("activation/{id}")

@@ -81,7 +81,7 @@ test('activation: the code from the demo phone, wrong code and obvious PIN refus
 
   await field(token, 'Password').fill(DEMO.alice.password);
   await button(token, 'Continue').click();
-  await assertVisibleText(token.locator('#act-sent'), 'An activation code has been sent by SMS to •••••••••01. Enter it here.');
+  await assertVisibleText(token.locator('#act-sent'), 'If the username and password are right, an activation code has been sent by SMS to your phone. Enter it here.');
   const code = await readCodeFromPhone(phone);
 
   const wrong = code.replace(/.$/, (d) => String((Number(d) + 1) % 10));
@@ -179,7 +179,7 @@ test('Add User: a second account on the same token and device id; both log in; r
   await field(token, 'Username').fill(DEMO.bob.username);
   await field(token, 'Password').fill(DEMO.bob.password);
   await button(token, 'Continue').click();
-  await assertVisibleText(token.locator('#act-sent'), 'An activation code has been sent by SMS to •••••••••02. Enter it here.');
+  await assertVisibleText(token.locator('#act-sent'), 'If the username and password are right, an activation code has been sent by SMS to your phone. Enter it here.');
   await field(token, 'Activation code').fill(await readCodeFromPhone(phone, { seen: 1 }));
   await button(token, 'Activate').click();
   await field(token, 'New PIN').fill(BOB_PIN);
@@ -399,7 +399,7 @@ test('German token page: activation and challenge in German, and the switch back
   await button(token, 'Weiter').click();
   await assertVisibleText(
     token.locator('#act-sent'),
-    'Ein Aktivierungscode wurde per SMS an •••••••••01 gesendet. Geben Sie ihn hier ein.',
+    'Wenn Benutzername und Passwort stimmen, wurde ein Aktivierungscode per SMS an Ihr Telefon gesendet. Geben Sie ihn hier ein.',
   );
   await field(token, 'Aktivierungscode').fill(await readCodeFromPhone(phone));
   await button(token, 'Aktivieren').click();
