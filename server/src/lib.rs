@@ -123,7 +123,10 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         courier,
         config.key.vault()?,
     )?;
-    verifier.check_key()?;
+    if verifier.check_key()? > 0 {
+        // Secrets found in clear were sealed: let no copy of them stay in the WAL.
+        verifier.store().truncate_wal()?;
+    }
     let demo = if config.demo {
         Some(demo::prepare(&verifier, clock.now(), &config.issuer)?)
     } else {

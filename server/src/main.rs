@@ -251,7 +251,9 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
             Arc::new(NoCourier),
             vault,
         )?;
-        verifier.check_key()?;
+        if verifier.check_key()? > 0 {
+            verifier.store().truncate_wal()?;
+        }
         secure_login_server::admin::run(&verifier, args.command, "secure-login")
     })
     .await;

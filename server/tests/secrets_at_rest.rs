@@ -453,3 +453,78 @@ fn a_key_file_others_may_read_is_refused_and_so_is_a_malformed_key() {
     // The database the refused start created is its owner's only.
     assert_eq!(mode(&db), 0o600);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_with_keys_in_clear_is_sealed_on_its_first_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut portal = Portal::start(Path::new(BIN), dir.path(), &CHEAP);
+    portal.admin(&["create-user", "alice", "--password", PASSWORD]);
+    portal.kill();
+    // A TOTP factor written in clear, as the database kept keys before they were sealed.
+    let key_hex = "3132333435363738393031323334353637383930";
+    let conn = rusqlite::Connection::open(portal.db()).unwrap();
+    let id: String = conn
+        .query_row(
+            "SELECT value FROM records WHERE key = 'username/alice'",
+            [],
+            |row| row.get::<_, Vec<u8>>(0),
+        )
+        .map(|v| serde_json::from_slice(&v).unwrap())
+        .unwrap();
+    let account_key = format!("account/{id}");
+    let stored: Vec<u8> = conn
+        .query_row(
+            "SELECT value FROM records WHERE key = ?1",
+            [&account_key],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let mut account: Value = serde_json::from_slice(&stored).unwrap();
+    account["factors"] = json!([{
+        "id": 1, "label": "app", "created_at": 0, "retired_at": null,
+        "kind": { "type": "totp", "secret_hex": key_hex, "algorithm": "SHA1", "digits": 6, "period": 30 }
+    }]);
+    account["next_factor_id"] = json!(2);
+    conn.execute(
+        "UPDATE records SET value = ?1, version = version + 1 WHERE key = ?2",
+        rusqlite::params![serde_json::to_vec(&account).unwrap(), account_key],
+    )
+    .unwrap();
+    drop(conn);
+    let key = hex_decode(key_hex).unwrap();
+    let before = raw_bytes(&portal.db());
+    assert!(
+        contains(&before, key_hex.as_bytes()),
+        "the scan finds a key in clear"
+    );
+
+    portal.restart();
+    let after = raw_bytes(&portal.db());
+    assert_no_key(&after, "the TOTP key after the first start", &key);
+    // And the sealed key still signs in.
+    let mut http = portal.client();
+    http.set_clock(T0).await;
+    let started = http
+        .post(
+            "/api/login",
+            &json!({ "username": "alice", "password": PASSWORD }),
+        )
+        .await
+        .unwrap();
+    let login = started.ok()["loginId"].as_str().unwrap().to_owned();
+    http.post(
+        &format!("/api/login/{login}/factor"),
+        &json!({ "factorId": 1 }),
+    )
+    .await
+    .unwrap()
+    .ok();
+    let done = http
+        .post(
+            &format!("/api/login/{login}/response"),
+            &json!({ "response": totp_code(key_hex, T0) }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.outcome(), "success", "{}", done.text);
+}
