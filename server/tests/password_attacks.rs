@@ -238,6 +238,9 @@ async fn a_flood_of_256_concurrent_logins_keeps_memory_bounded() {
             other => panic!("{other}: {}", answer.text),
         };
         assert_eq!(answer.code(), expected, "{}", answer.text);
+        if answer.status == 503 {
+            assert_eq!(answer.body["error"]["retryAfter"], 1, "{}", answer.text);
+        }
         *statuses.entry(answer.status).or_default() += 1;
     }
     let after = peak_rss_kib(pid);

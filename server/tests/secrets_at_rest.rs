@@ -452,6 +452,35 @@ fn a_key_file_others_may_read_is_refused_and_so_is_a_malformed_key() {
     assert!(stderr.contains("32 bytes"), "{stderr}");
     // The database the refused start created is its owner's only.
     assert_eq!(mode(&db), 0o600);
+
+    // The key in SECURE_LOGIN_KEY instead of a file: the same rules.
+    let with_env = |key: &str, args: &[&str]| {
+        let output = Command::new(BIN)
+            .env("SECURE_LOGIN_KEY", key)
+            .arg("admin")
+            .arg("--db")
+            .arg(dir.path().join("env.sqlite3"))
+            .args(CHEAP)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let one = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+    let two = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+    assert!(with_env(one, &["create-user", "erin", "--password", PASSWORD]).0);
+    assert!(with_env(one, &["show", "erin"]).0);
+    let (ok, stderr) = with_env(two, &["show", "erin"]);
+    assert!(!ok && stderr.contains("another key"), "{stderr}");
+    let (ok, stderr) = with_env("AQEB", &["show", "erin"]);
+    assert!(!ok && stderr.contains("SECURE_LOGIN_KEY"), "{stderr}");
+    assert!(
+        !dir.path().join("env.sqlite3.key").exists(),
+        "no key file beside"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
