@@ -193,7 +193,11 @@ pub fn run<S: Store>(
         }
         AdminCommand::Show { name } => {
             let account = account(verifier, &name)?;
-            let mut out = format!("{} (id {})", account.username, account.id);
+            let passwords = verifier.password_failures(&account.username)?;
+            let mut out = format!(
+                "{} (id {})\npassword failures {} next check at {}",
+                account.username, account.id, passwords.failures, passwords.next_at
+            );
             for factor in account.active_factors() {
                 let summary = FactorSummary::from(factor);
                 let lock = verifier.lock_state(&account.id, factor.id)?;

@@ -170,6 +170,8 @@ async fn the_real_user_waits_at_most_the_accounts_delay_after_an_attack() {
     assert_eq!(answer.status, 429, "{}", answer.text);
     let wait = answer.body["error"]["retryAfter"].as_u64().unwrap();
     assert!(wait > MAX_DELAY && wait <= SLOW_DELAY, "{wait}");
+    let shown = portal.admin(&["show", "alice"]);
+    assert!(shown.contains("password failures 110 "), "{shown}");
 
     // The real user, from 127.0.0.1: told to wait no longer than the account's delay, then in.
     let mut user = client_from(&portal.base, Ipv4Addr::LOCALHOST);
