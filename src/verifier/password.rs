@@ -101,26 +101,19 @@ impl<S: Store> Verifier<S> {
         })
     }
 
-    /// A right password takes its charge back.
+    /// A right password ends the username's run of failures and takes back its own charge at
+    /// the source (other attempts from there stay counted).
     fn refund_password(&self, name_key: Option<&str>, source_key: &str) -> Result<()> {
-        let account_curve = Curve::account(&self.policy);
         let source_curve = Curve::source(&self.policy);
         retry(&self.store, || {
             let mut tx = Tx::default();
-            let throttles = name_key
-                .map(|k| (k, account_curve))
-                .into_iter()
-                .chain([(source_key, source_curve)]);
-            for (key, curve) in throttles {
+            if let Some(key) = name_key {
                 let state = load_or_default::<PasswordFailures>(&self.store, key)?;
-                let next = if key == source_key {
-                    password_throttle::refund(&state.value, &curve)
-                } else {
-                    // The account's run of failures ends with its right password.
-                    PasswordFailures::default()
-                };
-                tx.put(key.to_owned(), state.version, &next)?;
+                tx.put(key.to_owned(), state.version, &PasswordFailures::default())?;
             }
+            let state = load_or_default::<PasswordFailures>(&self.store, source_key)?;
+            let refunded = password_throttle::refund(&state.value, &source_curve);
+            tx.put(source_key.to_owned(), state.version, &refunded)?;
             Ok((tx, ()))
         })
     }
