@@ -88,7 +88,13 @@ fn decode(text: &str) -> Option<Zeroizing<[u8; 32]>> {
 
 fn load_or_create_file(path: &Path) -> Result<Zeroizing<[u8; 32]>, StartError> {
     if !path.exists() {
-        create_key_file(path)?;
+        // Another process starting on the same database may have created it meanwhile: then
+        // both use that one.
+        if let Err(error) = create_key_file(path) {
+            if !path.exists() {
+                return Err(error);
+            }
+        }
     }
     refuse_wide_mode(path)?;
     let text =
@@ -103,29 +109,38 @@ fn load_or_create_file(path: &Path) -> Result<Zeroizing<[u8; 32]>, StartError> {
     })
 }
 
-/// Writes a new random KEK to `path`, created with mode 0600 (never overwriting a file).
+/// Writes a new random KEK to `path`, mode 0600, never overwriting a file: written whole to a
+/// temporary file beside it, then linked into place, so no process ever reads half a key.
 ///
 /// # Errors
 /// [`StartError`] when the file exists or cannot be written.
 pub fn create_key_file(path: &Path) -> Result<(), StartError> {
+    let fail = |e: std::io::Error| {
+        StartError(format!(
+            "cannot create the key file {}: {e}",
+            path.display()
+        ))
+    };
     let mut key = Zeroizing::new([0u8; 32]);
     SystemEntropy
         .fill(key.as_mut_slice())
         .map_err(|e| StartError(e.to_string()))?;
     let text = Zeroizing::new(format!("{}\n", Base64::encode_string(key.as_slice())));
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".{}.tmp", std::process::id()));
+    let temporary = PathBuf::from(temporary);
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut file = options.open(path).map_err(|e| {
-        StartError(format!(
-            "cannot create the key file {}: {e}",
-            path.display()
-        ))
-    })?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| StartError(format!("cannot write the key file {}: {e}", path.display())))
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| fs::hard_link(&temporary, path));
+    // The temporary name goes whatever happened; the key stays only under `path`.
+    let _ = fs::remove_file(&temporary);
+    linked.map_err(fail)
 }
 
 #[cfg(unix)]
