@@ -87,6 +87,12 @@ struct PolicyArgs {
     /// Argon2id passes for new password hashes (default 2).
     #[arg(long, env = "SECURE_LOGIN_PASSWORD_ITERATIONS")]
     password_iterations: Option<u32>,
+    /// Failed passwords in a row per username before each next one waits (default 5).
+    #[arg(long, env = "SECURE_LOGIN_PASSWORD_FREE_FAILURES")]
+    password_free_failures: Option<u32>,
+    /// Failed passwords in a row per client address before each next one waits (default 20).
+    #[arg(long, env = "SECURE_LOGIN_SOURCE_FREE_FAILURES")]
+    source_free_failures: Option<u32>,
 }
 
 impl PolicyArgs {
@@ -108,6 +114,12 @@ impl PolicyArgs {
             password_iterations: self
                 .password_iterations
                 .unwrap_or(default.password_iterations),
+            password_free_failures: self
+                .password_free_failures
+                .unwrap_or(default.password_free_failures),
+            source_free_failures: self
+                .source_free_failures
+                .unwrap_or(default.source_free_failures),
             ..default
         }
     }

@@ -43,10 +43,11 @@ impl PasswordGate {
         }
     }
 
-    /// One check per core, and a queue of twice as many.
+    /// One check per core, and a queue of sixteen per core (a waiting request holds no Argon2
+    /// memory: only a running check does).
     pub fn per_core() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::new(cores, 2 * cores)
+        Self::new(cores, 16 * cores)
     }
 
     /// Waits for a permit, or refuses at once when the queue is full.
