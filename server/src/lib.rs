@@ -89,6 +89,18 @@ pub fn fuzz_parse_bodies(bytes: &[u8]) -> Vec<(&'static str, Result<(), ApiError
     api::parse_every_body(bytes)
 }
 
+/// Checks that the database's secrets are sealed under the verifier's key; seals those of a
+/// database that kept them in clear, and then lets no copy of them stay in the WAL.
+///
+/// # Errors
+/// [`secure_login::verifier::Error::Sealed`] for another key, store failures.
+pub fn check_key(verifier: &Verifier<SqliteStore>) -> secure_login::verifier::Result<()> {
+    if verifier.check_key()? > 0 {
+        verifier.store().truncate_wal()?;
+    }
+    Ok(())
+}
+
 /// Opens the database, builds the verifier with the configured courier and clock, prepares
 /// the demo accounts with `--demo`, and returns the router. Blocking (SQLite and Argon2): call
 /// it before serving, or from `spawn_blocking`.
@@ -123,10 +135,7 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         courier,
         config.key.vault()?,
     )?;
-    if verifier.check_key()? > 0 {
-        // Secrets found in clear were sealed: let no copy of them stay in the WAL.
-        verifier.store().truncate_wal()?;
-    }
+    check_key(&verifier)?;
     let demo = if config.demo {
         Some(demo::prepare(&verifier, clock.now(), &config.issuer)?)
     } else {

@@ -263,9 +263,7 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
             Arc::new(NoCourier),
             vault,
         )?;
-        if verifier.check_key()? > 0 {
-            verifier.store().truncate_wal()?;
-        }
+        secure_login_server::check_key(&verifier)?;
         secure_login_server::admin::run(&verifier, args.command, "secure-login")
     })
     .await;
