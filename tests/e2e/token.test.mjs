@@ -77,7 +77,14 @@ test('activation: the code from the demo phone, wrong code and obvious PIN refus
   await field(token, 'Username').fill(DEMO.alice.username);
   await field(token, 'Password').fill('not-the-password');
   await button(token, 'Continue').click();
-  await assertVisibleText(token.locator('#act-error'), 'Wrong username or password.');
+  // A wrong password gets the answer a right one gets (no password oracle): only the code sent to
+  // the phone proves the password, and no code completes this activation.
+  await assertVisibleText(token.locator('#act-sent'), 'If the username and password are right, an activation code has been sent by SMS to your phone. Enter it here.');
+  await field(token, 'Activation code').fill('12345678');
+  await button(token, 'Activate').click();
+  await assertVisibleText(token.locator('#act-error'), 'This activation code is not right. Attempts left: 9.');
+  await button(token, 'Start over').first().click();
+  await field(token, 'Username').fill(DEMO.alice.username);
 
   await field(token, 'Password').fill(DEMO.alice.password);
   await button(token, 'Continue').click();
