@@ -40,7 +40,10 @@ def start(binary, workdir):
     os.makedirs(pkg)
     server = subprocess.Popen(
         [binary, "--addr", "127.0.0.1:0", "--db", os.path.join(workdir, "timing.sqlite3"),
-         "--www", www, "--pkg", pkg, "--demo"],
+         "--www", www, "--pkg", pkg, "--demo",
+         # Every round is a wrong password: keep the password throttle out of the measurement
+         # (it does the same work for both classes; here it would only answer 429).
+         "--password-free-failures", "1000000", "--source-free-failures", "1000000"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120
     for line in server.stdout:

@@ -146,9 +146,10 @@ function handleError(error) {
     case 'NotFound':
       loginOver(error.code === 'Expired' ? () => t('expired') : () => errorText(error));
       break;
-    case 'Throttled': {
+    case 'Throttled':
+    case 'PasswordThrottled': {
       const until = nowSeconds() + Number(error.details?.retryAfter ?? 0);
-      say('error', () => t('error.Throttled', { time: formatDuration(until - nowSeconds()) }));
+      say('error', () => t(`error.${error.code}`, { time: formatDuration(until - nowSeconds()) }));
       break;
     }
     default:

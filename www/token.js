@@ -386,7 +386,7 @@ async function submitCredentials(event) {
     $('act-password').value = '';
     activation.username = username;
     activation.activationId = started.activationId;
-    say($('act-sent'), 'activate.sent', { phone: started.sentTo });
+    say($('act-sent'), 'activate.sent');
     activationStep('code');
   } catch (e) {
     showError($('act-error'), e);

@@ -6,7 +6,9 @@
 
 use clap::{Subcommand, ValueEnum};
 use secure_login::otp::{hex_encode, Digits, HashAlgorithm, KeyUri, TokenKind};
-use secure_login::verifier::{Account, Error, FactorKind, FactorSummary, Store, Verifier};
+use secure_login::verifier::{
+    Account, Error, FactorKind, FactorSummary, KeyVault as _, Store, Verifier,
+};
 
 /// What `add-factor` adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,6 +72,13 @@ pub enum AdminCommand {
     Show {
         /// The username.
         name: String,
+    },
+    /// Re-seals every factor secret under a new key-encryption key, all or nothing. The old key
+    /// keeps working until this commits; then start the server with the new key.
+    RotateKey {
+        /// The new key file (created with mode 0600 if missing).
+        #[arg(long)]
+        new_key_file: std::path::PathBuf,
     },
     /// Prints an account's newest security events.
     Events {
@@ -184,7 +193,11 @@ pub fn run<S: Store>(
         }
         AdminCommand::Show { name } => {
             let account = account(verifier, &name)?;
-            let mut out = format!("{} (id {})", account.username, account.id);
+            let passwords = verifier.password_failures(&account.username)?;
+            let mut out = format!(
+                "{} (id {})\npassword failures {} next check at {}",
+                account.username, account.id, passwords.failures, passwords.next_at
+            );
             for factor in account.active_factors() {
                 let summary = FactorSummary::from(factor);
                 let lock = verifier.lock_state(&account.id, factor.id)?;
@@ -199,6 +212,17 @@ pub fn run<S: Store>(
                 ));
             }
             Ok(out)
+        }
+        AdminCommand::RotateKey { new_key_file } => {
+            let new = crate::kek::KeySource::File(new_key_file.clone())
+                .vault()
+                .map_err(|e| Error::Store(e.0))?;
+            let count = verifier.rewrap_secrets(new.as_ref())?;
+            Ok(format!(
+                "{count} accounts re-sealed under key {}; start the server with --key-file {}",
+                new.key_id(),
+                new_key_file.display()
+            ))
         }
         AdminCommand::Events { name, limit } => {
             let account = account(verifier, &name)?;

@@ -7,6 +7,7 @@ use secure_login::verifier::Policy;
 
 use crate::client_addr::TrustedProxies;
 use crate::courier::WebhookSecret;
+use crate::kek::KeySource;
 use crate::origin::PublicOrigin;
 
 /// Where SMS and voice codes go.
@@ -35,6 +36,8 @@ pub struct Config {
     pub www: PathBuf,
     /// The wasm package.
     pub pkg: PathBuf,
+    /// The key-encryption key of the factor secrets (default: the file `DB.key`).
+    pub key: KeySource,
     /// The verifier's numbers.
     pub policy: Policy,
     /// Where codes go.
@@ -62,8 +65,10 @@ pub struct Config {
 impl Config {
     /// The defaults for a database file and the two served directories.
     pub fn new(db: impl Into<PathBuf>, www: impl Into<PathBuf>, pkg: impl Into<PathBuf>) -> Self {
+        let db = db.into();
         Self {
-            db: db.into(),
+            key: KeySource::beside(&db),
+            db,
             www: www.into(),
             pkg: pkg.into(),
             policy: Policy::default(),

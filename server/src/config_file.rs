@@ -8,6 +8,7 @@
 //! trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
 //! addr = "127.0.0.1:8080"
 //! db = "/var/lib/secure-login/portal.sqlite3"
+//! key_file = "/etc/secure-login/portal.key"
 //! webhook = "https://sms-gateway.internal/send"
 //! webhook_secret_file = "/etc/secure-login/webhook-secret"
 //! log_level = "info"
@@ -45,6 +46,10 @@ pub struct PolicyFile {
     pub password_memory_kib: Option<u32>,
     /// `--password-iterations`.
     pub password_iterations: Option<u32>,
+    /// `--password-free-failures`.
+    pub password_free_failures: Option<u32>,
+    /// `--source-free-failures`.
+    pub source_free_failures: Option<u32>,
 }
 
 /// The file's keys (each as the flag of the same name, `-` written `_`).
@@ -61,6 +66,9 @@ pub struct ConfigFile {
     pub addr: Option<SocketAddr>,
     /// `--db`.
     pub db: Option<PathBuf>,
+    /// `--key-file`: the path of the key file only (never the key: this file is often readable
+    /// by more than the portal).
+    pub key_file: Option<PathBuf>,
     /// `--www`.
     pub www: Option<PathBuf>,
     /// `--pkg`.

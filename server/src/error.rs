@@ -79,6 +79,18 @@ impl ApiError {
         )
     }
 
+    /// 503 `Busy`: too many password checks are running or waiting; retry after a second.
+    pub fn busy() -> Self {
+        Self {
+            retry_after: Some(1),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy",
+                "too many sign-ins at once; try again in a second",
+            )
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -102,7 +114,9 @@ impl From<VerifierError> for ApiError {
             VerifierError::NotFound(_) => StatusCode::NOT_FOUND,
             VerifierError::NotAllowed(_) | VerifierError::UsernameTaken => StatusCode::CONFLICT,
             VerifierError::Expired => StatusCode::GONE,
-            VerifierError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            VerifierError::Throttled { .. } | VerifierError::PasswordThrottled { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             VerifierError::InvalidInput(_) | VerifierError::Otp(_) => StatusCode::BAD_REQUEST,
             VerifierError::Courier(_) => StatusCode::BAD_GATEWAY,
             _ => StatusCode::SERVICE_UNAVAILABLE,
@@ -114,7 +128,8 @@ impl From<VerifierError> for ApiError {
             other => other.code(),
         };
         let retry_after = match error {
-            VerifierError::Throttled { retry_after } => Some(retry_after),
+            VerifierError::Throttled { retry_after }
+            | VerifierError::PasswordThrottled { retry_after } => Some(retry_after),
             _ => None,
         };
         Self {
@@ -175,6 +190,12 @@ mod tests {
                 429,
                 "Throttled",
             ),
+            (
+                VerifierError::PasswordThrottled { retry_after: 2 },
+                429,
+                "PasswordThrottled",
+            ),
+            (VerifierError::Sealed("x"), 503, "SealedSecret"),
             (VerifierError::InvalidInput("x"), 400, "InvalidInput"),
             (VerifierError::Courier("x".into()), 502, "CourierFailed"),
             (VerifierError::Store("x".into()), 503, "StorageFailure"),

@@ -19,11 +19,14 @@ pub mod error;
 pub mod extract;
 mod headers;
 mod health;
+pub mod kek;
 pub mod logging;
 pub mod mode;
 pub mod origin;
+pub mod password_gate;
 mod request_log;
 pub mod session;
+pub mod source;
 pub mod sqlite_store;
 pub mod state;
 mod static_files;
@@ -50,6 +53,7 @@ use courier::{DeliveryWorker, MessageTexts, Outbox, OutboxCourier, WebhookCourie
 use error::ApiError;
 use mode::Mode;
 use origin::HostPolicy;
+use password_gate::PasswordGate;
 use session::Sessions;
 
 /// Why a portal could not start.
@@ -115,6 +119,18 @@ pub fn mode_line(config: &Config) -> String {
     format!("mode: {mode}; courier: {courier}; origin: {origin}")
 }
 
+/// Checks that the database's secrets are sealed under the verifier's key; seals those of a
+/// database that kept them in clear, and then lets no copy of them stay in the WAL.
+///
+/// # Errors
+/// [`secure_login::verifier::Error::Sealed`] for another key, store failures.
+pub fn check_key(verifier: &Verifier<SqliteStore>) -> secure_login::verifier::Result<()> {
+    if verifier.check_key()? > 0 {
+        verifier.store().truncate_wal()?;
+    }
+    Ok(())
+}
+
 /// Opens the database, builds the verifier with the configured courier and clock, prepares
 /// the demo accounts with `--demo`, and returns the router. Blocking (SQLite and Argon2): call
 /// it before serving, or from `spawn_blocking`.
@@ -172,7 +188,9 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         clock.clone(),
         Arc::new(SystemEntropy),
         courier,
+        config.key.vault()?,
     )?);
+    check_key(&verifier)?;
     let delivery = Arc::new(DeliveryWorker::new(
         verifier.clone(),
         &config.instance,
@@ -202,6 +220,7 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         test_clock,
         demo_cards: demo.as_ref().map(|d| d.cards.clone()),
         issuer: config.issuer.clone(),
+        password_gate: PasswordGate::per_core(),
     });
     // Started once the portal is whole, when there is a runtime (the server's, a test's); its
     // first round sends what a crash left.

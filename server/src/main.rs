@@ -14,6 +14,7 @@ use secure_login_server::client_addr::TrustedProxies;
 use secure_login_server::clock::SystemClock;
 use secure_login_server::config_file::{ConfigFile, PolicyFile};
 use secure_login_server::courier::{NoCourier, WebhookSecret};
+use secure_login_server::kek::KeySource;
 use secure_login_server::logging::{self, LogFormat};
 use secure_login_server::mode::Mode;
 use secure_login_server::origin::PublicOrigin;
@@ -53,6 +54,10 @@ struct DbArgs {
     /// The SQLite database file, created if missing [default: secure-login.sqlite3].
     #[arg(long, env = "SECURE_LOGIN_DB")]
     db: Option<PathBuf>,
+    /// The key file sealing the factor secrets (created 0600 if missing). Without it,
+    /// `SECURE_LOGIN_KEY` (base64 of 32 bytes) when set, else the file `DB.key`.
+    #[arg(long, env = "SECURE_LOGIN_KEY_FILE")]
+    key_file: Option<PathBuf>,
 }
 
 impl DbArgs {
@@ -62,6 +67,18 @@ impl DbArgs {
             .clone()
             .or_else(|| file.cloned())
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
+    }
+
+    /// Where the key-encryption key of database `db` comes from: `--key-file`, else
+    /// `SECURE_LOGIN_KEY` (the environment wins over the config file, as for every setting),
+    /// else the config file's `key_file`, else the file beside `db`.
+    fn key(&self, file: Option<&PathBuf>, db: &Path) -> KeySource {
+        match (KeySource::choose(self.key_file.clone(), db), file) {
+            (KeySource::File(_), Some(path)) if self.key_file.is_none() => {
+                KeySource::File(path.clone())
+            }
+            (chosen, _) => chosen,
+        }
     }
 }
 
@@ -95,6 +112,12 @@ struct PolicyArgs {
     /// Argon2id passes for new password hashes (default 2).
     #[arg(long, env = "SECURE_LOGIN_PASSWORD_ITERATIONS")]
     password_iterations: Option<u32>,
+    /// Failed passwords in a row per username before each next one waits (default 5).
+    #[arg(long, env = "SECURE_LOGIN_PASSWORD_FREE_FAILURES")]
+    password_free_failures: Option<u32>,
+    /// Failed passwords in a row per client address before each next one waits (default 20).
+    #[arg(long, env = "SECURE_LOGIN_SOURCE_FREE_FAILURES")]
+    source_free_failures: Option<u32>,
 }
 
 impl PolicyArgs {
@@ -142,6 +165,14 @@ impl PolicyArgs {
                 .password_iterations
                 .or(file.password_iterations)
                 .unwrap_or(default.password_iterations),
+            password_free_failures: self
+                .password_free_failures
+                .or(file.password_free_failures)
+                .unwrap_or(default.password_free_failures),
+            source_free_failures: self
+                .source_free_failures
+                .or(file.source_free_failures)
+                .unwrap_or(default.source_free_failures),
             ..default
         }
     }
@@ -277,8 +308,25 @@ async fn shutdown_signal() {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Threads of tokio's blocking pool: the verifier's calls (SQLite, Argon2) run there. Argon2 is
+/// bounded apart (`PasswordGate`); this bounds the rest, which otherwise grows to 512 threads.
+const MAX_BLOCKING_THREADS: usize = 32;
+
+fn main() -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Admin(admin)) => return run_admin(*admin).await,
@@ -297,14 +345,22 @@ async fn main() -> ExitCode {
 /// Runs one admin command; exit 0 with its output, or 1 with `error: CODE: message`.
 async fn run_admin(args: AdminArgs) -> ExitCode {
     let outcome = tokio::task::spawn_blocking(move || {
-        let store = SqliteStore::open(args.db.path_or(None))?;
+        let db = args.db.path_or(None);
+        let store = SqliteStore::open(&db)?;
+        let vault = args
+            .db
+            .key(None, &db)
+            .vault()
+            .map_err(|e| secure_login::verifier::Error::Store(e.0))?;
         let verifier = Verifier::new(
             store,
             args.policy.policy(),
             Arc::new(SystemClock),
             Arc::new(SystemEntropy),
             Arc::new(NoCourier),
+            vault,
         )?;
+        secure_login_server::check_key(&verifier)?;
         secure_login_server::admin::run(&verifier, args.command, &args.issuer)
     })
     .await;
@@ -341,7 +397,10 @@ fn config(args: ServeArgs) -> Result<Start, String> {
     let root = find_repo_root();
     let www = resolve_dir(args.www.or(file.www), root.as_deref(), "www")?;
     let pkg = resolve_dir(args.pkg.or(file.pkg), root.as_deref(), "pkg")?;
-    let mut config = Config::new(args.db.path_or(file.db.as_ref()), www, pkg);
+    let db = args.db.path_or(file.db.as_ref());
+    let key = args.db.key(file.key_file.as_ref(), &db);
+    let mut config = Config::new(db, www, pkg);
+    config.key = key;
     config.policy = args.policy.policy_over(&file.policy);
     config.demo = args.demo;
     config.test_clock = args.test_clock;
@@ -490,6 +549,7 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
         );
     }
     let db = config.db.clone();
+    let key = config.key.clone();
     let portal = tokio::task::spawn_blocking(move || secure_login_server::portal(config))
         .await
         .map_err(|_| "the portal could not start")??;
@@ -500,6 +560,7 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
     println!("{mode_line}");
     tracing::info!(%addr, "{mode_line}");
     println!("database: {}", db.display());
+    println!("secrets sealed with the {key:?}");
     if let Some(report) = &portal.demo_report {
         print!("{report}");
     }

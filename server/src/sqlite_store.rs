@@ -102,6 +102,7 @@ impl SqliteStore {
             ..options
         };
         let path = path.as_ref().to_path_buf();
+        crate::kek::private_database_files(&path).map_err(|e| Error::Store(e.0))?;
         let conn = connect(Some(&path), &options)?;
         migrate(&conn, MIGRATIONS)?;
         Ok(Self::with_first(Some(path), options, conn))
@@ -132,6 +133,23 @@ impl SqliteStore {
             }),
             returned: Condvar::new(),
         }
+    }
+
+    /// Copies every committed change from the WAL into the database file and empties the WAL, so
+    /// that what secure deletion zeroed is zeroed on disk too (after secrets were sealed).
+    ///
+    /// # Errors
+    /// [`Error::Store`] when SQLite fails or another connection keeps the WAL busy.
+    pub fn truncate_wal(&self) -> Result<()> {
+        let mut pooled = self.checkout()?;
+        let busy: i64 = pooled
+            .conn()?
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
+            .map_err(sql_error("wal_checkpoint"))?;
+        if busy != 0 {
+            return Err(Error::Store("sqlite wal_checkpoint: busy".into()));
+        }
+        Ok(())
     }
 
     /// The schema version of the open file (the number of [`MIGRATIONS`] applied).
@@ -283,6 +301,11 @@ fn connect(path: Option<&Path>, options: &SqliteOptions) -> Result<Connection> {
         .map_err(sql_error("synchronous"))?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(sql_error("foreign_keys"))?;
+    // Deleted and overwritten content is zeroed, not left in free space: a secret replaced by its
+    // sealed form (or a code hash by the next) is gone from the file once the WAL is
+    // checkpointed.
+    conn.pragma_update(None, "secure_delete", "ON")
+        .map_err(sql_error("secure_delete"))?;
     Ok(conn)
 }
 

@@ -11,6 +11,7 @@ use crate::clock::TestClock;
 use crate::courier::{DeliveryWorker, Outbox};
 use crate::demo::DemoCard;
 use crate::error::{ApiError, ApiResult};
+use crate::password_gate::PasswordGate;
 use crate::session::{SessionInfo, Sessions};
 use crate::SqliteStore;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub demo_cards: Option<Vec<DemoCard>>,
     /// Named in Key URIs and activations.
     pub issuer: String,
+    /// Bounds the password checks running and waiting at once.
+    pub password_gate: PasswordGate,
 }
 
 impl std::fmt::Debug for AppState {

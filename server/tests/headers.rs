@@ -502,7 +502,7 @@ async fn every_api_route_answers_success_and_error_with_the_headers() {
         device
             .post(
                 "/api/token/activate",
-                json!({ "username": "ruth", "password": "wrong!!!", "deviceId": "dev-b" }),
+                json!({ "username": "ruth", "password": PASSWORD, "deviceId": "not a device!" }),
             )
             .await,
     );

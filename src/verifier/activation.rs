@@ -25,13 +25,15 @@ const MAX_DEVICE_ID: usize = 128;
 pub struct ActivationStarted {
     /// Names the activation in [`Verifier::complete_activation`].
     pub activation_id: String,
-    /// The number the code went to, masked.
-    pub sent_to: String,
     /// Unix seconds.
     pub expires_at: u64,
-    /// The outbox id of the code's message (for [`Verifier::deliver`]).
+    /// The outbox id of the code's message (for [`Verifier::deliver`]); empty when no message
+    /// was queued (a decoy: wrong password, no phone, or too soon).
     #[serde(default)]
     pub message_id: String,
+    /// Whether the password was wrong (for the server's log only: never show it to the client,
+    /// whose answer must not depend on it).
+    pub password_rejected: bool,
 }
 
 /// A new soft token factor: give `secret` to the token, once; the server keeps its own copy.
@@ -69,58 +71,95 @@ pub enum ActivationOutcome {
 }
 
 impl<S: Store> Verifier<S> {
-    /// Checks username and password from the token and sends an activation code by SMS to the
-    /// account's verified phone.
+    /// [`Verifier::begin_activation_from`] for a caller without a network source (tools, tests).
     ///
     /// # Errors
-    /// [`Error::BadCredentials`], [`Error::NotAllowed`] without a verified phone,
-    /// [`Error::Throttled`], [`Error::InvalidInput`] for a bad device id.
+    /// As [`Verifier::begin_activation_from`].
     pub fn begin_activation(
         &self,
         username: &str,
         password: &str,
         device_id: &str,
     ) -> Result<ActivationStarted> {
+        self.begin_activation_from(username, password, device_id, "local")
+    }
+
+    /// Checks username and password from the token (through the password throttles, from
+    /// `source`) and sends an activation code by SMS to the account's verified phone.
+    ///
+    /// The answer is the same whatever the password: a wrong one, an account without a phone, or
+    /// a code asked for too soon get an activation that no code completes (a decoy, with its own
+    /// attempt count), so this is no oracle for the password; only the code sent to the phone
+    /// tells.
+    ///
+    /// # Errors
+    /// [`Error::PasswordThrottled`] (as for any password, right or wrong),
+    /// [`Error::InvalidInput`] for a bad device id, [`Error::Store`].
+    pub fn begin_activation_from(
+        &self,
+        username: &str,
+        password: &str,
+        device_id: &str,
+        source: &str,
+    ) -> Result<ActivationStarted> {
         check_device_id(device_id)?;
-        let account = self.check_password(username, password)?;
+        let account = match self.check_password(username, password, source) {
+            Ok(account) => Some(account),
+            Err(Error::BadCredentials) => None,
+            Err(other) => return Err(other),
+        };
         let phone = account
-            .sms_phone()
-            .ok_or(Error::NotAllowed("the account has no verified phone"))?
-            .to_owned();
+            .as_ref()
+            .and_then(|a| Some((a.id.clone(), a.sms_phone()?.to_owned())));
         let activation_id = secrets::random_id(self.entropy.as_ref())?;
         let code = secrets::random_digits(self.entropy.as_ref(), 8)?;
-        let (salt_hex, hash_hex) = secrets::hash_code(self.entropy.as_ref(), &code)?;
+        let (salt_hex, hash_hex) =
+            secrets::hash_code(self.entropy.as_ref(), self.vault.as_ref(), &code)?;
         retry(&self.store, || {
             let now = self.now();
-            let mut tx = Tx::default();
             let expires_at = now.saturating_add(self.policy.activation_lifetime);
-            let (message_id, _) = self.queue_message(
-                &mut tx,
-                NewMessage {
-                    account: &account.id,
+            let mut tx = Tx::default();
+            let mut message_id = String::new();
+            if let Some((account, phone)) = &phone {
+                let message = NewMessage {
+                    account,
                     factor: None,
                     channel: Channel::Sms,
                     purpose: "activation",
-                    phone: &phone,
+                    phone,
                     code: code.clone(),
                     expires_at,
-                },
-                now,
-            )?;
+                };
+                match self.queue_message(&mut tx, message, now) {
+                    Ok((id, _)) => message_id = id,
+                    // Too soon: no message, and an answer like any other.
+                    Err(Error::Throttled { .. }) => tx = Tx::default(),
+                    Err(other) => return Err(other),
+                }
+            }
+            if let Some(account) = &account {
+                tx.event(self.event(
+                    &account.id,
+                    None,
+                    EventKind::PasswordAccepted,
+                    format!("activation from {source}"),
+                ));
+            }
             let record = Activation {
-                account: account.id.clone(),
+                account: account.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
                 device_id: device_id.to_owned(),
                 hash_hex: hash_hex.clone(),
                 salt_hex: salt_hex.clone(),
                 expires_at,
                 used: false,
+                decoy: message_id.is_empty(),
             };
             tx.put(key::activation(&activation_id), 0, &record)?;
             let started = ActivationStarted {
                 activation_id: activation_id.clone(),
-                sent_to: super::model::mask_phone(&phone),
                 expires_at,
                 message_id,
+                password_rejected: account.is_none(),
             };
             Ok((tx, started))
         })
@@ -149,7 +188,12 @@ impl<S: Store> Verifier<S> {
             return Ok(ActivationOutcome::Expired);
         }
         let account_id = activation.value.account.clone();
-        let lock_key = key::activation_lock(&account_id);
+        // A decoy counts its attempts on its own: it names no account to lock.
+        let lock_key = if activation.value.decoy {
+            key::activation_lock(&format!("decoy/{activation_id}"))
+        } else {
+            key::activation_lock(&account_id)
+        };
         let (attempts_left, number) = match self.charge(&account_id, 0, &lock_key, now)? {
             Charge::Locked { until } => return Ok(ActivationOutcome::Locked { until }),
             Charge::Allowed {
@@ -157,9 +201,15 @@ impl<S: Store> Verifier<S> {
                 number,
             } => (attempts_left, number),
         };
-        let genuine = !activation.value.used
+        let genuine = !activation.value.decoy
+            && !activation.value.used
             && activation.value.device_id == device_id
-            && secrets::code_matches(&activation.value.salt_hex, &activation.value.hash_hex, code);
+            && secrets::code_matches(
+                self.vault.as_ref(),
+                &activation.value.salt_hex,
+                &activation.value.hash_hex,
+                code,
+            );
         if genuine {
             if let Some(activated) = self.activate(activation_id, &activation, now)? {
                 self.forgive(&lock_key, number)?;
@@ -219,7 +269,7 @@ impl<S: Store> Verifier<S> {
             ..activation.value.clone()
         };
         tx.put(key::activation(activation_id), activation.version, &used)?
-            .put(key::account(&updated.id), account.version, &updated)?
+            .put_account(self.vault.as_ref(), account.version, &updated)?
             .event(self.event(&updated.id, Some(factor), EventKind::TokenActivated, ""));
         if !tx.commit(&self.store)? {
             return Ok(None);
@@ -290,7 +340,7 @@ impl<S: Store> Verifier<S> {
                     retired_at: None,
                 });
             }
-            tx.put(key::account(&updated.id), account.version, &updated)?
+            tx.put_account(self.vault.as_ref(), account.version, &updated)?
                 .event(self.event(
                     &updated.id,
                     None,

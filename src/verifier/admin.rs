@@ -66,7 +66,7 @@ impl<S: Store> Verifier<S> {
         };
         let mut tx = Tx::default();
         tx.put(key::username(username), 0, &account.id)?
-            .put(key::account(&account.id), 0, &account)?
+            .put_account(self.vault.as_ref(), 0, &account)?
             .event(self.event(&account.id, None, EventKind::AccountCreated, ""));
         if tx.commit(&self.store)? {
             Ok(account)
@@ -133,7 +133,7 @@ impl<S: Store> Verifier<S> {
                 retired_at: None,
             });
             let mut tx = Tx::default();
-            tx.put(key::account(account), record.version, &updated)?
+            tx.put_account(self.vault.as_ref(), record.version, &updated)?
                 .event(self.event(account, Some(id), EventKind::FactorAdded, kind.name()));
             if let Some(step) = used_step {
                 // Factor ids are never reused, so this factor has no replay record yet.
@@ -203,7 +203,8 @@ impl<S: Store> Verifier<S> {
             b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789",
             10,
         )?;
-        let (salt_hex, hash_hex) = secrets::hash_code(self.entropy.as_ref(), &passcode)?;
+        let (salt_hex, hash_hex) =
+            secrets::hash_code(self.entropy.as_ref(), self.vault.as_ref(), &passcode)?;
         let expires_at = self.now().saturating_add(lifetime);
         let factor = self.add_factor(
             account,

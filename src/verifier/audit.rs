@@ -11,6 +11,8 @@ pub enum EventKind {
     AccountCreated,
     /// The password was right; a second factor is awaited.
     PasswordAccepted,
+    /// A wrong password (or an unknown username) was given; the detail names the source.
+    PasswordRejected,
     /// A second factor completed a login.
     LoginSucceeded,
     /// A wrong (or replayed, or late) code or response was given.

@@ -41,6 +41,16 @@ pub enum Error {
     /// The store failed, or stayed too busy to commit.
     #[error("storage failure: {0}")]
     Store(String),
+    /// A sealed secret would not open (another key-encryption key, or a tampered record), or a
+    /// secret was found in clear where a sealed one belongs.
+    #[error("sealed secret: {0}")]
+    Sealed(&'static str),
+    /// Too many failed passwords from this account or source: try again later.
+    #[error("too many failed passwords: try again in {retry_after} s")]
+    PasswordThrottled {
+        /// Seconds until the next password is checked.
+        retry_after: u64,
+    },
     /// No random bytes could be had.
     #[error("no randomness available: {0}")]
     Entropy(String),
@@ -62,6 +72,8 @@ impl Error {
             Self::Courier(_) => "CourierFailed",
             Self::Store(_) => "StorageFailure",
             Self::Entropy(_) => "EntropyUnavailable",
+            Self::Sealed(_) => "SealedSecret",
+            Self::PasswordThrottled { .. } => "PasswordThrottled",
         }
     }
 }

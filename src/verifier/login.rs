@@ -111,21 +111,33 @@ pub enum LoginStatus {
     Expired,
 }
 
-/// The longest username accepted.
-const MAX_USERNAME: usize = 64;
-/// The longest password accepted (Argon2 takes any length; this bounds the work).
-const MAX_PASSWORD: usize = 1024;
 /// The longest response looked at.
 const MAX_RESPONSE: usize = 128;
 
 impl<S: Store> Verifier<S> {
-    /// Checks the first factor and opens a login. Unknown usernames and wrong passwords give the
-    /// same [`Error::BadCredentials`] after the same Argon2 work.
+    /// [`Verifier::start_login_from`] for a caller without a network source (tools, tests): every
+    /// such call shares the source `local`.
     ///
     /// # Errors
-    /// [`Error::BadCredentials`], [`Error::InvalidInput`], [`Error::Store`].
+    /// As [`Verifier::start_login_from`].
     pub fn start_login(&self, username: &str, password: &str) -> Result<LoginStarted> {
-        let account = self.check_password(username, password)?;
+        self.start_login_from(username, password, "local")
+    }
+
+    /// Checks the first factor from `source` (the client address's throttle key, see
+    /// [`super::source_of`]) and opens a login. Unknown usernames and wrong passwords give the
+    /// same [`Error::BadCredentials`] after the same Argon2 work, and are throttled alike.
+    ///
+    /// # Errors
+    /// [`Error::PasswordThrottled`], [`Error::BadCredentials`], [`Error::InvalidInput`],
+    /// [`Error::Store`].
+    pub fn start_login_from(
+        &self,
+        username: &str,
+        password: &str,
+        source: &str,
+    ) -> Result<LoginStarted> {
+        let account = self.check_password(username, password, source)?;
         let login_id = secrets::random_id(self.entropy.as_ref())?;
         let now = self.now();
         let login = Login {
@@ -138,7 +150,7 @@ impl<S: Store> Verifier<S> {
             &account.id,
             None,
             EventKind::PasswordAccepted,
-            "",
+            format!("from {source}"),
         ));
         if !tx.commit(&self.store)? {
             return Err(Error::Store("login id collision".into()));
@@ -147,28 +159,6 @@ impl<S: Store> Verifier<S> {
             .map(FactorSummary::from)
             .collect();
         Ok(LoginStarted { login_id, factors })
-    }
-
-    /// The account whose password this is, or [`Error::BadCredentials`] after the same work.
-    pub(crate) fn check_password(&self, username: &str, password: &str) -> Result<Account> {
-        if username.is_empty()
-            || username.chars().count() > MAX_USERNAME
-            || password.len() > MAX_PASSWORD
-        {
-            // Still spend the hash's time: the shape of the input says nothing either.
-            let _ = secrets::password_matches(password, &self.decoy_hash);
-            return Err(Error::BadCredentials);
-        }
-        match self.account_by_username(username)? {
-            Some(account) if secrets::password_matches(password, &account.password_hash) => {
-                Ok(account)
-            }
-            Some(_) => Err(Error::BadCredentials),
-            None => {
-                let _ = secrets::password_matches(password, &self.decoy_hash);
-                Err(Error::BadCredentials)
-            }
-        }
     }
 
     /// Chooses the second factor of a login (the seed's M2FS: any of the account's factors).
@@ -522,7 +512,8 @@ impl<S: Store> Verifier<S> {
                     hash_hex, salt_hex, ..
                 },
                 FactorKind::Sms { .. } | FactorKind::Voice { .. },
-            ) => secrets::code_matches(salt_hex, hash_hex, response).then_some(Acceptance::Plain),
+            ) => secrets::code_matches(self.vault.as_ref(), salt_hex, hash_hex, response)
+                .then_some(Acceptance::Plain),
             (
                 LoginState::Passcode { .. },
                 FactorKind::TemporaryPasscode {
@@ -530,8 +521,9 @@ impl<S: Store> Verifier<S> {
                     salt_hex,
                     expires_at,
                 },
-            ) => (now < *expires_at && secrets::code_matches(salt_hex, hash_hex, response))
-                .then_some(Acceptance::RetireFactor),
+            ) => (now < *expires_at
+                && secrets::code_matches(self.vault.as_ref(), salt_hex, hash_hex, response))
+            .then_some(Acceptance::RetireFactor),
             _ => None,
         }
     }
@@ -586,7 +578,7 @@ impl<S: Store> Verifier<S> {
                 for f in updated.factors.iter_mut().filter(|f| f.id == factor.id) {
                     f.retired_at = Some(now);
                 }
-                tx.put(key::account(&account.id), loaded.version, &updated)?
+                tx.put_account(self.vault.as_ref(), loaded.version, &updated)?
                     .event(self.event(
                         &account.id,
                         Some(factor.id),
@@ -611,7 +603,8 @@ impl<S: Store> Verifier<S> {
         now: u64,
     ) -> Result<(LoginState, CodeSent)> {
         let code = secrets::random_digits(self.entropy.as_ref(), self.code_len())?;
-        let (salt_hex, hash_hex) = secrets::hash_code(self.entropy.as_ref(), &code)?;
+        let (salt_hex, hash_hex) =
+            secrets::hash_code(self.entropy.as_ref(), self.vault.as_ref(), &code)?;
         let expires_at = now.saturating_add(self.policy.code_lifetime);
         let (message_id, resend_after) = self.queue_message(
             tx,
@@ -731,7 +724,14 @@ impl<S: Store> Verifier<S> {
     }
 
     pub(crate) fn account_record(&self, id: &str) -> Result<Loaded<Account>> {
-        load::<Account>(&self.store, &key::account(id))?.ok_or(Error::NotFound("account"))
+        let stored = self
+            .store
+            .get(&key::account(id))?
+            .ok_or(Error::NotFound("account"))?;
+        Ok(Loaded {
+            value: super::sealing::open_account(&stored.value, self.vault.as_ref())?,
+            version: stored.version,
+        })
     }
 
     /// The account registered under `username` (case-insensitive), if any.

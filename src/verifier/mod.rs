@@ -8,16 +8,21 @@ mod activation;
 mod admin;
 mod audit;
 mod error;
+mod keys;
 mod lockout;
 mod login;
 mod model;
 mod outbox;
+mod password;
+mod password_throttle;
 mod policy;
 mod ports;
 mod push;
 mod records;
+mod sealing;
 mod secrets;
 mod store;
+mod vault;
 
 use std::sync::Arc;
 
@@ -28,10 +33,12 @@ pub use error::{Error, Result};
 pub use login::{CodeSent, LoginOutcome, LoginStarted, LoginStatus, Prompt};
 pub use model::{mask_phone, Account, Factor, FactorKind, FactorSummary, LockState};
 pub use outbox::{Deliverer, DeliveryPolicy, DeliveryState, DeliveryStatus};
+pub use password_throttle::{source_of, PasswordFailures};
 pub use policy::Policy;
 pub use ports::{Channel, Clock, Courier, Entropy, Message, SystemEntropy};
 pub use push::{PendingPush, PushAnswer, PushStarted};
 pub use store::{MemoryStore, Store, Versioned, Write};
+pub use vault::{AeadVault, KeyVault, Sealed};
 
 /// The verifier: one per server, shared by every request (all methods take `&self`).
 pub struct Verifier<S: Store> {
@@ -40,6 +47,8 @@ pub struct Verifier<S: Store> {
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     courier: Arc<dyn Courier>,
+    /// Seals factor secrets for the store and keys the hashes of codes.
+    vault: Arc<dyn KeyVault>,
     /// A hash of a random password, checked for unknown usernames so they cost the same time.
     decoy_hash: String,
 }
@@ -56,6 +65,7 @@ impl<S: Store> Verifier<S> {
         clock: Arc<dyn Clock>,
         entropy: Arc<dyn Entropy>,
         courier: Arc<dyn Courier>,
+        vault: Arc<dyn KeyVault>,
     ) -> Result<Self> {
         if policy.code_digits < 6 || policy.code_digits > 10 {
             return Err(Error::InvalidInput(
@@ -77,6 +87,7 @@ impl<S: Store> Verifier<S> {
             clock,
             entropy,
             courier,
+            vault,
             decoy_hash,
         })
     }

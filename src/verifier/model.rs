@@ -352,4 +352,8 @@ pub struct Activation {
     pub expires_at: u64,
     /// Whether the code was used.
     pub used: bool,
+    /// An activation given for a wrong password (or without a message sent): answers like a
+    /// real one, and no code completes it.
+    #[serde(default)]
+    pub decoy: bool,
 }

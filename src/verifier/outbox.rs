@@ -194,7 +194,10 @@ impl<S: Store> Verifier<S> {
     ) -> Result<(String, u64)> {
         let today = now / 86_400;
         let account_key = key::messages(message.account);
-        let number_key = key::number(&super::secrets::phone_key(message.phone));
+        let number_key = key::number(&super::secrets::phone_key(
+            self.vault.as_ref(),
+            message.phone,
+        ));
         let by_account = load_or_default::<MessageLog>(&self.store, &account_key)?;
         let by_number = load_or_default::<MessageLog>(&self.store, &number_key)?;
         for log in [&by_account.value, &by_number.value] {

@@ -41,6 +41,22 @@ pub struct Policy {
     pub password_memory_kib: u32,
     /// Argon2id passes. Default 2.
     pub password_iterations: u32,
+    /// Failed passwords in a row per account (by username) that cost no delay. Default 5.
+    pub password_free_failures: u32,
+    /// Failed passwords in a row per source (client address, IPv6 by /64) that cost no delay.
+    /// Default 20.
+    pub source_free_failures: u32,
+    /// Beyond the free failures each further one doubles the wait before the next password is
+    /// checked, from 1 s up to this. Default 60 s.
+    pub password_max_delay: u64,
+    /// Failed passwords in a row from which every attempt waits [`Policy::password_slow_delay`]
+    /// (NIST SP 800-63B-4: at most 100). Default 100.
+    pub password_slow_after: u32,
+    /// The wait between attempts once [`Policy::password_slow_after`] failures are reached.
+    /// Default 15 minutes.
+    pub password_slow_delay: u64,
+    /// Seconds without a failure after which a count of failed passwords restarts. Default 1 day.
+    pub password_forget_after: u64,
     /// OCRA suite of newly activated soft tokens. Default `OCRA-1:HOTP-SHA256-8:QN08`.
     pub soft_token_suite: String,
     /// OCRA suite of newly issued security cards. Default `OCRA-1:HOTP-SHA256-8:QN06-PSHA1`.
@@ -66,6 +82,12 @@ impl Default for Policy {
             reauth_window: 300,
             password_memory_kib: 19 * 1024,
             password_iterations: 2,
+            password_free_failures: 5,
+            source_free_failures: 20,
+            password_max_delay: 60,
+            password_slow_after: 100,
+            password_slow_delay: 15 * 60,
+            password_forget_after: 86_400,
             soft_token_suite: "OCRA-1:HOTP-SHA256-8:QN08".to_owned(),
             card_suite: "OCRA-1:HOTP-SHA256-8:QN06-PSHA1".to_owned(),
         }

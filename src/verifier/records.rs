@@ -61,6 +61,14 @@ pub(crate) mod key {
     pub fn number(phone_hash: &str) -> String {
         format!("number/{phone_hash}")
     }
+    /// Failed passwords given for a username (known or not; lower case).
+    pub fn password_name(name: &str) -> String {
+        format!("pwfail/name/{}", name.to_lowercase())
+    }
+    /// Failed passwords from a source (a client address, IPv6 by /64).
+    pub fn password_source(source: &str) -> String {
+        format!("pwfail/source/{source}")
+    }
     /// An activation.
     pub fn activation(id: &str) -> String {
         format!("activation/{id}")
@@ -125,6 +133,22 @@ impl Tx {
             .map_err(|e| Error::Store(format!("unencodable record: {e}")))?;
         self.writes.push(Write {
             key,
+            expected,
+            value: Some(value),
+        });
+        Ok(self)
+    }
+
+    /// Writes the account, its secrets sealed by `vault`, expecting it still at `expected`.
+    pub fn put_account(
+        &mut self,
+        vault: &dyn super::vault::KeyVault,
+        expected: u64,
+        account: &super::model::Account,
+    ) -> Result<&mut Self> {
+        let value = super::sealing::seal_account(account, vault)?;
+        self.writes.push(Write {
+            key: key::account(&account.id),
             expected,
             value: Some(value),
         });

@@ -4,12 +4,12 @@ use std::sync::Mutex;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::{Error, Result};
 use super::policy::Policy;
 use super::ports::Entropy;
+use super::vault::KeyVault;
 use crate::otp::hex_encode;
 
 /// A random id: 128 bits in hex.
@@ -54,34 +54,48 @@ pub(crate) fn random_digits(entropy: &dyn Entropy, len: usize) -> Result<String>
     random_text(entropy, b"0123456789", len)
 }
 
-/// A fresh salt and the hash of `code` under it, both hex. Codes are stored only this way.
-pub(crate) fn hash_code(entropy: &dyn Entropy, code: &str) -> Result<(String, String)> {
+/// A fresh salt and the keyed hash of `code` under it, both hex. Codes are stored only this way:
+/// HMAC-SHA256 under the vault's code-hash key, so the 10^6 candidates of a 6-digit code cannot
+/// be tried against a stored hash without that key.
+pub(crate) fn hash_code(
+    entropy: &dyn Entropy,
+    vault: &dyn KeyVault,
+    code: &str,
+) -> Result<(String, String)> {
     let mut salt = [0u8; 16];
     entropy.fill(&mut salt)?;
     let salt_hex = hex_encode(&salt);
-    Ok((salt_hex.clone(), salted_hash(&salt_hex, code)))
+    Ok((salt_hex.clone(), keyed_hash(vault, &salt_hex, code)))
 }
 
 /// Whether `typed` hashes to `hash_hex` under `salt_hex`, compared in constant time.
-pub(crate) fn code_matches(salt_hex: &str, hash_hex: &str, typed: &str) -> bool {
+pub(crate) fn code_matches(
+    vault: &dyn KeyVault,
+    salt_hex: &str,
+    hash_hex: &str,
+    typed: &str,
+) -> bool {
     bool::from(
-        salted_hash(salt_hex, typed)
+        keyed_hash(vault, salt_hex, typed)
             .as_bytes()
             .ct_eq(hash_hex.as_bytes()),
     )
 }
 
-fn salted_hash(salt_hex: &str, code: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(salt_hex.as_bytes());
-    hasher.update([0]);
-    hasher.update(code.as_bytes());
-    hex_encode(&hasher.finalize())
+fn keyed_hash(vault: &dyn KeyVault, salt_hex: &str, code: &str) -> String {
+    let mut data = zeroize::Zeroizing::new(Vec::with_capacity(salt_hex.len() + 1 + code.len()));
+    data.extend_from_slice(salt_hex.as_bytes());
+    data.push(0);
+    data.extend_from_slice(code.as_bytes());
+    hex_encode(&vault.code_mac(&data))
 }
 
-/// SHA-256 of a phone number, hex: lets the per-number throttle key on it without storing it.
-pub(crate) fn phone_key(phone: &str) -> String {
-    hex_encode(&Sha256::digest(phone.as_bytes()))
+/// A keyed hash of a phone number, hex: lets the per-number throttle key on it without storing
+/// it (unkeyed, the few billion numbers could be tried).
+pub(crate) fn phone_key(vault: &dyn KeyVault, phone: &str) -> String {
+    let mut data = b"phone\0".to_vec();
+    data.extend_from_slice(phone.as_bytes());
+    hex_encode(&vault.code_mac(&data))
 }
 
 fn argon2(policy: &Policy) -> Result<Argon2<'static>> {

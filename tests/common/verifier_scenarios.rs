@@ -24,7 +24,7 @@ use secure_login::otp::{
     PushDecision, TimeStep, Totp,
 };
 use secure_login::verifier::{
-    ActivationOutcome, AuditEvent, Channel, Clock, Courier, Deliverer, DeliveryPolicy,
+    ActivationOutcome, AeadVault, AuditEvent, Channel, Clock, Courier, Deliverer, DeliveryPolicy,
     DeliveryState, Error, EventKind, FactorKind, LoginOutcome, LoginStatus, Message, Policy,
     Prompt, PushAnswer, Store, SystemEntropy, Verifier, Versioned, Write,
 };
@@ -139,6 +139,7 @@ pub fn world<S: Store + 'static>(store: S) -> World<S> {
         clock.clone(),
         Arc::new(SystemEntropy),
         phone.clone(),
+        Arc::new(AeadVault::new(&[0x5e; 32], Arc::new(SystemEntropy))),
     )
     .unwrap();
     let verifier = Arc::new(verifier);
@@ -383,6 +384,114 @@ pub fn events_of<S: Store>(w: &World<S>, account: &str, kind: EventKind) -> usiz
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/// Wrong passwords for `name` from `source` until the first refusal unchecked; how many were
+/// checked, and the wait the refusal named.
+fn guess_until_throttled<S: Store>(w: &World<S>, name: &str, source: &str) -> (u32, u64) {
+    let mut checked = 0;
+    loop {
+        match w.verifier.start_login_from(name, "a wrong guess", source) {
+            Err(Error::BadCredentials) => checked += 1,
+            Err(Error::PasswordThrottled { retry_after }) => return (checked, retry_after),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+pub fn wrong_passwords_wait_longer_and_longer_never_locked<S: Store>(w: World<S>) {
+    let (account, _) = alice(&w);
+    // Five free, the sixth sets the first wait: 1 s, then 2, 4, 8, 16, 32, 60, 60 ...
+    assert_eq!(guess_until_throttled(&w, "alice", "198.51.100.1"), (6, 1));
+    let mut waits = Vec::new();
+    for _ in 0..8 {
+        let (_, wait) = guess_until_throttled(&w, "alice", "198.51.100.1");
+        w.clock.advance(wait);
+        let (checked, next) = guess_until_throttled(&w, "alice", "198.51.100.1");
+        assert_eq!(checked, 1);
+        waits.push(next);
+    }
+    assert_eq!(waits, [2, 4, 8, 16, 32, 60, 60, 60]);
+    // Another address is throttled by the account all the same, and an unknown name alike.
+    assert_eq!(guess_until_throttled(&w, "alice", "203.0.113.9"), (0, 60));
+    assert_eq!(guess_until_throttled(&w, "mallory", "203.0.113.9"), (6, 1));
+    // Every checked guess left one event; none of the refused ones did.
+    assert_eq!(events_of(&w, &account, EventKind::PasswordRejected), 14);
+    // The right password after the wait: accepted, and the run of failures is over.
+    w.clock.advance(60);
+    assert!(w
+        .verifier
+        .start_login_from("alice", PASSWORD, "198.51.100.1")
+        .is_ok());
+    assert_eq!(w.verifier.password_failures("alice").unwrap().failures, 0);
+}
+
+pub fn from_the_hundredth_failure_every_attempt_waits_fifteen_minutes<S: Store>(w: World<S>) {
+    alice(&w);
+    let mut failures = 0;
+    let mut source = 0;
+    while failures < 100 {
+        // Many addresses, so only the account's throttle counts.
+        source += 1;
+        match w.verifier.start_login_from(
+            "alice",
+            "a wrong guess",
+            &format!("192.0.2.{}", source % 200),
+        ) {
+            Err(Error::BadCredentials) => failures += 1,
+            Err(Error::PasswordThrottled { retry_after }) => w.clock.advance(retry_after),
+            other => panic!("{other:?}"),
+        }
+    }
+    let (checked, wait) = guess_until_throttled(&w, "alice", "192.0.2.250");
+    assert_eq!((checked, wait), (0, 900));
+    w.clock.advance(900);
+    assert_eq!(guess_until_throttled(&w, "alice", "192.0.2.250"), (1, 900));
+    // The real user still gets in once the wait is over.
+    w.clock.advance(900);
+    assert!(w
+        .verifier
+        .start_login_from("alice", PASSWORD, "10.0.0.1")
+        .is_ok());
+}
+
+pub fn a_source_is_slowed_across_accounts<S: Store>(w: World<S>) {
+    for i in 0..30 {
+        w.verifier
+            .create_account(&format!("user{i}"), PASSWORD)
+            .unwrap();
+    }
+    let mut checked = 0;
+    let wait = loop {
+        let name = format!("user{}", checked % 30);
+        match w
+            .verifier
+            .start_login_from(&name, "a wrong guess", "2001:db8::/64")
+        {
+            Err(Error::BadCredentials) => checked += 1,
+            Err(Error::PasswordThrottled { retry_after }) => break retry_after,
+            other => panic!("{other:?}"),
+        }
+    };
+    // Twenty free and the one that set the first wait; no account had more than one.
+    assert_eq!((checked, wait), (21, 1));
+    // A right password from that source is accepted, and takes back only its own charge: the
+    // next guess from there still waits.
+    w.clock.advance(1);
+    assert!(w
+        .verifier
+        .start_login_from("user0", PASSWORD, "2001:db8::/64")
+        .is_ok());
+    assert!(matches!(
+        w.verifier
+            .start_login_from("user1", "a wrong guess", "2001:db8::/64"),
+        Err(Error::PasswordThrottled { .. })
+    ));
+    // Other sources are not slowed by this one.
+    assert!(w
+        .verifier
+        .start_login_from("user3", PASSWORD, "10.9.8.7")
+        .is_ok());
+}
 
 pub fn first_factor_answers_alike<S: Store>(w: World<S>) {
     alice(&w);
@@ -1126,7 +1235,7 @@ pub fn activation_add_user_and_migration<S: Store>(w: World<S>) {
         .verifier
         .begin_activation("alice", PASSWORD, "device-b")
         .unwrap();
-    assert_eq!(started.sent_to, "•••••••••67");
+    assert!(!started.password_rejected);
     let code = w.phone.last_code();
     assert_eq!(w.phone.messages().last().unwrap().purpose, "activation");
     // The wrong device, then the wrong code, count as failures; the right code activates once.
@@ -1208,13 +1317,21 @@ pub fn activation_add_user_and_migration<S: Store>(w: World<S>) {
         .is_some());
     assert_eq!(events_of(&w, &alice_id, EventKind::TokenActivated), 1);
 
-    // Wrong password: the same answer as at login.
-    assert_eq!(
+    // Wrong password: an activation like any other (no password oracle), no message, and no
+    // code completes it.
+    let sent = w.phone.messages().len();
+    let decoy = w
+        .verifier
+        .begin_activation("alice", "nope nope", "device-c")
+        .unwrap();
+    assert!(decoy.password_rejected);
+    assert_eq!(w.phone.messages().len(), sent);
+    assert!(matches!(
         w.verifier
-            .begin_activation("alice", "nope nope", "device-c")
-            .unwrap_err(),
-        Error::BadCredentials
-    );
+            .complete_activation(&decoy.activation_id, &code, "device-c")
+            .unwrap(),
+        ActivationOutcome::WrongCode { .. }
+    ));
 }
 
 pub fn activation_code_expires<S: Store>(w: World<S>) {
@@ -1658,7 +1775,10 @@ macro_rules! verifier_scenarios {
             hostile_input_gets_typed_errors,
             the_enrollment_code_cannot_sign_in_again,
             fifty_simultaneous_replays_give_one_success,
-            a_thousand_concurrent_guesses_check_at_most_the_limit
+            a_thousand_concurrent_guesses_check_at_most_the_limit,
+            wrong_passwords_wait_longer_and_longer_never_locked,
+            from_the_hundredth_failure_every_attempt_waits_fifteen_minutes,
+            a_source_is_slowed_across_accounts
         );
         $crate::verifier_scenarios!(@stepped $make;
             a_success_forgives_only_the_attempts_charged_up_to_its_own,

@@ -77,11 +77,18 @@ test('activation: the code from the demo phone, wrong code and obvious PIN refus
   await field(token, 'Username').fill(DEMO.alice.username);
   await field(token, 'Password').fill('not-the-password');
   await button(token, 'Continue').click();
-  await assertVisibleText(token.locator('#act-error'), 'Wrong username or password.');
+  // A wrong password gets the answer a right one gets (no password oracle): only the code sent to
+  // the phone proves the password, and no code completes this activation.
+  await assertVisibleText(token.locator('#act-sent'), 'If the username and password are right, an activation code has been sent by SMS to your phone. Enter it here.');
+  await field(token, 'Activation code').fill('12345678');
+  await button(token, 'Activate').click();
+  await assertVisibleText(token.locator('#act-error'), 'This activation code is not right. Attempts left: 9.');
+  await button(token, 'Start over').first().click();
+  await field(token, 'Username').fill(DEMO.alice.username);
 
   await field(token, 'Password').fill(DEMO.alice.password);
   await button(token, 'Continue').click();
-  await assertVisibleText(token.locator('#act-sent'), 'An activation code has been sent by SMS to •••••••••01. Enter it here.');
+  await assertVisibleText(token.locator('#act-sent'), 'If the username and password are right, an activation code has been sent by SMS to your phone. Enter it here.');
   const code = await readCodeFromPhone(phone);
 
   const wrong = code.replace(/.$/, (d) => String((Number(d) + 1) % 10));
@@ -179,7 +186,7 @@ test('Add User: a second account on the same token and device id; both log in; r
   await field(token, 'Username').fill(DEMO.bob.username);
   await field(token, 'Password').fill(DEMO.bob.password);
   await button(token, 'Continue').click();
-  await assertVisibleText(token.locator('#act-sent'), 'An activation code has been sent by SMS to •••••••••02. Enter it here.');
+  await assertVisibleText(token.locator('#act-sent'), 'If the username and password are right, an activation code has been sent by SMS to your phone. Enter it here.');
   await field(token, 'Activation code').fill(await readCodeFromPhone(phone, { seen: 1 }));
   await button(token, 'Activate').click();
   await field(token, 'New PIN').fill(BOB_PIN);
@@ -399,7 +406,7 @@ test('German token page: activation and challenge in German, and the switch back
   await button(token, 'Weiter').click();
   await assertVisibleText(
     token.locator('#act-sent'),
-    'Ein Aktivierungscode wurde per SMS an •••••••••01 gesendet. Geben Sie ihn hier ein.',
+    'Wenn Benutzername und Passwort stimmen, wurde ein Aktivierungscode per SMS an Ihr Telefon gesendet. Geben Sie ihn hier ein.',
   );
   await field(token, 'Aktivierungscode').fill(await readCodeFromPhone(phone));
   await button(token, 'Aktivieren').click();

@@ -108,6 +108,8 @@ export default {
     'error.NotFound': 'This login no longer exists. Please start over.',
     'error.InvalidInput': 'The server could not read what was sent. Check your entry and try again.',
     'error.Throttled': 'Too soon: try again in {time}.',
+    'error.PasswordThrottled': 'Too many wrong passwords: try again in {time}.',
+    'error.Busy': 'Many people are signing in at this moment. Try again in a second.',
     'error.CourierFailed': 'The code could not be sent just now. Try again in a moment, or choose another second factor.',
     'error.EntropyUnavailable': 'The service is unavailable just now. Try again in a moment.',
     'error.Unavailable': 'The service is unavailable just now. Try again in a moment.',
@@ -224,6 +226,8 @@ export default {
     'error.NotFound': 'Diese Anmeldung gibt es nicht mehr. Bitte beginnen Sie von vorn.',
     'error.InvalidInput': 'Der Server konnte die Eingabe nicht lesen. Prüfen Sie sie und versuchen Sie es erneut.',
     'error.Throttled': 'Zu früh: Versuchen Sie es in {time} erneut.',
+    'error.PasswordThrottled': 'Zu viele falsche Passwörter: Versuchen Sie es in {time} erneut.',
+    'error.Busy': 'Gerade melden sich sehr viele an. Versuchen Sie es in einer Sekunde erneut.',
     'error.CourierFailed': 'Der Code konnte gerade nicht gesendet werden. Versuchen Sie es gleich noch einmal '
       + 'oder wählen Sie einen anderen zweiten Faktor.',
     'error.EntropyUnavailable': 'Der Dienst ist gerade nicht verfügbar. Versuchen Sie es gleich noch einmal.',

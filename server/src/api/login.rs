@@ -16,6 +16,7 @@ use crate::client_addr::ClientAddr;
 use crate::courier::channel_name;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiId, ApiJson, Empty};
+use crate::source::ClientSource;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -119,15 +120,39 @@ async fn signed_in(
 /// `POST /api/login`.
 pub async fn start(
     State(state): State<Arc<AppState>>,
+    ClientSource(source): ClientSource,
     ApiJson(body): ApiJson<Credentials>,
 ) -> ApiResult<Json<Value>> {
+    let _admitted = state.password_gate.enter().await?;
+    let username = body.username.clone();
+    let from = source.clone();
     let started = state
-        .verify(move |v| v.start_login(&body.username, &body.password))
-        .await?;
+        .verify(move |v| v.start_login_from(&body.username, &body.password, &from))
+        .await
+        .inspect_err(|e| log_password_refusal(e, &username, &source))?;
     let factors: Vec<Value> = started.factors.iter().map(factor_json).collect();
     Ok(Json(
         json!({ "loginId": started.login_id, "factors": factors }),
     ))
+}
+
+/// A warning for each password refused (never the password itself).
+pub fn log_password_refusal(error: &ApiError, username: &str, source: &str) {
+    match error.code() {
+        "BadCredentials" => tracing::warn!(
+            event = "password_rejected",
+            username = %username.chars().take(64).collect::<String>(),
+            source,
+            "a wrong password or an unknown username"
+        ),
+        "PasswordThrottled" => tracing::warn!(
+            event = "password_throttled",
+            username = %username.chars().take(64).collect::<String>(),
+            source,
+            "a password refused unchecked: too many failures"
+        ),
+        _ => {}
+    }
 }
 
 /// `POST /api/login/{id}/factor`.

@@ -10,8 +10,9 @@ use secure_login::verifier::{ActivationOutcome, PendingPush, PushAnswer};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiId, ApiJson};
+use crate::source::ClientSource;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -58,19 +59,42 @@ pub fn pushes_json(pushes: &[PendingPush]) -> Value {
 }
 
 /// `POST /api/token/activate`.
+///
+/// The same answer whatever the password (see `Verifier::begin_activation_from`); a wrong one is
+/// logged here, as at `POST /api/login`.
 pub async fn begin_activation(
     State(state): State<Arc<AppState>>,
+    ClientSource(source): ClientSource,
     ApiJson(body): ApiJson<Activate>,
 ) -> ApiResult<Json<Value>> {
+    let _admitted = state.password_gate.enter().await?;
+    let username = body.username.clone();
+    let from = source.clone();
     let started = state
-        .verify(move |v| v.begin_activation(&body.username, &body.password, &body.device_id))
-        .await?;
-    let attempt = super::login::first_attempt(&state, &started.message_id).await;
+        .verify(move |v| {
+            v.begin_activation_from(&body.username, &body.password, &body.device_id, &from)
+        })
+        .await
+        .inspect_err(|e| super::login::log_password_refusal(e, &username, &source))?;
+    if started.password_rejected {
+        super::login::log_password_refusal(
+            &ApiError::from(secure_login::verifier::Error::BadCredentials),
+            &username,
+            &source,
+        );
+    }
+    // A decoy (no message queued) answers as a message the gateway took.
+    let delivery = if started.message_id.is_empty() {
+        "sent"
+    } else {
+        super::login::first_attempt(&state, &started.message_id)
+            .await
+            .delivery
+    };
     Ok(Json(json!({
         "activationId": started.activation_id,
-        "sentTo": started.sent_to,
         "expiresAt": started.expires_at,
-        "delivery": attempt.delivery,
+        "delivery": delivery,
     })))
 }
 

@@ -389,9 +389,12 @@ impl Account {
         let token = self.token.as_ref().map(|(f, _)| *f);
         match self.inflight {
             Some(Step::Password) => (vec!["password_accepted"], None, false),
-            Some(Step::ChooseSms | Step::BeginActivation) => {
-                (vec!["message_queued", "message_sent"], None, false)
-            }
+            Some(Step::ChooseSms) => (vec!["message_queued", "message_sent"], None, false),
+            Some(Step::BeginActivation) => (
+                vec!["message_queued", "message_sent", "password_accepted"],
+                None,
+                false,
+            ),
             Some(Step::WrongCode) => (vec!["code_rejected", "factor_locked"], Some(1), false),
             Some(Step::RightCode) => (vec!["login_succeeded"], Some(1), true),
             Some(Step::WrongActivation) => (vec!["code_rejected", "factor_locked"], None, false),
@@ -562,6 +565,7 @@ async fn activation_flow(a: &mut Account, http: &mut Http, rng: &mut Rng, cycle:
     };
     if answer.status == 200 {
         a.ledger.add("message_queued");
+        a.ledger.add("password_accepted");
         a.ledger.add("message_sent");
     } else {
         a.problem(format!(

@@ -103,6 +103,11 @@ impl Portal {
         self.dir.join("portal.sqlite3")
     }
 
+    /// The running process's id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.lock().unwrap().as_ref().map(Child::id)
+    }
+
     /// SIGKILL (no shutdown, no flush), and wait for the process to be gone.
     pub fn kill(&mut self) {
         let taken = self.child.lock().unwrap().take();
