@@ -260,3 +260,62 @@ async fn a_flood_of_256_concurrent_logins_keeps_memory_bounded() {
     );
     assert_eq!(statuses.values().sum::<u64>(), 256);
 }
+
+/// A client whose connections come from `ip` and say `X-Forwarded-For: forwarded`.
+fn forwarding_client(base: &str, ip: Ipv4Addr, forwarded: &str) -> Http {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", forwarded.parse().unwrap());
+    let mut http = Http::new(base);
+    http.client = reqwest::Client::builder()
+        .local_address(IpAddr::V4(ip))
+        .default_headers(headers)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    http
+}
+
+/// Behind `--trusted-proxy` the source throttle counts the client the proxy names; a peer that
+/// is no trusted proxy counts as itself whatever it claims.
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_trusted_proxy_the_source_is_the_forwarded_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = CHEAP.to_vec();
+    args.extend([
+        "--trusted-proxy",
+        "127.0.0.1",
+        "--source-free-failures",
+        "3",
+        "--password-free-failures",
+        "100",
+    ]);
+    let portal = Portal::start(Path::new(BIN), dir.path(), &args);
+    // The clock stands still: a source past its free failures stays held back.
+    portal.client().set_clock(T0).await;
+    let proxy = Ipv4Addr::LOCALHOST;
+    let mut first = forwarding_client(&portal.base, proxy, "203.0.113.7");
+    // 3 free failures, and the 4th is checked too but makes the next one wait.
+    for n in 0..4 {
+        let answer = guess(&mut first, &format!("user{n}"), n).await;
+        assert_eq!(answer.status, 401, "{}", answer.text);
+    }
+    let held = guess(&mut first, "user4", 4).await;
+    assert_eq!((held.status, held.code()), (429, "PasswordThrottled"));
+    // Another client behind the same proxy is not held back by the first one's failures.
+    let mut second = forwarding_client(&portal.base, proxy, "203.0.113.8");
+    let answer = guess(&mut second, "user5", 5).await;
+    assert_eq!(answer.status, 401, "{}", answer.text);
+    // 127.0.0.2 is no trusted proxy: a new address in each claim does not make it new.
+    for n in 10..14 {
+        let mut forger = forwarding_client(
+            &portal.base,
+            Ipv4Addr::new(127, 0, 0, 2),
+            &format!("198.51.100.{n}"),
+        );
+        let answer = guess(&mut forger, &format!("user{n}"), n).await;
+        assert_eq!(answer.status, 401, "{}", answer.text);
+    }
+    let mut forger = forwarding_client(&portal.base, Ipv4Addr::new(127, 0, 0, 2), "198.51.100.99");
+    let held = guess(&mut forger, "user14", 14).await;
+    assert_eq!((held.status, held.code()), (429, "PasswordThrottled"));
+}
