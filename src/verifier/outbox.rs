@@ -10,9 +10,10 @@
 //!   instance started again (a claim names the instance and a nonce drawn at each start).
 //! - **At least once.** Dying after the gateway took a message and before `sent` is committed
 //!   sends it again; the message id travels as an idempotency key so the gateway can drop it.
-//! - **Only until sent.** The record, with the number and the code, exists while the message is
-//!   pending: sending it, giving it up or replacing it by a newer code deletes it (the audit's
-//!   events, with the number masked, are what remains).
+//! - **Only until sent, and sealed.** The record exists while the message is pending: sending
+//!   it, giving it up or replacing it by a newer code deletes it (the audit's events, with the
+//!   number masked, are what remains). Its number and code are sealed by the [`KeyVault`] bound
+//!   to the record's key, so a copy of the database does not show them even meanwhile.
 //! - **Throttles count what was sent or queued.** A failed attempt gives the resend throttle and
 //!   the daily cap back (the person may ask again at once); a later success counts it again.
 
@@ -24,7 +25,9 @@ use super::model::{mask_phone, MessageLog};
 use super::ports::{Channel, Message};
 use super::records::{key, load, load_or_default, Loaded, Tx};
 use super::store::Store;
+use super::vault::{KeyVault, Sealed};
 use super::Verifier;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// How deliveries are paced: the lease of a claim and the retries of a refused message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,8 +112,10 @@ pub(crate) struct OutboxEntry {
     pub factor: Option<u32>,
     pub channel: Channel,
     pub purpose: String,
-    pub phone: String,
-    pub code: String,
+    /// The number, masked (for the audit's details).
+    pub masked_phone: String,
+    /// [`Recipient`] (the number and the code), sealed bound to `outbox/<id>`.
+    pub sealed: Sealed,
     pub queued_at: u64,
     /// When the code stops working: no point in sending it after.
     pub expires_at: u64,
@@ -138,28 +143,35 @@ impl OutboxEntry {
             && (now >= self.claimed_until || by.left_by_earlier_run(&self.claimed_by))
     }
 
-    fn message(&self, id: &str) -> Message {
-        Message {
+    /// The message to send, its number and code opened from the seal.
+    fn message(&self, id: &str, vault: &dyn KeyVault) -> Result<Message> {
+        let plain = vault.open(&key::outbox(id), &self.sealed)?;
+        let recipient: Recipient = serde_json::from_slice(&plain)
+            .map_err(|_| Error::Sealed("an outbox record's message is not readable"))?;
+        Ok(Message {
             id: id.to_owned(),
             channel: self.channel,
-            phone: self.phone.clone(),
+            phone: recipient.phone.clone(),
             purpose: if self.purpose == "activation" {
                 "activation"
             } else {
                 "login"
             },
-            code: self.code.clone(),
-        }
+            code: recipient.code.clone(),
+        })
     }
 
     /// `sms to •••••••01`: the number masked.
     fn detail(&self) -> String {
-        format!(
-            "{} to {}",
-            channel_name(self.channel),
-            mask_phone(&self.phone)
-        )
+        format!("{} to {}", channel_name(self.channel), self.masked_phone)
     }
+}
+
+/// What an outbox record seals: where the message goes and the code it carries.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+struct Recipient {
+    phone: String,
+    code: String,
 }
 
 /// What the outbox needs to know about a new message.
@@ -231,13 +243,20 @@ impl<S: Store> Verifier<S> {
             },
             last_message: Some(id.clone()),
         };
+        let recipient = Zeroizing::new(
+            serde_json::to_vec(&Recipient {
+                phone: message.phone.to_owned(),
+                code: message.code,
+            })
+            .map_err(|_| Error::Sealed("an outbox message could not be encoded"))?,
+        );
         let entry = OutboxEntry {
             account: message.account.to_owned(),
             factor: message.factor,
             channel: message.channel,
             purpose: message.purpose.to_owned(),
-            phone: message.phone.to_owned(),
-            code: message.code,
+            masked_phone: mask_phone(message.phone),
+            sealed: self.vault.seal(&key::outbox(&id), &recipient)?,
             queued_at: now,
             expires_at: message.expires_at,
             attempts: 0,
@@ -309,7 +328,10 @@ impl<S: Store> Verifier<S> {
             None => Ok(None),
             Some(Claim::Expired(status)) => Ok(Some(status)),
             Some(Claim::Claimed(claimed)) => {
-                let outcome = self.courier.send(&claimed.value.message(id));
+                let outcome = claimed
+                    .value
+                    .message(id, self.vault.as_ref())
+                    .and_then(|message| self.courier.send(&message));
                 self.settle(id, &claimed, outcome, policy).map(Some)
             }
         }

@@ -849,7 +849,10 @@ pub fn a_code_is_committed_with_its_message_and_the_message_leaves_the_store_onc
     assert!(w.phone.received().is_empty());
     let pending = outbox_records(&w);
     assert_eq!(pending.len(), 1);
-    assert!(pending[0].contains(PHONE), "{}", pending[0]);
+    // Sealed: neither the number (in any of its forms) nor, checked below, the code.
+    for number in [PHONE, "1234567"] {
+        assert!(!pending[0].contains(number), "{}", pending[0]);
+    }
     assert_eq!(events_of(&w, &account, EventKind::MessageQueued), 1);
     assert_eq!(events_of(&w, &account, EventKind::MessageSent), 0);
     // The worker sends it once; then neither the code nor the number is in the outbox.
@@ -868,6 +871,11 @@ pub fn a_code_is_committed_with_its_message_and_the_message_leaves_the_store_onc
     let received = w.phone.messages();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].id, sent.message_id);
+    assert!(
+        !pending[0].contains(&received[0].code),
+        "the code in clear: {}",
+        pending[0]
+    );
     assert!(outbox_records(&w).is_empty());
     assert_eq!(events_of(&w, &account, EventKind::MessageSent), 1);
     assert!(matches!(
