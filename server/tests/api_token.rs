@@ -196,7 +196,8 @@ async fn activation_refusals() {
             )
             .await;
         let keys: Vec<&String> = answer.ok().as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["activationId", "expiresAt"], "{name}");
+        assert_eq!(keys, ["activationId", "delivery", "expiresAt"], "{name}");
+        assert_eq!(answer.body["delivery"], "sent", "{name}");
         decoys.push(answer.ok()["activationId"].as_str().unwrap().to_owned());
     }
     assert!(token.messages().await.is_empty());
@@ -214,6 +215,9 @@ async fn activation_refusals() {
         )
         .await;
     let id = started.ok()["activationId"].as_str().unwrap().to_owned();
+    let keys: Vec<&String> = started.body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["activationId", "delivery", "expiresAt"]);
+    assert_eq!(started.body["delivery"], "sent");
     // A second code within 2 minutes is not sent, and the answer says nothing of it either.
     let again = token
         .post(
@@ -221,6 +225,7 @@ async fn activation_refusals() {
             json!({ "username": "bob", "password": PASSWORD, "deviceId": "d1" }),
         )
         .await;
+    assert_eq!(again.ok()["delivery"], "sent");
     decoys.push(again.ok()["activationId"].as_str().unwrap().to_owned());
     assert_eq!(token.messages().await.len(), 1);
     let code = token.last_code().await;

@@ -198,8 +198,15 @@ fn admin_keyed(db: &Path, key: &Path, args: &[&str]) -> (bool, String) {
 
 /// Starts the binary on `db` with `key` and waits for it to refuse: its stderr.
 fn refused_start(dir: &Path, db: &Path, key: &Path) -> String {
+    // A production start needs a signed webhook (nothing listens on port 9: none is sent).
     let output = Command::new(BIN)
-        .args(["--addr", "127.0.0.1:0"])
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--webhook",
+            "http://127.0.0.1:9/sms",
+        ])
+        .env("SECURE_LOGIN_WEBHOOK_SECRET", WEBHOOK_SECRET)
         .arg("--db")
         .arg(db)
         .arg("--key-file")

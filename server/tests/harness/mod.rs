@@ -38,6 +38,9 @@ pub const T0: u64 = 1_795_651_200;
 pub const PASSWORD: &str = "correct horse battery";
 /// Cheap Argon2 parameters, for runs that are not about the password step.
 pub const CHEAP: [&str; 4] = ["--password-memory-kib", "64", "--password-iterations", "1"];
+/// The webhook's signing secret, in the environment of every start (a start with `--webhook`
+/// and no secret refuses to begin).
+pub const WEBHOOK_SECRET: &str = "the webhook secret of the harness";
 /// The suite of soft tokens the server activates (the policy's default).
 pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
 
@@ -71,6 +74,7 @@ impl Portal {
     fn spawn(&mut self) {
         let mut child = Command::new(&self.bin)
             .args(["--addr", "127.0.0.1:0", "--test-clock"])
+            .env("SECURE_LOGIN_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .arg("--db")
             .arg(self.db())
             .arg("--www")
