@@ -188,7 +188,7 @@ pub(crate) struct NewMessage<'a> {
 /// What claiming a message found.
 enum Claim {
     /// Ours to send: the entry as claimed, at the version the claim wrote.
-    Claimed(Loaded<OutboxEntry>),
+    Claimed(Box<Loaded<OutboxEntry>>),
     /// Its code expired unsent: given up.
     Expired(DeliveryStatus),
 }
@@ -369,10 +369,10 @@ impl<S: Store> Verifier<S> {
             entry.claimed_by = by.claim_name();
             tx.put(record_key.clone(), loaded.version, &entry)?;
             if tx.commit(&self.store)? {
-                return Ok(Some(Claim::Claimed(Loaded {
+                return Ok(Some(Claim::Claimed(Box::new(Loaded {
                     value: entry,
                     version: loaded.version + 1,
-                })));
+                }))));
             }
         }
     }
