@@ -179,6 +179,14 @@ async fn refused_hosts_and_origins_and_a_failing_gateway_are_warnings() {
     assert_eq!(failed.ok()["delivery"], "retrying", "{}", failed.text);
     let refused_code = gateway.next_code().await;
     // Two wrong authenticator-app codes: a rejection, then the lock.
+    // A wrong password: a warning naming the event and where it came from, never the password.
+    browser
+        .post(
+            "/api/login",
+            &json!({ "username": "alice", "password": WRONG_PASSWORD }),
+        )
+        .await
+        .assert_error(401, "BadCredentials");
     let login_2 = browser.password("alice", PASSWORD).await;
     browser
         .post(
@@ -230,6 +238,11 @@ async fn refused_hosts_and_origins_and_a_failing_gateway_are_warnings() {
         assert!(!log.contains(secret), "{secret} in {log}");
     }
     assert!(warning(&["status=421", "MisdirectedRequest"]), "{log}");
+    assert!(
+        warning(&["password_rejected", "alice", "127.0.0.1"]),
+        "{log}"
+    );
+    assert!(!log.contains(WRONG_PASSWORD), "{log}");
     assert!(
         warning(&["code_rejected", "client=127.0.0.1", "attempts_left=1"]),
         "{log}"
