@@ -519,9 +519,29 @@ async fn the_secret_from_the_environment_signs() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_config_file_names_the_secret_file_and_the_sms_domain() {
+async fn the_config_file_names_the_secret_file_the_key_file_and_the_sms_domain() {
     let (gateway, url) = gateway().await;
-    let site = site_with_alice();
+    let site = Site::new();
+    let key_file = site.dir.path().join("from-toml.key");
+    // The operator's admin commands name the same key file.
+    let key = key_file.to_str().unwrap();
+    site.admin(&[
+        "--key-file",
+        key,
+        "create-user",
+        "alice",
+        "--password",
+        PASSWORD,
+    ]);
+    site.admin(&[
+        "--key-file",
+        key,
+        "add-factor",
+        "alice",
+        "sms",
+        "--phone",
+        PHONE,
+    ]);
     let secret_file = site.dir.path().join("webhook.secret");
     std::fs::write(&secret_file, SECRET).unwrap();
     set_mode(&secret_file, 0o600);
@@ -529,8 +549,9 @@ async fn the_config_file_names_the_secret_file_and_the_sms_domain() {
     std::fs::write(
         &config,
         format!(
-            "webhook = {url:?}\nwebhook_secret_file = {:?}\nsms_domain = \"toml.example\"\ninstance_id = \"portal-2\"\n",
-            secret_file.to_str().unwrap()
+            "webhook = {url:?}\nwebhook_secret_file = {:?}\nsms_domain = \"toml.example\"\ninstance_id = \"portal-2\"\nkey_file = {:?}\n",
+            secret_file.to_str().unwrap(),
+            key_file.to_str().unwrap()
         ),
     )
     .unwrap();
@@ -558,4 +579,11 @@ async fn the_config_file_names_the_secret_file_and_the_sms_domain() {
         text.ends_with(&format!("\n\n@toml.example #{code}")),
         "{text}"
     );
+    // The sealing key is the file the config names (made 0600), not the default beside the
+    // database.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let beside = format!("{}.key", portal.db().display());
+    assert!(!Path::new(&beside).exists(), "{beside}");
 }
