@@ -75,10 +75,11 @@ impl<S: Store> Verifier<S> {
 
     /// Charges one attempt to the username and the source, both or neither.
     fn charge_password(&self, name_key: Option<&str>, source_key: &str) -> Result<()> {
-        let now = self.now();
         let account_curve = Curve::account(&self.policy);
         let source_curve = Curve::source(&self.policy);
         retry(&self.store, || {
+            // The clock is read afresh for each try: a retry may come after a tick.
+            let now = self.now();
             let mut tx = Tx::default();
             let mut wait = 0;
             let throttles = name_key

@@ -91,9 +91,16 @@ pub(crate) fn charge(
         return Err(state.next_at - now);
     }
     let failures = state.failures.saturating_add(1);
+    // A free attempt sets no wait at all: a wait of zero written as `now` would turn away a
+    // concurrent attempt whose clock read a moment earlier (another thread, another instance).
+    let delay = curve.delay(failures);
     Ok(PasswordFailures {
         failures,
-        next_at: now.saturating_add(curve.delay(failures)),
+        next_at: if delay == 0 {
+            0
+        } else {
+            now.saturating_add(delay)
+        },
         last_at: now,
     })
 }
@@ -162,6 +169,16 @@ mod tests {
         assert_eq!(allowed, 6);
         assert_eq!(charge(&state, 1000, &c), Err(1));
         assert!(charge(&state, 1001, &c).is_ok());
+    }
+
+    #[test]
+    fn a_free_attempt_makes_no_one_wait_not_even_a_request_whose_clock_read_earlier() {
+        let c = curve();
+        let late = charge(&PasswordFailures::default(), 1_000, &c).unwrap();
+        assert_eq!(late.next_at, 0);
+        // Read its clock at 970, charged after the one at 1,000: still within the free ones.
+        let early = charge(&late, 970, &c).unwrap();
+        assert_eq!((early.failures, early.next_at), (2, 0));
     }
 
     #[test]
