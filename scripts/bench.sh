@@ -39,7 +39,7 @@ step() { printf '\n==> %s (load average %s)\n' "$*" "$(cut -d' ' -f1-3 /proc/loa
 load() { printf '%s %s %s\n' "$(date -u +%H:%M:%S)" "$1" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/load.txt"; }
 
 step "set-up and builds"
-scripts/setup.sh
+scripts/setup.sh --test
 rm -rf "$out"
 mkdir -p "$out"
 if $build; then

@@ -3,7 +3,7 @@
 # Address: SECURE_LOGIN_ADDR (default 127.0.0.1:8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --demo
+scripts/setup.sh
 scripts/build-wasm.sh --web-only
 cargo build --release --locked -p secure-login-server
 exec target/release/secure-login-server --demo "$@"

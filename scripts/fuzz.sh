@@ -9,9 +9,9 @@
 # land in fuzz/artifacts/<target>/; replay one with
 #   (cd fuzz && cargo +nightly fuzz run <target> artifacts/<target>/crash-...)
 # (without nightly: RUSTC_BOOTSTRAP=1 cargo fuzz run --target-dir target/stable <target> ...).
-# Needs cargo-fuzz (installed here if missing, a few minutes) and a nightly toolchain; where no
-# nightly toolchain is installed or can be fetched, the stable one runs with RUSTC_BOOTSTRAP=1
-# (cargo-fuzz needs nightly's -Z flags), building into fuzz/target/stable/.
+# Needs cargo-fuzz (scripts/setup.sh --test installs it). cargo-fuzz needs nightly's -Z flags:
+# an installed nightly toolchain is used; without one, the stable toolchain runs with
+# RUSTC_BOOTSTRAP=1, building into fuzz/target/stable/.
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -26,12 +26,9 @@ esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root/fuzz"
 
-if ! cargo +nightly --version >/dev/null 2>&1; then
-    echo "== installing the nightly toolchain"
-    rustup toolchain install nightly --profile minimal ||
-        echo "== no nightly toolchain to be had: using stable with RUSTC_BOOTSTRAP=1"
-fi
-if cargo +nightly --version >/dev/null 2>&1; then
+# A nightly toolchain only where one is installed: none is fetched (a new machine has only the
+# stable one, and this step must not depend on what a machine happens to hold beyond it).
+if rustup toolchain list 2>/dev/null | grep -q '^nightly' && cargo +nightly --version >/dev/null 2>&1; then
     fuzz=(cargo +nightly fuzz)
     dir=()
 else
@@ -40,8 +37,8 @@ else
     dir=(--target-dir target/stable)
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "== installing cargo-fuzz"
-    cargo install cargo-fuzz --locked
+    echo "cargo-fuzz is missing: run scripts/setup.sh --test" >&2
+    exit 1
 fi
 
 if [ "$#" -gt 0 ]; then

@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
-# Installs what building and testing secure-login needs, skipping whatever is already there:
-# the wasm32 target, wasm-bindgen-cli at the Cargo.lock version, wasm-pack, the npm packages, and
-# from Debian Chromium, chromedriver and oathtool; cargo-deny, cargo-fuzz and Python's `oath`.
-# Safe to run again. Usage: scripts/setup.sh [--demo]   (--demo: only what the demo needs)
+# Installs what secure-login needs, skipping whatever is already there. Safe to run again.
+#
+#   scripts/setup.sh          what building and serving the portal needs (scripts/demo.sh):
+#                             the wasm32 target, wasm-bindgen-cli at the Cargo.lock version,
+#                             wasm-pack, the npm packages (binaryen's wasm-opt, ...)
+#   scripts/setup.sh --test   also what only the tests need (scripts/test.sh): Chromium,
+#                             chromedriver, oathtool, nginx and Caddy (the reverse-proxy tests)
+#                             from Debian, cargo-deny, cargo-fuzz and Python's `oath`
+#
+# The cargo tools are built by one `cargo install` into one shared target directory (their
+# common crates are compiled once), without LTO and at opt-level 1: they only run during builds
+# and tests, and so build in about half the time of their own release profiles (README: set-up
+# figures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-demo_only=false
-[[ "${1:-}" == "--demo" ]] && demo_only=true
+with_tests=false
+case "${1:-}" in
+  '') ;;
+  --test) with_tests=true ;;
+  *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+esac
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -17,63 +30,55 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# Debian packages. (No binaryen: its wasm-opt is too old; the npm package's is used instead.)
-packages=()
-$demo_only || packages+=(chromium chromium-driver oathtool)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  say "installing Debian packages: ${missing[*]}"
-  sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+# Debian packages, for the tests only. (No binaryen: its wasm-opt is too old; npm's is used.)
+if $with_tests; then
+  missing=()
+  for p in chromium chromium-driver oathtool nginx caddy; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    say "installing Debian packages: ${missing[*]}"
+    sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+  fi
 fi
 
-# cargo install, trying the crate's own lock file first (it can name a version the registry
-# mirror does not have; then resolve afresh).
-cargo_install() {
-  cargo install "$@" --locked || cargo install "$@"
-}
-
-# wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+# The cargo tools that are missing, at pinned versions. wasm-bindgen-cli must be exactly the
+# version of the wasm-bindgen crate in Cargo.lock.
 wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wb_version" ]]; then
-  say "installing wasm-bindgen-cli $wb_version (a few minutes, once)"
-  cargo_install wasm-bindgen-cli --version "$wb_version"
+tools=()
+[[ "$(wasm-bindgen --version 2>/dev/null)" == "wasm-bindgen $wb_version" ]] || tools+=("wasm-bindgen-cli@$wb_version")
+command -v wasm-pack >/dev/null || tools+=(wasm-pack@0.15.1)
+if $with_tests; then
+  cargo deny --version >/dev/null 2>&1 || tools+=(cargo-deny@0.20.2)
+  cargo fuzz --version >/dev/null 2>&1 || tools+=(cargo-fuzz@0.13.1)
+fi
+if ((${#tools[@]})); then
+  say "building ${tools[*]} (once; several minutes on a new machine)"
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}/cargo-install"
+  export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+  export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false
+  # Each tool's own lock file first; where it names a version the registry no longer serves
+  # (yanked), resolve that tool afresh.
+  if ! cargo install --locked "${tools[@]}"; then
+    for tool in "${tools[@]}"; do
+      cargo install --locked "$tool" || cargo install "$tool"
+    done
+  fi
 fi
 
-if ! command -v wasm-pack >/dev/null; then
-  say "installing wasm-pack (a few minutes, once)"
-  cargo_install wasm-pack
-fi
-
-# npm packages (package-lock.json): binaryen's wasm-opt, which scripts/build-wasm.sh runs (also for
-# the demo); playwright-core for the end-to-end tests (it drives Debian's Chromium and never
-# downloads a browser of its own); otpauth and otplib, which scripts/bench.sh compares against.
-# Installed again whenever package-lock.json is newer than what npm last installed.
-if [[ -f package-lock.json ]] &&
-  [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# npm packages (package-lock.json): binaryen's wasm-opt, which scripts/build-wasm.sh runs;
+# playwright-core for the end-to-end tests (it drives Debian's Chromium and never downloads a
+# browser of its own); otpauth and otplib, which scripts/bench.sh compares against. Installed
+# again whenever package-lock.json is newer than what npm last installed.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   say "installing npm packages"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 fi
 
-$demo_only && exit 0
-
-# cargo-deny checks the dependency policy (deny.toml); cargo-fuzz runs the fuzz targets
-# (scripts/fuzz.sh, which also finds or installs a nightly toolchain).
-if ! cargo deny --version >/dev/null 2>&1; then
-  say "installing cargo-deny (a few minutes, once)"
-  cargo_install cargo-deny
-fi
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  say "installing cargo-fuzz (a few minutes, once)"
-  cargo_install cargo-fuzz
-fi
-
 # Python's independent OCRA implementation, for the cross-check.
-if ! python3 -c 'import oath' 2>/dev/null; then
+if $with_tests && ! python3 -c 'import oath' 2>/dev/null; then
   say "installing the Python package oath (independent OCRA implementation)"
   python3 -m pip install --quiet 'oath==1.4.5'
 fi

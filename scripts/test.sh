@@ -6,9 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step is stamped with the seconds since the start (scripts/fresh-check.sh reads them).
+step() { printf '\n==> %s (at %d s)\n' "$*" "$SECONDS"; }
 
-scripts/setup.sh
+scripts/setup.sh --test
+
+step "fetch every crate the lock files name (for every target: the offline steps below need them)"
+cargo fetch --locked
+cargo fetch --locked --manifest-path fuzz/Cargo.toml
 
 step "format"
 cargo fmt --all --check
@@ -29,10 +34,17 @@ fi
 step "native tests"
 cargo test --workspace --locked
 
-step "the same vector files in headless Chromium (wasm-bindgen-test)"
+step "the same vector files in headless Chromium: wasm-pack test --headless --chrome"
+# wasm-pack finds Debian's chromedriver on PATH and the root-safe Chromium flags in
+# webdriver.json; the cargo runner (README) runs the same tests. The runner gives a whole test
+# file 20 s by default, which the soft token's PBKDF2 (825,000 iterations, debug build) can pass
+# on a loaded machine: a limit for a hung browser, not a measure, so a generous one.
+export WASM_BINDGEN_TEST_TIMEOUT=900
+wasm-pack test --headless --chrome -- --locked --test vectors --test web --test web_token
+step "the vectors again through cargo's runner (README: the other way to run them)"
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --locked --target wasm32-unknown-unknown --test vectors --test web --test web_token
+  cargo test --locked --target wasm32-unknown-unknown --test vectors
 
 step "wasm package"
 scripts/build-wasm.sh

@@ -34,9 +34,15 @@
 //       A phone-sized (390 x 844), light-scheme context in that locale. Every page opened in it
 //       is watched: `problems()` lists its console errors, uncaught exceptions and CSP
 //       violations so far (expected refusals of /api/ requests, such as a 401 or a 429 that the
-//       page shows to the person, are not problems). Pass { clock: true } to install
-//       Playwright's fake clock before any page loads (then `context.clock` / `page.clock`
-//       drive the pages' time; it flows normally until a test moves it).
+//       page shows to the person, are not problems). Pass { clock: portal } to give the pages
+//       the portal's clock: Playwright's fake clock is installed before any page loads and
+//       `Date.now()` is held at `portal.now` (timers still run), so a countdown reads exactly
+//       what the server's time makes it, however slow the machine; move both clocks with
+//       `advanceClocks`.
+//
+//   await advanceClocks(portal, context, seconds)
+//       Moves the portal's clock and the pages' clock of `context` (made with { clock: portal })
+//       on by `seconds`, firing the pages' timers that fall due meanwhile.
 //
 //   await screenshot(page, name)     docs/screenshots/<name>.png, the viewport only
 //
@@ -222,7 +228,7 @@ const contextOptions = (locale) => ({
 });
 
 /** A phone-sized, watched context (an empty profile of its own). See the top of the file. */
-export async function newContext(browser, { locale = 'en-US', clock = false } = {}) {
+export async function newContext(browser, { locale = 'en-US', clock = null } = {}) {
   const context = await browser.newContext(contextOptions(locale));
   return watchContext(context, { clock });
 }
@@ -266,8 +272,21 @@ async function watchContext(context, { clock }) {
       console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`);
     });
   });
-  if (clock) await context.clock.install();
+  if (clock) {
+    // Date.now() stands at the portal's time, as the portal's test clock stands still: no
+    // countdown on a page moves with the wall clock (timers and performance.now() still run).
+    await context.clock.install({ time: clock.now * 1000 });
+    await context.clock.setFixedTime(clock.now * 1000);
+  }
   return { context, problems: () => [...found] };
+}
+
+/** Moves the portal's clock and the pages' clock on together. See the top of the file. */
+export async function advanceClocks(portal, context, seconds) {
+  await portal.advance(seconds);
+  // The new time first, so that the timers that fall due read it.
+  await context.clock.setFixedTime(portal.now * 1000);
+  await context.clock.fastForward(seconds * 1000);
 }
 
 /** Saves a phone-sized screenshot of `page` as docs/screenshots/<name>.png. */
