@@ -99,7 +99,7 @@ for run in $(seq "$runs"); do
 done
 
 step "chromium, $runs runs"
-node benches/js/browser.mjs --server target/release/secure-login-server --runs "$runs" \
+node benches/js/browser.mjs --server "${CARGO_TARGET_DIR:-target}/release/secure-login-server" --runs "$runs" \
   --speed-pkg "$out/pkg-speed" --out "$out/chromium.json"
 load chromium
 

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build-wasm.sh --web-only
 cargo build --release --locked -p secure-login-server
-exec target/release/secure-login-server --demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/secure-login-server" --demo "$@"

@@ -16,6 +16,8 @@
 # minutes after the release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo builds (a set CARGO_TARGET_DIR moves it).
+target="${CARGO_TARGET_DIR:-target}"
 
 core_samples="${1:-200000}"
 http_rounds="${2:-300}"
@@ -26,11 +28,11 @@ cargo build --release --locked -p secure-login-server
 
 echo "== code comparison: early vs late mismatch"
 core=0
-target/release/examples/timing "$core_samples" 3 || core=$?
+"$target/release/examples/timing" "$core_samples" 3 || core=$?
 
 echo "== POST /api/login: unknown user vs wrong password"
 http=0
-python3 scripts/timing_http.py target/release/secure-login-server "$http_rounds" 2 || http=$?
+python3 scripts/timing_http.py "$target/release/secure-login-server" "$http_rounds" 2 || http=$?
 
 echo "== machine: $(nproc) cores, $(uname -srm); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$core" -ne 0 ] || [ "$http" -ne 0 ]; then

@@ -20,7 +20,7 @@ import { chromium } from 'playwright-core';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
   options: {
-    server: { type: 'string', default: path.join(ROOT, 'target/release/secure-login-server') },
+    server: { type: 'string', default: path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'secure-login-server') },
     rounds: { type: 'string', default: '12' },
     runs: { type: 'string', default: '3' },
     'speed-pkg': { type: 'string' },
