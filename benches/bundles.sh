@@ -39,10 +39,10 @@ for v in "${variants[@]}"; do
   fi
   [[ "$features" == login ]] && args+=(--no-default-features)
   CARGO_TARGET_DIR="$out/cargo-$name" cargo build --quiet --locked --lib --release \
-    --target wasm32-unknown-unknown "${args[@]}"
+    -p secure-login-wasm --target wasm32-unknown-unknown "${args[@]}"
   rm -rf "$out/$name"
-  wasm-bindgen --target web --out-dir "$out/$name/none" \
-    "$out/cargo-$name/wasm32-unknown-unknown/release/secure_login.wasm"
+  wasm-bindgen --target web --out-dir "$out/$name/none" --out-name secure_login \
+    "$out/cargo-$name/wasm32-unknown-unknown/release/secure_login_wasm.wasm"
   for level in O3 Os Oz; do
     mkdir -p "$out/$name/$level"
     cp "$out/$name/none/secure_login.js" "$out/$name/$level/"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every figure of BENCHMARKS.md in one run on this machine:
-#   native     criterion (benches/otp.rs): HOTP, TOTP, OCRA in this crate and in totp-rs, and the
+#   native     criterion (crates/otp/benches/otp.rs): HOTP, TOTP, OCRA in this crate and in totp-rs, and the
 #              bare compression functions; `openssl speed` for the CPU's SHA-1/SHA-256 compression
 #              rate (the physical limit), run next to each criterion run
 #   node       the wasm package (pkg-node/ and pkg/) against otpauth, otplib and WebCrypto
@@ -45,7 +45,7 @@ mkdir -p "$out"
 if $build; then
   scripts/build-wasm.sh --speed-web "$out/pkg-speed"
   cargo build --release --locked -p secure-login-server
-  cargo bench --locked --bench otp --no-run
+  cargo bench --locked -p secure-login-otp --bench otp --no-run
   cargo bench --locked -p secure-login-server --bench portal --no-run
 elif [[ ! -f pkg/secure_login_bg.wasm || ! -f pkg-node/secure_login_bg.wasm ]]; then
   echo "pkg/ or pkg-node/ is missing: run without --no-build" >&2
@@ -85,7 +85,7 @@ openssl_speed() {
 for run in $(seq "$runs"); do
   step "native, run $run of $runs: openssl speed, criterion, openssl speed"
   openssl_speed >"$out/openssl-$run-before.txt"
-  cargo bench --locked --bench otp -- --noplot 2>&1 | grep -E 'time:|^[a-zA-Z_0-9/-]+$' || true
+  cargo bench --locked -p secure-login-otp --bench otp -- --noplot 2>&1 | grep -E 'time:|^[a-zA-Z_0-9/-]+$' || true
   mkdir -p "$out/criterion-$run"
   (cd target/criterion && find . -path '*/new/estimates.json' -exec cp --parents {} "../../$out/criterion-$run/" \;)
   openssl_speed >"$out/openssl-$run-after.txt"

@@ -40,7 +40,9 @@ fi
 bundle() {
   local profile="$1" target="$2" out="$3" level="$4"
   shift 4
-  wasm-pack --quiet build --profile "$profile" --target "$target" --out-dir "$out" --no-opt -- "$@"
+  # The bindings crate, named secure_login.js / secure_login_bg.wasm as the pages import them.
+  wasm-pack --quiet build crates/wasm --profile "$profile" --target "$target" --out-dir "$PWD/$out" \
+    --out-name secure_login --no-opt -- "$@"
   "$wasm_opt" "$level" "$out/secure_login_bg.wasm" -o "$out/secure_login_bg.wasm"
 }
 

@@ -20,10 +20,13 @@ cargo fmt --all --check
 
 step "clippy (native, then wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo clippy --lib --tests --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy --lib --tests --target wasm32-unknown-unknown --locked \
+  -p secure-login-otp -p secure-login-token -p secure-login-verifier -p secure-login-wasm -- -D warnings
 
 step "dependency policy (deny.toml)"
 cargo deny --workspace --frozen check licenses bans sources
+step "the layers: no crate reaches what its layer forbids (scripts/layers.sh)"
+scripts/layers.sh
 # The advisory check needs the RustSec database, cloned from GitHub: run where it can be reached.
 if timeout 20 git ls-remote https://github.com/rustsec/advisory-db HEAD >/dev/null 2>&1; then
   cargo deny --workspace --locked check advisories
@@ -40,11 +43,14 @@ step "the same vector files in headless Chromium: wasm-pack test --headless --ch
 # file 20 s by default, which the soft token's PBKDF2 (825,000 iterations, debug build) can pass
 # on a loaded machine: a limit for a hung browser, not a measure, so a generous one.
 export WASM_BINDGEN_TEST_TIMEOUT=900
-wasm-pack test --headless --chrome -- --locked --test vectors --test web --test web_token
+# From each crate's folder: given a path, wasm-pack 0.15 hands what follows `--` to the test
+# binary instead of to cargo.
+(cd crates/otp && wasm-pack test --headless --chrome -- --locked --test vectors)
+(cd crates/wasm && wasm-pack test --headless --chrome -- --locked --test web --test web_token)
 step "the vectors again through cargo's runner (README: the other way to run them)"
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --locked --target wasm32-unknown-unknown --test vectors
+  cargo test --locked --target wasm32-unknown-unknown -p secure-login-otp --test vectors
 
 step "wasm package"
 scripts/build-wasm.sh

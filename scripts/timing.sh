@@ -5,7 +5,7 @@
 #   scripts/timing.sh [CORE_SAMPLES_PER_RUN] [HTTP_ROUNDS_PER_RUN]
 #
 # 1. Code comparison: Hotp::verify and Ocra::verify with a response wrong in its first digit vs
-#    its last (examples/timing.rs: random class per sample, medians, Welch's t; 3 runs; and a
+#    its last (crates/otp/examples/timing.rs: random class per sample, medians, Welch's t; 3 runs; and a
 #    control that times one class against itself).
 # 2. POST /api/login: unknown user vs wrong password, against the portal binary with --demo on a
 #    temporary database on 127.0.0.1 (scripts/timing_http.py: rounds of wrong password, unknown
@@ -23,7 +23,7 @@ core_samples="${1:-200000}"
 http_rounds="${2:-300}"
 
 echo "== building (release)"
-cargo build --release --locked --example timing -p secure-login
+cargo build --release --locked --example timing -p secure-login-otp
 cargo build --release --locked -p secure-login-server
 
 echo "== code comparison: early vs late mismatch"

@@ -1,4 +1,4 @@
-//! Backup files (`secure_login::token::backup::import`) from any bytes: a typed error
+//! Backup files (`secure_login_token::backup::import`) from any bytes: a typed error
 //! (`BackupMalformed`, `BackupUnsupported`, `BackupTampered`, `WrongPassphrase`), never a panic,
 //! and whatever imports is a list of valid records that export and import again unchanged.
 //!
@@ -19,9 +19,9 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use libfuzzer_sys::fuzz_target;
-use secure_login::otp::hex_encode;
-use secure_login::token::backup::{self, BackupKdf, BackupRandom};
-use secure_login::token::{Error, UserRecord};
+use secure_login_otp::hex_encode;
+use secure_login_token::backup::{self, BackupKdf, BackupRandom};
+use secure_login_token::{Error, UserRecord};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

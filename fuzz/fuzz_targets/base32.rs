@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secure_login::otp::{base32_decode, base32_encode, hex_decode, hex_encode, Secret};
+use secure_login_otp::{base32_decode, base32_encode, hex_decode, hex_encode, Secret};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

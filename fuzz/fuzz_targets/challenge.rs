@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secure_login::otp::{Challenge, Error, Ocra, OcraInput, OcraSuite, OcraTime, Pin};
+use secure_login_otp::{Challenge, Error, Ocra, OcraInput, OcraSuite, OcraTime, Pin};
 
 const SUITES: &[&str] = &[
     "OCRA-1:HOTP-SHA1-6:QN08",

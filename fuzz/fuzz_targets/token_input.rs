@@ -1,4 +1,4 @@
-//! What a person types into the soft token (`secure_login::token::input`): a challenge as the
+//! What a person types into the soft token (`secure_login_token::input`): a challenge as the
 //! login page shows it (spaces and dashes tolerated), a push number, a push request id, session
 //! information. Any text gets a value or its typed error, and every value holds up:
 //!
@@ -14,8 +14,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secure_login::otp::{hex_encode, Challenge, OcraSuite};
-use secure_login::token::{input, Error};
+use secure_login_otp::{hex_encode, Challenge, OcraSuite};
+use secure_login_token::{input, Error};
 
 const SUITES: &[&str] = &[
     "OCRA-1:HOTP-SHA256-8:QN08",

@@ -11,8 +11,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secure_login::otp::PushDecision;
-use secure_login::token::{Error, Moment, Pin, TokenParams, UserRecord};
+use secure_login_otp::PushDecision;
+use secure_login_token::{Error, Moment, Pin, TokenParams, UserRecord};
 
 /// The most PBKDF2 iterations run per input (the fewest a record may have is 1,000).
 const CHEAP_ITERATIONS: u32 = 2_000;

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secure_login::otp::{
+use secure_login_otp::{
     Challenge, Digits, Error, HashAlgorithm, Hotp, Ocra, OcraInput, OcraSuite, OcraTime,
     OcraWindow, Pin, TimeStep, Totp, Window,
 };

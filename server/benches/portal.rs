@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use secure_login::otp::{hex_decode, Challenge, Ocra, OcraInput, OcraSuite, Pin};
+use secure_login_otp::{hex_decode, Challenge, Ocra, OcraInput, OcraSuite, Pin};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");

@@ -5,8 +5,8 @@
 //! a temporary passcode) are printed once and kept by the verifier only as it needs them.
 
 use clap::{Subcommand, ValueEnum};
-use secure_login::otp::{hex_encode, Digits, HashAlgorithm, KeyUri, TokenKind};
-use secure_login::verifier::{
+use secure_login_otp::{hex_encode, Digits, HashAlgorithm, KeyUri, TokenKind};
+use secure_login_verifier::{
     Account, Error, FactorKind, FactorSummary, KeyVault as _, Store, Verifier,
 };
 
@@ -132,7 +132,7 @@ pub fn run<S: Store>(
                     "mobile (voice)",
                 ),
                 NewFactor::Totp => {
-                    let secret = secure_login::entropy::random_secret(20)?;
+                    let secret = crate::entropy::random_secret()?;
                     let uri = KeyUri {
                         kind: TokenKind::Totp { period: 30 },
                         account: account.username.clone(),

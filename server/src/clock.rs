@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use secure_login::verifier::Clock;
+use secure_login_verifier::Clock;
 
 /// Unix seconds from the system clock (0 if it reads before 1970).
 pub fn system_now() -> u64 {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use secure_login::verifier::Policy;
+use secure_login_verifier::Policy;
 
 use crate::client_addr::TrustedProxies;
 use crate::courier::WebhookSecret;

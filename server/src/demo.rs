@@ -8,8 +8,8 @@
 //! The cards (with their PINs, which the verifier keeps only hashed) and carol's passcode are
 //! kept in the store record `portal/demo`, so a restart prints and serves the same ones.
 
-use secure_login::otp::{hex_encode, Digits, HashAlgorithm, KeyUri, Secret, TokenKind};
-use secure_login::verifier::{Account, Error, FactorKind, Result, Store, Verifier, Write};
+use secure_login_otp::{hex_encode, Digits, HashAlgorithm, KeyUri, Secret, TokenKind};
+use secure_login_verifier::{Account, Error, FactorKind, Result, Store, Verifier, Write};
 use serde::{Deserialize, Serialize};
 
 /// A demo card, as `GET /api/demo/cards` gives it to the card page.
@@ -97,7 +97,7 @@ fn create_alice<S: Store>(verifier: &Verifier<S>, record: &mut DemoRecord) -> Re
             phone: phone.into(),
         },
     )?;
-    let secret = secure_login::entropy::random_secret(20)?;
+    let secret = crate::entropy::random_secret()?;
     verifier.add_factor(
         &account.id,
         "authenticator app",

@@ -3,10 +3,10 @@
 
 use qrcode::render::svg;
 use qrcode::QrCode;
-use secure_login::otp::{
+use secure_login_otp::{
     hex_encode, Digits, HashAlgorithm, KeyUri, Secret, TimeStep, TokenKind, Totp, Window,
 };
-use secure_login::verifier::FactorKind;
+use secure_login_verifier::FactorKind;
 
 use crate::error::ApiError;
 use axum::http::StatusCode;
@@ -41,7 +41,7 @@ fn unavailable<E>(_: E) -> ApiError {
 /// # Errors
 /// 503 when no randomness is available.
 pub fn new_key(username: &str, issuer: &str) -> Result<NewKey, ApiError> {
-    let secret = secure_login::entropy::random_secret(20).map_err(unavailable)?;
+    let secret = crate::entropy::random_secret().map_err(unavailable)?;
     let uri = KeyUri {
         kind: TokenKind::Totp { period: 30 },
         account: username.to_owned(),

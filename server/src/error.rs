@@ -4,7 +4,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secure_login::verifier::Error as VerifierError;
+use secure_login_verifier::Error as VerifierError;
 use serde_json::json;
 
 /// An API error: a status, a stable code and a message for people (never a secret).
@@ -205,7 +205,7 @@ mod tests {
                 "EntropyUnavailable",
             ),
             (
-                VerifierError::Otp(secure_login::otp::Error::InvalidHash),
+                VerifierError::Otp(secure_login_otp::Error::InvalidHash),
                 400,
                 "InvalidInput",
             ),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use secure_login::verifier::Store;
+use secure_login_verifier::Store;
 use serde_json::{json, Value};
 
 use crate::error::ApiResult;

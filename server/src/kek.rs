@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use base64ct::{Base64, Encoding as _};
-use secure_login::verifier::{AeadVault, Entropy as _, SystemEntropy};
+use secure_login_verifier::{AeadVault, Entropy as _};
+
+use crate::entropy::SystemEntropy;
 use zeroize::Zeroizing;
 
 use crate::StartError;

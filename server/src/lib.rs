@@ -15,6 +15,7 @@ pub mod courier;
 mod csrf;
 pub mod demo;
 pub mod enroll;
+pub mod entropy;
 pub mod error;
 pub mod extract;
 mod headers;
@@ -37,7 +38,9 @@ use axum::body::Body;
 use axum::http::Response;
 use axum::response::IntoResponse;
 use axum::Router;
-use secure_login::verifier::{Clock, Courier, DeliveryPolicy, SystemEntropy, Verifier};
+use secure_login_verifier::{Clock, Courier, DeliveryPolicy, Verifier};
+
+use crate::entropy::SystemEntropy;
 use tokio::sync::broadcast;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -68,8 +71,8 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-impl From<secure_login::verifier::Error> for StartError {
-    fn from(error: secure_login::verifier::Error) -> Self {
+impl From<secure_login_verifier::Error> for StartError {
+    fn from(error: secure_login_verifier::Error) -> Self {
         Self(error.to_string())
     }
 }
@@ -123,8 +126,8 @@ pub fn mode_line(config: &Config) -> String {
 /// database that kept them in clear, and then lets no copy of them stay in the WAL.
 ///
 /// # Errors
-/// [`secure_login::verifier::Error::Sealed`] for another key, store failures.
-pub fn check_key(verifier: &Verifier<SqliteStore>) -> secure_login::verifier::Result<()> {
+/// [`secure_login_verifier::Error::Sealed`] for another key, store failures.
+pub fn check_key(verifier: &Verifier<SqliteStore>) -> secure_login_verifier::Result<()> {
     if verifier.check_key()? > 0 {
         verifier.store().truncate_wal()?;
     }

@@ -8,17 +8,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use secure_login::verifier::{Policy, SystemEntropy, Verifier};
 use secure_login_server::admin::AdminCommand;
 use secure_login_server::client_addr::TrustedProxies;
 use secure_login_server::clock::SystemClock;
 use secure_login_server::config_file::{ConfigFile, PolicyFile};
 use secure_login_server::courier::{NoCourier, WebhookSecret};
+use secure_login_server::entropy::SystemEntropy;
 use secure_login_server::kek::KeySource;
 use secure_login_server::logging::{self, LogFormat};
 use secure_login_server::mode::Mode;
 use secure_login_server::origin::PublicOrigin;
 use secure_login_server::{Config, CourierConfig, SqliteStore};
+use secure_login_verifier::{Policy, Verifier};
 use tokio::net::TcpListener;
 
 /// Command-line arguments.
@@ -351,7 +352,7 @@ async fn run_admin(args: AdminArgs) -> ExitCode {
             .db
             .key(None, &db)
             .vault()
-            .map_err(|e| secure_login::verifier::Error::Store(e.0))?;
+            .map_err(|e| secure_login_verifier::Error::Store(e.0))?;
         let verifier = Verifier::new(
             store,
             args.policy.policy(),

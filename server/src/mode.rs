@@ -6,7 +6,7 @@
 //! writes the record [`DEMO_MARKER`]; a demo start on a database without it refuses, and a
 //! production start on a database with it refuses too (its accounts have published passwords).
 
-use secure_login::verifier::{Result, Store, Write};
+use secure_login_verifier::{Result, Store, Write};
 
 /// The record a demo start writes into the empty database it creates.
 pub const DEMO_MARKER: &str = "portal/created-by-demo";

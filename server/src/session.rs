@@ -9,8 +9,8 @@ use axum::extract::FromRequestParts;
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use secure_login::otp::hex_encode;
-use secure_login::verifier::{Entropy, Result};
+use secure_login_otp::hex_encode;
+use secure_login_verifier::{Entropy, Result};
 
 use crate::enroll::PendingTotp;
 use crate::error::ApiError;
@@ -104,7 +104,7 @@ impl Sessions {
     /// A new session; returns its id (64 hex digits).
     ///
     /// # Errors
-    /// [`secure_login::verifier::Error::Entropy`].
+    /// [`secure_login_verifier::Error::Entropy`].
     pub fn create(&self, info: SessionInfo, entropy: &dyn Entropy) -> Result<String> {
         let mut bytes = [0u8; 32];
         entropy.fill(&mut bytes)?;
@@ -221,7 +221,7 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secure_login::verifier::SystemEntropy;
+    use crate::entropy::SystemEntropy;
 
     fn info(at: u64) -> SessionInfo {
         SessionInfo {

@@ -1,12 +1,12 @@
 //! Where a request comes from, as the password throttle keys it: the client address of
 //! [`ClientAddr`] (the TCP peer, or the address a `--trusted-proxy` names in
-//! `X-Forwarded-For`), IPv6 by its /64 (see [`secure_login::verifier::source_of`]).
+//! `X-Forwarded-For`), IPv6 by its /64 (see [`secure_login_verifier::source_of`]).
 
 use std::convert::Infallible;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use secure_login::verifier::source_of;
+use secure_login_verifier::source_of;
 
 use crate::client_addr::ClientAddr;
 

@@ -17,7 +17,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
-use secure_login::verifier::{AuditEvent, Error, EventKind, Result, Store, Versioned, Write};
+use secure_login_verifier::{AuditEvent, Error, EventKind, Result, Store, Versioned, Write};
 
 /// The schema, one step per entry: entry `n` takes a file from `user_version` `n` to `n + 1`.
 /// Append new steps; never edit one that has shipped.

@@ -2,14 +2,13 @@
 
 use std::sync::Arc;
 
-use secure_login::verifier::{
-    Clock, Result as VerifierResult, Store, SystemEntropy, Verifier, Write,
-};
+use secure_login_verifier::{Clock, Result as VerifierResult, Store, Verifier, Write};
 use tokio::sync::broadcast;
 
 use crate::clock::TestClock;
 use crate::courier::{DeliveryWorker, Outbox};
 use crate::demo::DemoCard;
+use crate::entropy::SystemEntropy;
 use crate::error::{ApiError, ApiResult};
 use crate::password_gate::PasswordGate;
 use crate::session::{SessionInfo, Sessions};

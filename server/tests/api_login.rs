@@ -12,7 +12,7 @@ mod common;
 
 use common::*;
 use reqwest::header::SET_COOKIE;
-use secure_login::otp::hex_encode;
+use secure_login_otp::hex_encode;
 use serde_json::{json, Value};
 
 /// Asserts a success that set the session cookie with every attribute.

@@ -13,7 +13,7 @@
 mod binary;
 
 use binary::*;
-use secure_login::otp::{KeyUri, TimeStep, Totp};
+use secure_login_otp::{KeyUri, TimeStep, Totp};
 use serde_json::json;
 
 /// A production start of `site` with `extra` flags, its codes to `gateway`.

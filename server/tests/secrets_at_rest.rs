@@ -29,7 +29,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
 use harness::*;
-use secure_login::otp::{base32_encode, hex_decode, KeyUri};
+use secure_login_otp::{base32_encode, hex_decode, KeyUri};
 use serde_json::{json, Value};
 use sha1::Digest as _;
 

@@ -8,9 +8,9 @@ use std::sync::Barrier;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use secure_login::verifier::{AuditEvent, Error, EventKind, MemoryStore, Store, Versioned, Write};
 use secure_login_server::sqlite_store::MIGRATIONS;
 use secure_login_server::{SqliteOptions, SqliteStore};
+use secure_login_verifier::{AuditEvent, Error, EventKind, MemoryStore, Store, Versioned, Write};
 use tempfile::TempDir;
 
 fn temp_store() -> (TempDir, SqliteStore) {

@@ -8,11 +8,11 @@
 )]
 
 #[macro_use]
-#[path = "../../tests/common/verifier_scenarios.rs"]
+#[path = "../../crates/verifier/tests/common/verifier_scenarios.rs"]
 mod scenarios;
 
-use secure_login::verifier::{AuditEvent, Result, Store, Versioned, Write};
 use secure_login_server::SqliteStore;
+use secure_login_verifier::{AuditEvent, Result, Store, Versioned, Write};
 use tempfile::TempDir;
 
 /// An SQLite store on a fresh file, removed with the store (fields drop in order).

@@ -21,9 +21,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use common::*;
-use secure_login::verifier::{Channel, Courier, Message};
 use secure_login_server::courier::{MessageTexts, WebhookCourier, WebhookSecret};
 use secure_login_server::CourierConfig;
+use secure_login_verifier::{Channel, Courier, Message};
 use serde_json::{json, Value};
 
 /// A gateway: records what it receives, answers with `status` after `delay_ms`.

@@ -99,7 +99,7 @@ const EXPECTED = {
   'currentCode pin': PIN,
   'approvePush id': USER_ID,
   'approvePush request': {
-    // 1 to 128 bytes of printable ASCII (src/token/input.rs): only "abc" passes.
+    // 1 to 128 bytes of printable ASCII (crates/token/src/input.rs): only "abc" passes.
     ...each(STRINGS, 'InvalidRequestId'),
     string: OK,
     otherwise: 'InvalidArgument',

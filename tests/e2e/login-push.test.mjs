@@ -33,9 +33,9 @@ async function activate() {
   return { secret: Buffer.from(done.body.secret, 'hex'), suite: done.body.suite };
 }
 
-/** The token's answer to a push (docs/api.md; src/otp/push.rs). */
+/** The token's answer to a push (docs/api.md; crates/otp/src/push.rs). */
 function pushMac(requestId, number, decision) {
-  // A denial covers the number 0 (src/otp/push.rs): no login screen is needed to say no.
+  // A denial covers the number 0 (crates/otp/src/push.rs): no login screen is needed to say no.
   if (decision === 'deny') number = 0;
   return createHmac('sha256', token.secret)
     .update(Buffer.concat([

@@ -5,7 +5,7 @@
 // from another tab). Each time: a clear, translated message, the wasm instance still answering,
 // nothing half-written (the stored records, read in the page, are compared before and after),
 // and the same action succeeding once the fault is gone. The third fault, a database of a newer
-// schema, is `another_tab_upgrading_closes_this_connection_and_says_so` in tests/web_token.rs.
+// schema, is `another_tab_upgrading_closes_this_connection_and_says_so` in crates/wasm/tests/web_token.rs.
 //
 // Run: `node --test tests/e2e/` (after `cargo build -p secure-login-server` and scripts/build-wasm.sh).
 

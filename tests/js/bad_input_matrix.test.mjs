@@ -5,8 +5,8 @@
 // a SecureLoginError with one exact `code`, or a result that the cell checks. After every cell
 // the instance must still compute an RFC 4226 vector (a wasm trap poisons the instance).
 //
-// The expected codes are written down here from docs and src/wasm/error.rs, src/otp/error.rs and
-// src/token/error.rs; nothing below asks the library what it would answer.
+// The expected codes are written down here from docs and crates/wasm/src/error.rs, crates/otp/src/error.rs and
+// crates/token/src/error.rs; nothing below asks the library what it would answer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -14,22 +14,22 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const api = require(process.env.SECURE_LOGIN_PKG_NODE ?? '../../pkg-node/secure_login.js');
 
-/** Every `code` the package may throw (src/otp/error.rs, src/token/error.rs, src/wasm/). */
+/** Every `code` the package may throw (crates/otp/src/error.rs, crates/token/src/error.rs, crates/wasm/src/). */
 const DOCUMENTED_CODES = new Set([
-  // src/wasm/error.rs
+  // crates/wasm/src/error.rs
   'InvalidArgument',
-  // src/otp/error.rs
+  // crates/otp/src/error.rs
   'InvalidSecret', 'SecretTooShort', 'EntropyUnavailable', 'InvalidDigits', 'InvalidHash',
   'InvalidTime', 'InvalidWindow', 'InvalidCode', 'InvalidSuite', 'InvalidChallenge',
   'ChallengeTooLong', 'MissingCounter', 'MissingPin', 'MissingSession', 'MissingTime',
   'UnexpectedCounter', 'UnexpectedPin', 'UnexpectedSession', 'UnexpectedTime', 'InvalidPin',
   'SessionTooLong', 'InvalidBase32', 'InvalidHex', 'InvalidKeyUri', 'CounterOverflow',
-  // src/token/error.rs
+  // crates/token/src/error.rs
   'WeakPin', 'ChallengeLength', 'InvalidNumber', 'InvalidRequestId', 'InvalidSession',
   'InvalidUsername', 'InvalidIssuer', 'UnknownUser', 'UserExists', 'TooManyUsers', 'WrongKind',
   'UnsupportedSuite', 'InvalidKdf', 'CorruptRecord', 'InvalidKey', 'WeakPassphrase',
   'WrongPassphrase', 'BackupTampered', 'BackupMalformed', 'BackupUnsupported',
-  // src/wasm/token/mod.rs (StorageCode)
+  // crates/wasm/src/token/mod.rs (StorageCode)
   'StorageUnavailable', 'StorageError', 'QuotaExceeded', 'DatabaseClosed', 'DatabaseTooNew',
   'UpgradeFailed',
 ]);

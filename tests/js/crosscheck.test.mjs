@@ -1,7 +1,7 @@
 // The JavaScript API (pkg-node/) against independent implementations on random inputs, as
-// tests/crosscheck.rs does for the Rust library: the Python package `oath` 1.4.5 for OCRA
-// (tests/crosscheck/oath_ocra.py, one process for all cases), `oathtool` for HOTP and TOTP, and
-// the `secure-login` binary for a share of every kind. tests/crosscheck.rs documents how `oath`
+// crates/cli/tests/crosscheck.rs does for the Rust library: the Python package `oath` 1.4.5 for OCRA
+// (crates/cli/tests/crosscheck/oath_ocra.py, one process for all cases), `oathtool` for HOTP and TOTP, and
+// the `secure-login` binary for a share of every kind. crates/cli/tests/crosscheck.rs documents how `oath`
 // and `oathtool` differ from RFC 6287's reference code; this file works around them the same way.
 //
 // Needs `apt-get install -y oathtool`, `pip install oath==1.4.5` and `cargo build --bin
@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI =
   process.env.SECURE_LOGIN_CLI ??
   `${process.env.CARGO_TARGET_DIR ?? `${ROOT}target`}/debug/secure-login`;
-const OATH_SCRIPT = `${ROOT}tests/crosscheck/oath_ocra.py`;
+const OATH_SCRIPT = `${ROOT}crates/cli/tests/crosscheck/oath_ocra.py`;
 
 const SEED = BigInt(process.env.SECURE_LOGIN_CROSSCHECK_SEED ?? '0x5ec0c0de');
 const OCRA_CASES = 2200;
@@ -215,7 +215,7 @@ function jsonWithBigInts(value) {
   );
 }
 
-/** Runs tests/crosscheck/oath_ocra.py once over all cases. */
+/** Runs crates/cli/tests/crosscheck/oath_ocra.py once over all cases. */
 function pythonOath(cases) {
   const input = jsonWithBigInts(cases.map(oathJson));
   const out = runTool('python3', [OATH_SCRIPT], `install Python 3, then \`${OATH_INSTALL}\` (scripts/setup.sh does)`, { input });
@@ -231,7 +231,7 @@ function pythonOath(cases) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// OCRA cases, generated as tests/crosscheck.rs generates them.
+// OCRA cases, generated as crates/cli/tests/crosscheck.rs generates them.
 
 const STEP_SECONDS = { S: 1n, M: 60n, H: 3600n };
 

@@ -8,7 +8,7 @@ use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secure_login::verifier::{AuditEvent, FactorSummary};
+use secure_login_verifier::{AuditEvent, FactorSummary};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secure_login::verifier::{
+use secure_login_verifier::{
     Channel, CodeSent, DeliveryState, FactorSummary, LoginOutcome, LoginStatus, Prompt,
 };
 use serde::Deserialize;

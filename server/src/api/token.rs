@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use secure_login::otp::{hex_encode, PushDecision};
-use secure_login::verifier::{ActivationOutcome, PendingPush, PushAnswer};
+use secure_login_otp::{hex_encode, PushDecision};
+use secure_login_verifier::{ActivationOutcome, PendingPush, PushAnswer};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -78,7 +78,7 @@ pub async fn begin_activation(
         .inspect_err(|e| super::login::log_password_refusal(e, &username, &source))?;
     if started.password_rejected {
         super::login::log_password_refusal(
-            &ApiError::from(secure_login::verifier::Error::BadCredentials),
+            &ApiError::from(secure_login_verifier::Error::BadCredentials),
             &username,
             &source,
         );

@@ -11,7 +11,7 @@ pub use outbox::{Outbox, OutboxCourier, PhoneMessage};
 pub use webhook::{signature, WebhookCourier, WebhookSecret, SIGNATURE_HEADER};
 pub use worker::DeliveryWorker;
 
-use secure_login::verifier::{Channel, Courier, Error, Message, Result};
+use secure_login_verifier::{Channel, Courier, Error, Message, Result};
 
 /// What messages name: the site (the issuer) and the domain of its WebOTP line.
 #[derive(Debug, Clone, PartialEq, Eq)]

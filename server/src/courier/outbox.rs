@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{params, Connection};
-use secure_login::verifier::{Clock, Courier, Error, Message, Result};
+use secure_login_verifier::{Clock, Courier, Error, Message, Result};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -207,7 +207,7 @@ impl Courier for OutboxCourier {
 mod tests {
     use super::*;
     use crate::clock::TestClock;
-    use secure_login::verifier::Channel;
+    use secure_login_verifier::Channel;
 
     fn message(code: &str) -> Message {
         Message {

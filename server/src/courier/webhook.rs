@@ -16,7 +16,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use secure_login::verifier::{Courier, Error, Message, Result};
+use secure_login_verifier::{Courier, Error, Message, Result};
 use serde_json::json;
 use sha2::Sha256;
 use zeroize::Zeroizing;

@@ -12,13 +12,13 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use secure_login::otp::hex_encode;
-use secure_login::verifier::{
-    Deliverer, DeliveryPolicy, DeliveryState, DeliveryStatus, Entropy, Result, SystemEntropy,
-    Verifier,
+use secure_login_otp::hex_encode;
+use secure_login_verifier::{
+    Deliverer, DeliveryPolicy, DeliveryState, DeliveryStatus, Entropy, Result, Verifier,
 };
 use tokio::sync::{broadcast, Notify};
 
+use crate::entropy::SystemEntropy;
 use crate::SqliteStore;
 
 /// How often the worker looks for retries that came due without being woken.
@@ -51,7 +51,7 @@ impl DeliveryWorker {
     /// A worker for the server instance named `instance` (a fresh nonce marks this run).
     ///
     /// # Errors
-    /// [`secure_login::verifier::Error::Entropy`] when no nonce can be drawn.
+    /// [`secure_login_verifier::Error::Entropy`] when no nonce can be drawn.
     pub fn new(
         verifier: Arc<Verifier<SqliteStore>>,
         instance: &str,

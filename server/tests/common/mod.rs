@@ -13,12 +13,12 @@ use std::sync::Arc;
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::{Method, StatusCode};
-use secure_login::otp::{
+use secure_login_otp::{
     hex_decode, push_response, Challenge, Digits, HashAlgorithm, KeyUri, Ocra, OcraInput,
     OcraSuite, Pin, PushDecision, TimeStep, Totp,
 };
-use secure_login::verifier::{FactorKind, Policy};
 use secure_login_server::{AppState, Config};
+use secure_login_verifier::{FactorKind, Policy};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -326,7 +326,7 @@ pub fn voice(phone: &str) -> FactorKind {
     }
 }
 
-/// The OCRA response a token or card computes (secure_login::otp, which the RFC 6287 vectors
+/// The OCRA response a token or card computes (secure_login_otp, which the RFC 6287 vectors
 /// and the oathtool cross-checks establish).
 pub fn ocra_response(suite: &str, secret_hex: &str, challenge: &str, pin: Option<&str>) -> String {
     let suite: OcraSuite = suite.parse().unwrap();

@@ -1,7 +1,7 @@
 //! The hardening harness: the real `secure-login-server` binary on a database file in a
 //! temporary directory, started, killed with SIGKILL and started again; an HTTP client that says
 //! whether an answer arrived (a request cut by a kill is an error, not a panic); the admin
-//! subcommands; and the token side of each exchange, computed with `secure_login::otp`.
+//! subcommands; and the token side of each exchange, computed with `secure_login_otp`.
 //!
 //! Shared by the integration tests `races.rs`, `load.rs` and `crash.rs` and by the examples
 //! `load` and `crash` (the long runs of `scripts/hardening.sh`), which include it by path.
@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
-use secure_login::otp::{
+use secure_login_otp::{
     hex_decode, push_response, Challenge, Digits, HashAlgorithm, KeyUri, Ocra, OcraInput,
     OcraSuite, Pin, PushDecision, TimeStep, Totp,
 };

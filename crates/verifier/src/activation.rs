@@ -1,0 +1,392 @@
+//! Soft token activation (the seed's "activate IB Key" and "Add User"): username and password
+//! on the token, an activation code by SMS, then a fresh secret handed over once.
+//! Activating an account on a new device retires its old token (migration).
+
+use serde::{Deserialize, Serialize};
+
+use super::audit::EventKind;
+use super::error::{Error, Result};
+use super::lockout::Charge;
+use super::login::LoginOutcome;
+use super::model::{Activation, Factor, FactorKind, Login, LoginState};
+use super::outbox::NewMessage;
+use super::ports::Channel;
+use super::records::{key, load, retry, Tx};
+use super::secrets;
+use super::store::Store;
+use super::Verifier;
+use secure_login_otp::{hex_encode, OcraSuite, Secret};
+
+/// The longest device id accepted.
+const MAX_DEVICE_ID: usize = 128;
+
+/// An activation code was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationStarted {
+    /// Names the activation in [`Verifier::complete_activation`].
+    pub activation_id: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// The outbox id of the code's message (for [`Verifier::deliver`]); empty when no message
+    /// was queued (a decoy: wrong password, no phone, or too soon).
+    #[serde(default)]
+    pub message_id: String,
+    /// Whether the password was wrong (for the server's log only: never show it to the client,
+    /// whose answer must not depend on it).
+    pub password_rejected: bool,
+}
+
+/// A new soft token factor: give `secret` to the token, once; the server keeps its own copy.
+#[derive(Debug)]
+pub struct Activated {
+    /// Account id.
+    pub account: String,
+    /// The account's username.
+    pub username: String,
+    /// The new factor.
+    pub factor: u32,
+    /// Its OCRA suite.
+    pub suite: String,
+    /// Its secret.
+    pub secret: Secret,
+}
+
+/// What became of an activation code.
+#[derive(Debug)]
+pub enum ActivationOutcome {
+    /// The token is active.
+    Activated(Activated),
+    /// Wrong code.
+    WrongCode {
+        /// Attempts before activation locks.
+        attempts_left: u32,
+    },
+    /// Too many wrong codes.
+    Locked {
+        /// Unix seconds.
+        until: u64,
+    },
+    /// The code is too old: start over.
+    Expired,
+}
+
+impl<S: Store> Verifier<S> {
+    /// [`Verifier::begin_activation_from`] for a caller without a network source (tools, tests).
+    ///
+    /// # Errors
+    /// As [`Verifier::begin_activation_from`].
+    pub fn begin_activation(
+        &self,
+        username: &str,
+        password: &str,
+        device_id: &str,
+    ) -> Result<ActivationStarted> {
+        self.begin_activation_from(username, password, device_id, "local")
+    }
+
+    /// Checks username and password from the token (through the password throttles, from
+    /// `source`) and sends an activation code by SMS to the account's verified phone.
+    ///
+    /// The answer is the same whatever the password: a wrong one, an account without a phone, or
+    /// a code asked for too soon get an activation that no code completes (a decoy, with its own
+    /// attempt count), so this is no oracle for the password; only the code sent to the phone
+    /// tells.
+    ///
+    /// # Errors
+    /// [`Error::PasswordThrottled`] (as for any password, right or wrong),
+    /// [`Error::InvalidInput`] for a bad device id, [`Error::Store`].
+    pub fn begin_activation_from(
+        &self,
+        username: &str,
+        password: &str,
+        device_id: &str,
+        source: &str,
+    ) -> Result<ActivationStarted> {
+        check_device_id(device_id)?;
+        let account = match self.check_password(username, password, source) {
+            Ok(account) => Some(account),
+            Err(Error::BadCredentials) => None,
+            Err(other) => return Err(other),
+        };
+        let phone = account
+            .as_ref()
+            .and_then(|a| Some((a.id.clone(), a.sms_phone()?.to_owned())));
+        let activation_id = secrets::random_id(self.entropy.as_ref())?;
+        let code = secrets::random_digits(self.entropy.as_ref(), 8)?;
+        let (salt_hex, hash_hex) =
+            secrets::hash_code(self.entropy.as_ref(), self.vault.as_ref(), &code)?;
+        retry(&self.store, || {
+            let now = self.now();
+            let expires_at = now.saturating_add(self.policy.activation_lifetime);
+            let mut tx = Tx::default();
+            let mut message_id = String::new();
+            if let Some((account, phone)) = &phone {
+                let message = NewMessage {
+                    account,
+                    factor: None,
+                    channel: Channel::Sms,
+                    purpose: "activation",
+                    phone,
+                    code: code.clone(),
+                    expires_at,
+                };
+                match self.queue_message(&mut tx, message, now) {
+                    Ok((id, _)) => message_id = id,
+                    // Too soon: no message, and an answer like any other.
+                    Err(Error::Throttled { .. }) => tx = Tx::default(),
+                    Err(other) => return Err(other),
+                }
+            }
+            if let Some(account) = &account {
+                tx.event(self.event(
+                    &account.id,
+                    None,
+                    EventKind::PasswordAccepted,
+                    format!("activation from {source}"),
+                ));
+            }
+            let record = Activation {
+                account: account.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
+                device_id: device_id.to_owned(),
+                hash_hex: hash_hex.clone(),
+                salt_hex: salt_hex.clone(),
+                expires_at,
+                used: false,
+                decoy: message_id.is_empty(),
+            };
+            tx.put(key::activation(&activation_id), 0, &record)?;
+            let started = ActivationStarted {
+                activation_id: activation_id.clone(),
+                expires_at,
+                message_id,
+                password_rejected: account.is_none(),
+            };
+            Ok((tx, started))
+        })
+    }
+
+    /// Completes an activation with the code from the SMS. Creates the soft token factor with a
+    /// fresh secret and retires the account's previous soft token.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown activation, [`Error::InvalidInput`].
+    pub fn complete_activation(
+        &self,
+        activation_id: &str,
+        code: &str,
+        device_id: &str,
+    ) -> Result<ActivationOutcome> {
+        check_device_id(device_id)?;
+        let code = code.trim();
+        if code.is_empty() || code.len() > 32 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::InvalidInput("an activation code is digits only"));
+        }
+        let now = self.now();
+        let activation = load::<Activation>(&self.store, &key::activation(activation_id))?
+            .ok_or(Error::NotFound("activation"))?;
+        if now >= activation.value.expires_at {
+            return Ok(ActivationOutcome::Expired);
+        }
+        let account_id = activation.value.account.clone();
+        // A decoy counts its attempts on its own: it names no account to lock.
+        let lock_key = if activation.value.decoy {
+            key::activation_lock(&format!("decoy/{activation_id}"))
+        } else {
+            key::activation_lock(&account_id)
+        };
+        let (attempts_left, number) = match self.charge(&account_id, 0, &lock_key, now)? {
+            Charge::Locked { until } => return Ok(ActivationOutcome::Locked { until }),
+            Charge::Allowed {
+                attempts_left,
+                number,
+            } => (attempts_left, number),
+        };
+        let genuine = !activation.value.decoy
+            && !activation.value.used
+            && activation.value.device_id == device_id
+            && secrets::code_matches(
+                self.vault.as_ref(),
+                &activation.value.salt_hex,
+                &activation.value.hash_hex,
+                code,
+            );
+        if genuine {
+            if let Some(activated) = self.activate(activation_id, &activation, now)? {
+                self.forgive(&lock_key, number)?;
+                return Ok(ActivationOutcome::Activated(activated));
+            }
+        }
+        Ok(
+            match self.fail(&account_id, 0, &lock_key, attempts_left, now)? {
+                LoginOutcome::Locked { until } => ActivationOutcome::Locked { until },
+                _ => ActivationOutcome::WrongCode { attempts_left },
+            },
+        )
+    }
+
+    /// Marks the code used and adds the token factor, retiring the old one, in one commit.
+    fn activate(
+        &self,
+        activation_id: &str,
+        activation: &super::records::Loaded<Activation>,
+        now: u64,
+    ) -> Result<Option<Activated>> {
+        let suite: OcraSuite = self.policy.soft_token_suite.parse()?;
+        let secret =
+            secrets::random_secret(self.entropy.as_ref(), suite.hash().output_len().max(20))?;
+        let account = self.account_record(&activation.value.account)?;
+        let mut updated = account.value.clone();
+        let mut tx = Tx::default();
+        for old in updated
+            .factors
+            .iter_mut()
+            .filter(|f| f.retired_at.is_none())
+        {
+            if matches!(old.kind, FactorKind::SoftToken { .. }) {
+                old.retired_at = Some(now);
+                tx.event(self.event(
+                    &updated.id,
+                    Some(old.id),
+                    EventKind::FactorRetired,
+                    "replaced by a new activation",
+                ));
+            }
+        }
+        let factor = updated.next_factor_id;
+        updated.next_factor_id += 1;
+        updated.factors.push(Factor {
+            id: factor,
+            label: format!("soft token on {}", activation.value.device_id),
+            kind: FactorKind::SoftToken {
+                suite: suite.to_string(),
+                secret_hex: hex_encode(secret.expose_secret()),
+                device_id: activation.value.device_id.clone(),
+            },
+            created_at: now,
+            retired_at: None,
+        });
+        let used = Activation {
+            used: true,
+            ..activation.value.clone()
+        };
+        tx.put(key::activation(activation_id), activation.version, &used)?
+            .put_account(self.vault.as_ref(), account.version, &updated)?
+            .event(self.event(&updated.id, Some(factor), EventKind::TokenActivated, ""));
+        if !tx.commit(&self.store)? {
+            return Ok(None);
+        }
+        Ok(Some(Activated {
+            account: updated.id.clone(),
+            username: updated.username.clone(),
+            factor,
+            suite: suite.to_string(),
+            secret,
+        }))
+    }
+
+    /// Changes the account's phone number: a new binding, allowed only within
+    /// [`super::Policy::reauth_window`] of a login completed with a second factor.
+    ///
+    /// # Errors
+    /// [`Error::NotAllowed`] without a recent second-factor login, [`Error::InvalidInput`].
+    pub fn change_phone(&self, login_id: &str, new_phone: &str) -> Result<()> {
+        let phone = normalize_phone(new_phone)?;
+        retry(&self.store, || {
+            let now = self.now();
+            let login = load::<Login>(&self.store, &key::login(login_id))?
+                .ok_or(Error::NotFound("login"))?;
+            let LoginState::Succeeded { at, .. } = login.value.state else {
+                return Err(Error::NotAllowed("sign in with your second factor first"));
+            };
+            if now > at.saturating_add(self.policy.reauth_window) {
+                return Err(Error::NotAllowed("sign in with your second factor again"));
+            }
+            let account = self.account_record(&login.value.account)?;
+            let mut updated = account.value.clone();
+            let mut tx = Tx::default();
+            let mut new_factors = Vec::new();
+            for old in updated
+                .factors
+                .iter_mut()
+                .filter(|f| f.retired_at.is_none())
+            {
+                let kind = match &old.kind {
+                    FactorKind::Sms { .. } => FactorKind::Sms {
+                        phone: phone.clone(),
+                    },
+                    FactorKind::Voice { .. } => FactorKind::Voice {
+                        phone: phone.clone(),
+                    },
+                    _ => continue,
+                };
+                old.retired_at = Some(now);
+                new_factors.push((old.label.clone(), kind));
+            }
+            if new_factors.is_empty() {
+                new_factors.push((
+                    "SMS".to_owned(),
+                    FactorKind::Sms {
+                        phone: phone.clone(),
+                    },
+                ));
+            }
+            for (label, kind) in new_factors {
+                let id = updated.next_factor_id;
+                updated.next_factor_id += 1;
+                updated.factors.push(Factor {
+                    id,
+                    label,
+                    kind,
+                    created_at: now,
+                    retired_at: None,
+                });
+            }
+            tx.put_account(self.vault.as_ref(), account.version, &updated)?
+                .event(self.event(
+                    &updated.id,
+                    None,
+                    EventKind::PhoneChanged,
+                    format!("to {}", super::model::mask_phone(&phone)),
+                ));
+            Ok((tx, ()))
+        })
+    }
+}
+
+fn check_device_id(device_id: &str) -> Result<()> {
+    let ok = !device_id.is_empty()
+        && device_id.len() <= MAX_DEVICE_ID
+        && device_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(
+            "a device id is 1 to 128 letters, digits, '-' or '_'",
+        ))
+    }
+}
+
+/// `+41 79 123-45-67` -> `+41791234567`: an optional `+`, then 6 to 15 digits; spaces, dashes,
+/// dots and brackets are dropped.
+pub(crate) fn normalize_phone(phone: &str) -> Result<String> {
+    const BAD: Error = Error::InvalidInput("a phone number is an optional + and 6 to 15 digits");
+    let trimmed = phone.trim();
+    let (plus, rest) = match trimmed.strip_prefix('+') {
+        Some(rest) => ("+", rest),
+        None => ("", trimmed),
+    };
+    let mut digits = String::new();
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => return Err(BAD),
+        }
+    }
+    if !(6..=15).contains(&digits.len()) {
+        return Err(BAD);
+    }
+    Ok(format!("{plus}{digits}"))
+}

@@ -1,0 +1,82 @@
+//! The verifier's error type: what went wrong with the request itself (bad input, unknown ids,
+//! the store failing). Outcomes of a login such as a wrong code or a lock are not errors: they
+//! are [`super::LoginOutcome`] values the caller shows.
+
+/// An error of the verifier.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The username and password do not match an account (unknown user and wrong password alike).
+    #[error("the username or password is wrong")]
+    BadCredentials,
+    /// The login, factor, push request or activation named does not exist (or belongs to
+    /// someone else).
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// The step is not allowed in the current state (for example a response before a factor
+    /// was chosen, or a second factor the account does not have).
+    #[error("not allowed now: {0}")]
+    NotAllowed(&'static str),
+    /// The login, challenge or activation is too old: start over.
+    #[error("expired: start over")]
+    Expired,
+    /// A new SMS or voice code, or a push, was asked for too soon.
+    #[error("too soon: try again in {retry_after} s")]
+    Throttled {
+        /// Seconds until the next request will be accepted.
+        retry_after: u64,
+    },
+    /// Input with the wrong shape (a username too long, a phone number with letters, ...).
+    #[error("invalid input: {0}")]
+    InvalidInput(&'static str),
+    /// A username that is taken.
+    #[error("the username is taken")]
+    UsernameTaken,
+    /// The OTP core refused a parameter (a suite, a secret).
+    #[error(transparent)]
+    Otp(#[from] secure_login_otp::Error),
+    /// The courier could not send a message.
+    #[error("the message could not be sent: {0}")]
+    Courier(String),
+    /// The store failed, or stayed too busy to commit.
+    #[error("storage failure: {0}")]
+    Store(String),
+    /// A sealed secret would not open (another key-encryption key, or a tampered record), or a
+    /// secret was found in clear where a sealed one belongs.
+    #[error("sealed secret: {0}")]
+    Sealed(&'static str),
+    /// Too many failed passwords from this account or source: try again later.
+    #[error("too many failed passwords: try again in {retry_after} s")]
+    PasswordThrottled {
+        /// Seconds until the next password is checked.
+        retry_after: u64,
+    },
+    /// No random bytes could be had.
+    #[error("no randomness available: {0}")]
+    Entropy(String),
+}
+
+impl Error {
+    /// A stable, machine-readable name for the error.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadCredentials => "BadCredentials",
+            Self::NotFound(_) => "NotFound",
+            Self::NotAllowed(_) => "NotAllowed",
+            Self::Expired => "Expired",
+            Self::Throttled { .. } => "Throttled",
+            Self::InvalidInput(_) => "InvalidInput",
+            Self::UsernameTaken => "UsernameTaken",
+            Self::Otp(e) => e.code(),
+            Self::Courier(_) => "CourierFailed",
+            Self::Store(_) => "StorageFailure",
+            Self::Entropy(_) => "EntropyUnavailable",
+            Self::Sealed(_) => "SealedSecret",
+            Self::PasswordThrottled { .. } => "PasswordThrottled",
+        }
+    }
+}
+
+/// Result of the verifier.
+pub type Result<T> = core::result::Result<T, Error>;

@@ -1,0 +1,17 @@
+//! The verifier's rules against the in-memory store (the same scenarios run against SQLite in
+//! `server/tests/verifier_sqlite.rs`).
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[macro_use]
+#[path = "common/verifier_scenarios.rs"]
+mod scenarios;
+
+use secure_login_verifier::MemoryStore;
+
+verifier_scenarios!(MemoryStore::new());

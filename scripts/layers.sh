@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The layers the compiler keeps (ARCHITECTURE.md, "The crates"), checked on the whole dependency
+# graph: deny.toml's wrappers refuse a forbidden *direct* dependency; this refuses one reached
+# through any path, on every target. Run by scripts/test.sh; exits 1 naming the crate and path.
+#
+#   scripts/layers.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# crate: what its normal (non-dev) dependency graph must not contain.
+rules=(
+  "secure-login-otp: getrandom serde wasm-bindgen js-sys web-sys secure-login-token secure-login-verifier"
+  "secure-login-token: getrandom wasm-bindgen js-sys web-sys secure-login-verifier"
+  "secure-login-verifier: getrandom wasm-bindgen js-sys web-sys secure-login-token"
+  "secure-login-cli: wasm-bindgen js-sys web-sys secure-login-token secure-login-verifier"
+  "secure-login-server: wasm-bindgen js-sys web-sys secure-login-token"
+)
+
+broken=0
+for rule in "${rules[@]}"; do
+  crate="${rule%%:*}"
+  tree="$(cargo tree --locked --offline -p "$crate" -e normal,build --target all --prefix none)"
+  for forbidden in ${rule#*:}; do
+    if grep -q "^$forbidden v" <<<"$tree"; then
+      echo "layer broken: $crate reaches $forbidden:" >&2
+      cargo tree --locked --offline -p "$crate" -e normal,build --target all -i "$forbidden" >&2 || true
+      broken=1
+    fi
+  done
+done
+if ((broken)); then
+  exit 1
+fi
+echo "layers kept: ${#rules[@]} crates, none reaches what its layer forbids"
