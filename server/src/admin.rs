@@ -145,12 +145,7 @@ pub fn run<S: Store>(
                     let factor = verifier.add_factor(
                         &account.id,
                         label.as_deref().unwrap_or("authenticator app"),
-                        FactorKind::Totp {
-                            secret_hex: hex_encode(secret.expose_secret()),
-                            algorithm: "SHA1".into(),
-                            digits: 6,
-                            period: 30,
-                        },
+                        FactorKind::authenticator_app(secret),
                     )?;
                     return Ok(format!(
                         "factor {factor}: authenticator app\nkey URI: {uri}"
@@ -230,10 +225,7 @@ pub fn run<S: Store>(
             let lines: Vec<String> = events
                 .iter()
                 .map(|e| {
-                    let kind = serde_json::to_value(e.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
+                    let kind = e.kind.as_str();
                     let factor = e.factor.map(|f| format!(" factor {f}")).unwrap_or_default();
                     format!("{} {kind}{factor} {}", e.at, e.detail)
                         .trim_end()

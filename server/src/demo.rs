@@ -8,7 +8,7 @@
 //! The cards (with their PINs, which the verifier keeps only hashed) and carol's passcode are
 //! kept in the store record `portal/demo`, so a restart prints and serves the same ones.
 
-use secure_login_otp::{hex_encode, Digits, HashAlgorithm, KeyUri, Secret, TokenKind};
+use secure_login_otp::{hex_encode, KeyUri, TokenKind};
 use secure_login_verifier::{Account, Error, FactorKind, Result, Store, Verifier, Write};
 use serde::{Deserialize, Serialize};
 
@@ -101,12 +101,7 @@ fn create_alice<S: Store>(verifier: &Verifier<S>, record: &mut DemoRecord) -> Re
     verifier.add_factor(
         &account.id,
         "authenticator app",
-        FactorKind::Totp {
-            secret_hex: hex_encode(secret.expose_secret()),
-            algorithm: "SHA1".into(),
-            digits: 6,
-            period: 30,
-        },
+        FactorKind::authenticator_app(secret),
     )?;
     let card = verifier.issue_card(&account.id, CARD_PIN)?;
     record.cards.push(DemoCard {
@@ -128,17 +123,19 @@ fn has_usable_passcode(account: &Account, now: u64) -> bool {
 fn totp_uri(account: &Account, issuer: &str) -> Option<String> {
     account.active_factors().find_map(|f| match &f.kind {
         FactorKind::Totp {
-            secret_hex,
+            secret,
             algorithm,
             digits,
             period,
         } => KeyUri {
-            kind: TokenKind::Totp { period: *period },
+            kind: TokenKind::Totp {
+                period: period.step(),
+            },
             account: account.username.clone(),
             issuer: Some(issuer.to_owned()),
-            secret: Secret::from_hex(secret_hex).ok()?,
-            algorithm: algorithm.parse::<HashAlgorithm>().ok()?,
-            digits: Digits::new(*digits).ok()?,
+            secret: secret.clone(),
+            algorithm: *algorithm,
+            digits: *digits,
         }
         .to_uri()
         .ok(),

@@ -3,9 +3,7 @@
 
 use qrcode::render::svg;
 use qrcode::QrCode;
-use secure_login_otp::{
-    hex_encode, Digits, HashAlgorithm, KeyUri, Secret, TimeStep, TokenKind, Totp, Window,
-};
+use secure_login_otp::{Digits, HashAlgorithm, KeyUri, Secret, TimeStep, TokenKind, Totp, Window};
 use secure_login_verifier::FactorKind;
 
 use crate::error::ApiError;
@@ -91,12 +89,7 @@ pub fn confirm(
     .map_err(unavailable)?;
     match totp.verify(code, now, Window::ONE) {
         Ok(Some(found)) => Ok((
-            FactorKind::Totp {
-                secret_hex: hex_encode(pending.secret.expose_secret()),
-                algorithm: "SHA1".into(),
-                digits: 6,
-                period: 30,
-            },
+            FactorKind::authenticator_app(pending.secret.clone()),
             found.step,
         )),
         _ => {
@@ -151,8 +144,9 @@ mod tests {
         assert!(matches!(
             factor,
             FactorKind::Totp {
-                digits: 6,
-                period: 30,
+                algorithm: HashAlgorithm::Sha1,
+                digits: Digits::SIX,
+                period: TimeStep::DEFAULT,
                 ..
             }
         ));

@@ -5,7 +5,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secure_login_verifier::Error as VerifierError;
-use serde_json::json;
+
+use crate::api::wire;
 
 /// An API error: a status, a stable code and a message for people (never a secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +120,7 @@ impl From<VerifierError> for ApiError {
             }
             VerifierError::InvalidInput(_) | VerifierError::Otp(_) => StatusCode::BAD_REQUEST,
             VerifierError::Courier(_) => StatusCode::BAD_GATEWAY,
+            VerifierError::CorruptRecord { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
         let code = match &error {
@@ -132,10 +134,18 @@ impl From<VerifierError> for ApiError {
             | VerifierError::PasswordThrottled { retry_after } => Some(retry_after),
             _ => None,
         };
+        let message = match &error {
+            // The operator's matter: the log names the record, the client learns only that it failed.
+            VerifierError::CorruptRecord { record, reason } => {
+                tracing::error!(record, reason, "corrupt record");
+                "a stored record is damaged: the operator must repair it".to_owned()
+            }
+            other => other.to_string(),
+        };
         Self {
             status,
             code,
-            message: error.to_string(),
+            message,
             retry_after,
         }
     }
@@ -143,11 +153,14 @@ impl From<VerifierError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "code": self.code, "message": self.message });
-        if let (Some(retry_after), Some(object)) = (self.retry_after, body.as_object_mut()) {
-            object.insert("retryAfter".into(), retry_after.into());
-        }
-        let mut response = (self.status, Json(json!({ "error": body }))).into_response();
+        let body = wire::ErrorBody {
+            error: wire::ErrorDetail {
+                code: self.code,
+                message: &self.message,
+                retry_after: self.retry_after,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
         response.extensions_mut().insert(ErrorLogged {
             code: self.code,
             message: self.message,
@@ -196,6 +209,14 @@ mod tests {
                 "PasswordThrottled",
             ),
             (VerifierError::Sealed("x"), 503, "SealedSecret"),
+            (
+                VerifierError::CorruptRecord {
+                    record: "account/a/factor/1".into(),
+                    reason: "x",
+                },
+                500,
+                "CorruptRecord",
+            ),
             (VerifierError::InvalidInput("x"), 400, "InvalidInput"),
             (VerifierError::Courier("x".into()), 502, "CourierFailed"),
             (VerifierError::Store("x".into()), 503, "StorageFailure"),

@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use secure_login_verifier::Store;
-use serde_json::{json, Value};
+
+use crate::api::wire::Health;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -15,13 +16,13 @@ use crate::state::AppState;
 /// The record read to see that the database answers (it need not exist).
 const PROBE_KEY: &str = "portal/readyz";
 
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
-async fn readyz(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> {
+async fn readyz(State(state): State<Arc<AppState>>) -> ApiResult<Json<Health>> {
     state.verify(|v| v.store().get(PROBE_KEY)).await?;
-    Ok(Json(json!({ "status": "ready" })))
+    Ok(Json(Health { status: "ready" }))
 }
 
 /// The two routes.

@@ -353,19 +353,9 @@ fn from_sql_int(n: i64, what: &'static str) -> Result<u64> {
     u64::try_from(n).map_err(|_| Error::Store(format!("sqlite: negative {what} in the database")))
 }
 
-/// The snake_case name serde gives `kind` (`"code_rejected"` without the quotes).
-fn kind_name(kind: EventKind) -> Result<String> {
-    match serde_json::to_value(kind) {
-        Ok(serde_json::Value::String(name)) => Ok(name),
-        _ => Err(Error::Store(
-            "an event kind did not encode to a name".into(),
-        )),
-    }
-}
-
-fn kind_from_name(name: String) -> Result<EventKind> {
-    serde_json::from_value(serde_json::Value::String(name))
-        .map_err(|_| Error::Store("sqlite: unknown event kind in the audit log".into()))
+fn kind_from_name(name: &str) -> Result<EventKind> {
+    name.parse()
+        .map_err(|()| Error::Store("sqlite: unknown event kind in the audit log".into()))
 }
 
 /// What a commit found: go on, or stop without writing.
@@ -437,7 +427,7 @@ fn commit_in(conn: &mut Connection, writes: &[Write], events: &[AuditEvent]) -> 
                     to_sql_int(event.at, "event time")?,
                     event.account,
                     event.factor,
-                    kind_name(event.kind)?,
+                    event.kind.as_str(),
                     event.detail,
                 ])
                 .map_err(sql_error("write event"))?;
@@ -536,7 +526,7 @@ impl Store for SqliteStore {
                 at: from_sql_int(at, "event time")?,
                 account: account.to_owned(),
                 factor,
-                kind: kind_from_name(kind)?,
+                kind: kind_from_name(&kind)?,
                 detail,
             });
         }

@@ -15,7 +15,7 @@ use super::records::{key, load, retry, Tx};
 use super::secrets;
 use super::store::Store;
 use super::Verifier;
-use secure_login_otp::{hex_encode, OcraSuite, Secret};
+use secure_login_otp::{OcraSuite, Secret};
 
 /// The longest device id accepted.
 const MAX_DEVICE_ID: usize = 128;
@@ -258,8 +258,8 @@ impl<S: Store> Verifier<S> {
             id: factor,
             label: format!("soft token on {}", activation.value.device_id),
             kind: FactorKind::SoftToken {
-                suite: suite.to_string(),
-                secret_hex: hex_encode(secret.expose_secret()),
+                suite: suite.clone(),
+                secret: secret.clone(),
                 device_id: activation.value.device_id.clone(),
             },
             created_at: now,

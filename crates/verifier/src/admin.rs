@@ -11,7 +11,8 @@ use super::records::{key, load_or_default, retry, Tx};
 use super::secrets;
 use super::store::Store;
 use super::Verifier;
-use secure_login_otp::{hex_encode, Digits, HashAlgorithm, OcraSuite, Secret};
+use secure_login_otp::{OcraSuite, Secret};
+use zeroize::Zeroizing;
 
 /// A security card issued: print `serial`, load `secret` into the card with its PIN.
 #[derive(Debug)]
@@ -165,18 +166,17 @@ impl<S: Store> Verifier<S> {
         let suite: OcraSuite = self.policy.card_suite.parse()?;
         let secret =
             secrets::random_secret(self.entropy.as_ref(), suite.hash().output_len().max(20))?;
-        let pin_hash_hex = suite
+        let pin_hash = suite
             .pin_hash()
-            .map(|hash| hex_encode(hash.digest(pin.as_bytes()).as_bytes()))
-            .unwrap_or_default();
+            .map(|hash| Zeroizing::new(hash.digest(pin.as_bytes()).as_bytes().to_vec()));
         let serial = secrets::random_digits(self.entropy.as_ref(), 10)?;
         let factor = self.add_factor(
             account,
             &format!("card {}", serial.get(6..).unwrap_or_default()),
             FactorKind::SecurityCard {
-                suite: suite.to_string(),
-                secret_hex: hex_encode(secret.expose_secret()),
-                pin_hash_hex,
+                suite: suite.clone(),
+                secret: secret.clone(),
+                pin_hash,
                 serial: serial.clone(),
             },
         )?;
@@ -257,56 +257,25 @@ impl<S: Store> Verifier<S> {
     }
 }
 
-/// Checks a factor's parameters, normalising phone numbers.
+/// Checks what types cannot: a card's PIN hash fits its suite; phone numbers are normalised.
 fn validate(kind: FactorKind) -> Result<FactorKind> {
-    let secret_ok = |hex: &str| secure_login_otp::Secret::from_hex(hex).map(drop);
     Ok(match kind {
-        FactorKind::SoftToken {
-            suite,
-            secret_hex,
-            device_id,
-        } => {
-            suite.parse::<OcraSuite>()?;
-            secret_ok(&secret_hex)?;
-            FactorKind::SoftToken {
-                suite,
-                secret_hex,
-                device_id,
-            }
-        }
         FactorKind::SecurityCard {
-            suite,
-            secret_hex,
-            pin_hash_hex,
-            serial,
+            ref suite,
+            ref pin_hash,
+            ..
         } => {
-            suite.parse::<OcraSuite>()?;
-            secret_ok(&secret_hex)?;
-            FactorKind::SecurityCard {
-                suite,
-                secret_hex,
-                pin_hash_hex,
-                serial,
+            let fits = match (suite.pin_hash(), pin_hash) {
+                (None, None) => true,
+                (Some(hash), Some(bytes)) => bytes.len() == hash.output_len(),
+                _ => false,
+            };
+            if !fits {
+                return Err(Error::InvalidInput(
+                    "a card's PIN hash must fit its suite (present exactly with P)",
+                ));
             }
-        }
-        FactorKind::Totp {
-            secret_hex,
-            algorithm,
-            digits,
-            period,
-        } => {
-            secret_ok(&secret_hex)?;
-            algorithm.parse::<HashAlgorithm>()?;
-            Digits::new(digits)?;
-            if period == 0 {
-                return Err(Error::InvalidInput("a TOTP period is at least 1 second"));
-            }
-            FactorKind::Totp {
-                secret_hex,
-                algorithm,
-                digits,
-                period,
-            }
+            kind
         }
         FactorKind::Sms { phone } => FactorKind::Sms {
             phone: normalize_phone(&phone)?,
@@ -314,6 +283,6 @@ fn validate(kind: FactorKind) -> Result<FactorKind> {
         FactorKind::Voice { phone } => FactorKind::Voice {
             phone: normalize_phone(&phone)?,
         },
-        kind @ FactorKind::TemporaryPasscode { .. } => kind,
+        kind => kind,
     })
 }

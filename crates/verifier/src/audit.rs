@@ -43,6 +43,65 @@ pub enum EventKind {
     PhoneChanged,
 }
 
+impl EventKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Self; 17] = [
+        Self::AccountCreated,
+        Self::PasswordAccepted,
+        Self::PasswordRejected,
+        Self::LoginSucceeded,
+        Self::CodeRejected,
+        Self::FactorLocked,
+        Self::FactorUnlocked,
+        Self::MessageQueued,
+        Self::MessageSent,
+        Self::MessageFailed,
+        Self::PushSent,
+        Self::PushApproved,
+        Self::PushDenied,
+        Self::TokenActivated,
+        Self::FactorAdded,
+        Self::FactorRetired,
+        Self::PhoneChanged,
+    ];
+
+    /// The kind's name on the wire, in the audit log and in the database (`"code_rejected"`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "account_created",
+            Self::PasswordAccepted => "password_accepted",
+            Self::PasswordRejected => "password_rejected",
+            Self::LoginSucceeded => "login_succeeded",
+            Self::CodeRejected => "code_rejected",
+            Self::FactorLocked => "factor_locked",
+            Self::FactorUnlocked => "factor_unlocked",
+            Self::MessageQueued => "message_queued",
+            Self::MessageSent => "message_sent",
+            Self::MessageFailed => "message_failed",
+            Self::PushSent => "push_sent",
+            Self::PushApproved => "push_approved",
+            Self::PushDenied => "push_denied",
+            Self::TokenActivated => "token_activated",
+            Self::FactorAdded => "factor_added",
+            Self::FactorRetired => "factor_retired",
+            Self::PhoneChanged => "phone_changed",
+        }
+    }
+}
+
+impl core::str::FromStr for EventKind {
+    type Err = ();
+
+    /// The kind named `name` (as [`EventKind::as_str`] writes it).
+    fn from_str(name: &str) -> Result<Self, ()> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+            .ok_or(())
+    }
+}
+
 /// One recorded event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -56,4 +115,25 @@ pub struct AuditEvent {
     pub kind: EventKind,
     /// A short note without secrets: a channel, a masked number, a lock's end.
     pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventKind;
+
+    #[test]
+    fn names_are_the_wire_names_and_parse_back() {
+        assert_eq!(EventKind::CodeRejected.as_str(), "code_rejected");
+        assert_eq!(EventKind::PasswordRejected.as_str(), "password_rejected");
+        assert_eq!(EventKind::PhoneChanged.as_str(), "phone_changed");
+        for kind in EventKind::ALL {
+            // serde's derived name (rename_all = "snake_case") and as_str agree.
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::String(kind.as_str().into())
+            );
+            assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
+        }
+        assert_eq!("nothing".parse::<EventKind>(), Err(()));
+    }
 }

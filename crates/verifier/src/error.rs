@@ -51,6 +51,15 @@ pub enum Error {
         /// Seconds until the next password is checked.
         retry_after: u64,
     },
+    /// A stored record does not parse (a factor with an unknown suite, a malformed secret):
+    /// the record is damaged, and is named so an operator can find it.
+    #[error("corrupt record {record}: {reason}")]
+    CorruptRecord {
+        /// The record and factor, e.g. `account/<id>/factor/2`.
+        record: String,
+        /// What does not parse.
+        reason: &'static str,
+    },
     /// No random bytes could be had.
     #[error("no randomness available: {0}")]
     Entropy(String),
@@ -72,6 +81,7 @@ impl Error {
             Self::Courier(_) => "CourierFailed",
             Self::Store(_) => "StorageFailure",
             Self::Entropy(_) => "EntropyUnavailable",
+            Self::CorruptRecord { .. } => "CorruptRecord",
             Self::Sealed(_) => "SealedSecret",
             Self::PasswordThrottled { .. } => "PasswordThrottled",
         }

@@ -22,6 +22,7 @@ mod records;
 mod sealing;
 mod secrets;
 mod store;
+mod stored;
 mod vault;
 
 use std::sync::Arc;

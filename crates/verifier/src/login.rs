@@ -16,8 +16,7 @@ use super::store::Store;
 use super::Verifier;
 use secure_login_otp::ocra::ChallengeFormat;
 use secure_login_otp::{
-    hex_decode, Challenge, Digits, HashAlgorithm, Ocra, OcraInput, OcraSuite, OcraWindow, Pin,
-    TimeStep, Totp, Window,
+    Challenge, Ocra, OcraInput, OcraSuite, OcraWindow, Pin, Secret, Totp, Window,
 };
 
 /// The password was right: the login waits for one of these factors.
@@ -111,6 +110,19 @@ pub enum LoginStatus {
     Expired,
 }
 
+impl LoginStatus {
+    /// The status's name on the wire (`"pending"`, `"succeeded"`, `"denied"`, `"expired"`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Denied => "denied",
+            Self::Expired => "expired",
+        }
+    }
+}
+
 /// The longest response looked at.
 const MAX_RESPONSE: usize = 128;
 
@@ -186,8 +198,7 @@ impl<S: Store> Verifier<S> {
             let mut tx = Tx::default();
             let (state, prompt) = match &factor.kind {
                 FactorKind::SoftToken { suite, .. } | FactorKind::SecurityCard { suite, .. } => {
-                    let suite: OcraSuite = suite.parse()?;
-                    let challenge = self.random_challenge(&suite)?;
+                    let challenge = self.random_challenge(suite)?;
                     let expires_at = now.saturating_add(self.policy.challenge_lifetime);
                     let state = LoginState::Challenge {
                         factor: factor.id,
@@ -203,7 +214,9 @@ impl<S: Store> Verifier<S> {
                 }
                 FactorKind::Totp { digits, .. } => (
                     LoginState::Totp { factor: factor.id },
-                    Prompt::Code { digits: *digits },
+                    Prompt::Code {
+                        digits: u32::from(digits.get()),
+                    },
                 ),
                 FactorKind::Sms { phone } | FactorKind::Voice { phone } => {
                     let channel = if matches!(factor.kind, FactorKind::Voice { .. }) {
@@ -466,43 +479,36 @@ impl<S: Store> Verifier<S> {
         match (state, &factor.kind) {
             (
                 LoginState::Challenge { challenge, .. },
-                FactorKind::SoftToken {
-                    suite, secret_hex, ..
-                },
-            ) => ocra_matches(suite, secret_hex, None, challenge, response)
-                .then_some(Acceptance::Plain),
+                FactorKind::SoftToken { suite, secret, .. },
+            ) => {
+                ocra_matches(suite, secret, None, challenge, response).then_some(Acceptance::Plain)
+            }
             (
                 LoginState::Challenge { challenge, .. },
                 FactorKind::SecurityCard {
                     suite,
-                    secret_hex,
-                    pin_hash_hex,
+                    secret,
+                    pin_hash,
                     ..
                 },
-            ) => {
-                let pin_hash = hex_decode(pin_hash_hex).ok()?;
-                let pin = (!pin_hash.is_empty()).then_some(pin_hash);
-                ocra_matches(suite, secret_hex, pin.as_deref(), challenge, response)
-                    .then_some(Acceptance::Plain)
-            }
+            ) => ocra_matches(
+                suite,
+                secret,
+                pin_hash.as_ref().map(|h| h.as_slice()),
+                challenge,
+                response,
+            )
+            .then_some(Acceptance::Plain),
             (
                 LoginState::Totp { .. },
                 FactorKind::Totp {
-                    secret_hex,
+                    secret,
                     algorithm,
                     digits,
                     period,
                 },
             ) => {
-                let secret = zeroize::Zeroizing::new(hex_decode(secret_hex).ok()?);
-                let hash: HashAlgorithm = algorithm.parse().ok()?;
-                let totp = Totp::new(
-                    &secret,
-                    hash,
-                    Digits::new(*digits).ok()?,
-                    TimeStep::new(*period, 0).ok()?,
-                )
-                .ok()?;
+                let totp = Totp::new(secret.expose_secret(), *algorithm, *digits, *period).ok()?;
                 let window = Window::new(self.policy.totp_window).ok()?;
                 let found = totp.verify(response, now, window).ok()??;
                 Some(Acceptance::TotpStep(found.step))
@@ -686,22 +692,16 @@ fn state_expired(state: &LoginState, now: u64) -> bool {
 
 /// Whether `response` is the OCRA response to `challenge`, checked in constant time.
 pub(crate) fn ocra_matches(
-    suite: &str,
-    secret_hex: &str,
+    suite: &OcraSuite,
+    secret: &Secret,
     pin_hash: Option<&[u8]>,
     challenge: &str,
     response: &str,
 ) -> bool {
-    let Ok(suite) = suite.parse::<OcraSuite>() else {
-        return false;
-    };
-    let Ok(secret) = hex_decode(secret_hex).map(zeroize::Zeroizing::new) else {
-        return false;
-    };
     let Ok(challenge) = Challenge::new(suite.challenge(), challenge) else {
         return false;
     };
-    let Ok(ocra) = Ocra::new(suite, &secret) else {
+    let Ok(ocra) = Ocra::new(suite.clone(), secret.expose_secret()) else {
         return false;
     };
     let input = OcraInput {

@@ -4,10 +4,13 @@
 //! atomic write. Lock counters, logins, push requests and message logs live in records of their
 //! own, so a busy factor does not contend with the account.
 
+use secure_login_otp::{Digits, HashAlgorithm, OcraSuite, Secret, TimeStep};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
-/// An account: the first factor (password) and the second factors (M2FS: any number).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An account: the first factor (password) and the second factors (M2FS: any number). Typed:
+/// its factors hold parsed suites and secrets; [`super::stored`] is how it is kept.
+#[derive(Debug, Clone)]
 pub struct Account {
     /// Random, stable id (hex).
     pub id: String,
@@ -48,7 +51,7 @@ impl Account {
 }
 
 /// One second factor of an account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Factor {
     /// Id within the account.
     pub id: u32,
@@ -62,40 +65,42 @@ pub struct Factor {
     pub retired_at: Option<u64>,
 }
 
-/// The kinds of second factor of the seed, with what the server must keep to check them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// The kinds of second factor of the seed, with what the server must keep to check them, parsed:
+/// a factor that exists holds a valid suite, secret and parameters. The one constructor of
+/// factors for the admin commands, the demo and enrolment. Secrets are wiped on drop and never
+/// shown by `Debug`.
+#[derive(Debug, Clone)]
 pub enum FactorKind {
     /// The soft token (the seed's "IB Key"): OCRA challenge/response and push approval.
     SoftToken {
         /// OCRA suite.
-        suite: String,
-        /// Shared secret, hex.
-        secret_hex: String,
+        suite: OcraSuite,
+        /// Shared secret.
+        secret: Secret,
         /// The device it was activated on.
         device_id: String,
     },
     /// The Digital Security Card+: 6-digit challenge, 8-digit response, PIN set at issue.
     SecurityCard {
         /// OCRA suite (with P when the PIN enters the response).
-        suite: String,
-        /// Shared secret, hex.
-        secret_hex: String,
-        /// Hash of the card's PIN with the suite's P hash, hex (empty without P).
-        pin_hash_hex: String,
+        suite: OcraSuite,
+        /// Shared secret.
+        secret: Secret,
+        /// The card PIN hashed with the suite's P hash; `Some` exactly when the suite has P.
+        pin_hash: Option<Zeroizing<Vec<u8>>>,
         /// Printed on the card.
         serial: String,
     },
     /// Any authenticator app, enrolled by Key URI.
     Totp {
-        /// Shared secret, hex.
-        secret_hex: String,
-        /// `SHA1`, `SHA256` or `SHA512`.
-        algorithm: String,
+        /// Shared secret.
+        secret: Secret,
+        /// The HMAC hash.
+        algorithm: HashAlgorithm,
         /// 6 to 10.
-        digits: u32,
-        /// Step in seconds.
-        period: u64,
+        digits: Digits,
+        /// The time step (T0 is 0).
+        period: TimeStep,
     },
     /// Codes by text message to a verified phone.
     Sms {
@@ -109,7 +114,7 @@ pub enum FactorKind {
     },
     /// For a lost device: valid until `expires_at`, once.
     TemporaryPasscode {
-        /// SHA-256 of salt and passcode, hex.
+        /// HMAC of salt and passcode, hex.
         hash_hex: String,
         /// Random salt, hex.
         salt_hex: String,
@@ -119,6 +124,18 @@ pub enum FactorKind {
 }
 
 impl FactorKind {
+    /// An authenticator app with the parameters every app supports (RFC 6238's defaults: SHA-1,
+    /// 6 digits, 30-second steps): the TOTP factor the admin command, the demo and enrolment make.
+    #[must_use]
+    pub fn authenticator_app(secret: Secret) -> Self {
+        Self::Totp {
+            secret,
+            algorithm: HashAlgorithm::Sha1,
+            digits: Digits::SIX,
+            period: TimeStep::DEFAULT,
+        }
+    }
+
     /// The kind's name as the API shows it.
     #[must_use]
     pub fn name(&self) -> &'static str {

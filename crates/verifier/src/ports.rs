@@ -47,6 +47,17 @@ pub enum Channel {
     Voice,
 }
 
+impl Channel {
+    /// The channel's name on the wire (`"sms"`, `"voice"`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Voice => "voice",
+        }
+    }
+}
+
 /// A message for the courier: the code travels only here, never into logs or audit records.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Message {

@@ -207,14 +207,12 @@ impl<S: Store> Verifier<S> {
         let secret = account
             .active_factor(request.factor)
             .and_then(|f| match &f.kind {
-                FactorKind::SoftToken { secret_hex, .. } => {
-                    hex_decode(secret_hex).ok().map(zeroize::Zeroizing::new)
-                }
+                FactorKind::SoftToken { secret, .. } => Some(secret.expose_secret()),
                 _ => None,
             });
         let genuine = secret.is_some_and(|secret| {
             matches!(
-                verify_push_response(&secret, request_id, request.number, decision, mac_hex),
+                verify_push_response(secret, request_id, request.number, decision, mac_hex),
                 Ok(true)
             )
         });

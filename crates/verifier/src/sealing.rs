@@ -7,9 +7,10 @@ use zeroize::Zeroizing;
 
 use super::error::{Error, Result};
 use super::model::Account;
+use super::stored::AccountV1;
 use super::vault::{KeyVault, Sealed};
 
-/// The fields of a factor's kind that hold a secret (`FactorKind` in `model.rs`).
+/// The fields of a factor's kind that hold a secret (`FactorKindV1` in `stored.rs`).
 const SECRET_FIELDS: [&str; 2] = ["secret_hex", "pin_hash_hex"];
 
 /// The associated data of one sealed field: moving it to another field, factor or account makes
@@ -20,7 +21,7 @@ fn context(account: &str, factor: u64, field: &str) -> String {
 
 /// The account as stored: JSON with every secret field sealed.
 pub(crate) fn seal_account(account: &Account, vault: &dyn KeyVault) -> Result<Vec<u8>> {
-    let mut value = serde_json::to_value(account).map_err(encode_error)?;
+    let mut value = serde_json::to_value(AccountV1::from(account)).map_err(encode_error)?;
     each_secret(&mut value, |context, field| {
         let Value::String(plain) = field else {
             return Err(Error::Sealed("a factor secret is not text"));
@@ -75,7 +76,8 @@ fn open_with(bytes: &[u8], vault: &dyn KeyVault, allow_clear: bool) -> Result<Ac
         *field = Value::String(text.to_owned());
         Ok(())
     })?;
-    serde_json::from_value(value).map_err(decode_error)
+    let stored: AccountV1 = serde_json::from_value(value).map_err(decode_error)?;
+    Account::try_from(stored)
 }
 
 /// Calls `f` with the context and the value of every secret field of every factor.
@@ -123,6 +125,7 @@ mod tests {
     use super::*;
     use crate::ports::TestEntropy;
     use crate::{AeadVault, Factor, FactorKind};
+    use secure_login_otp::{hex_decode, Secret};
 
     fn account() -> Account {
         Account {
@@ -134,9 +137,11 @@ mod tests {
                 id: 1,
                 label: "card".into(),
                 kind: FactorKind::SecurityCard {
-                    suite: "OCRA-1:HOTP-SHA256-8:QN06-PSHA1".into(),
-                    secret_hex: "3132333435363738393031323334353637383930".into(),
-                    pin_hash_hex: "7110eda4d09e062aa5e4a390b0a572ac0d2c0220".into(),
+                    suite: "OCRA-1:HOTP-SHA256-8:QN06-PSHA1".parse().unwrap(),
+                    secret: Secret::from_hex("3132333435363738393031323334353637383930").unwrap(),
+                    pin_hash: Some(Zeroizing::new(
+                        hex_decode("7110eda4d09e062aa5e4a390b0a572ac0d2c0220").unwrap(),
+                    )),
                     serial: "12".into(),
                 },
                 created_at: 0,
@@ -146,6 +151,11 @@ mod tests {
         }
     }
 
+    /// The account as its stored form's JSON, secrets in clear: equal exactly when every field is.
+    fn clear(account: &Account) -> Value {
+        serde_json::to_value(AccountV1::from(account)).unwrap()
+    }
+
     #[test]
     fn a_stored_account_holds_no_secret_and_opens_back() {
         let vault = AeadVault::new(&[3; 32], Arc::new(TestEntropy::default()));
@@ -153,7 +163,10 @@ mod tests {
         let text = String::from_utf8(stored.clone()).unwrap();
         assert!(!text.contains("3132333435"), "{text}");
         assert!(!text.contains("7110eda4"), "{text}");
-        assert_eq!(open_account(&stored, &vault).unwrap(), account());
+        assert_eq!(
+            clear(&open_account(&stored, &vault).unwrap()),
+            clear(&account())
+        );
         assert!(!has_clear_secret(&stored).unwrap());
         let other = AeadVault::new(&[4; 32], Arc::new(TestEntropy::default()));
         assert!(open_account(&stored, &other).is_err());
@@ -180,12 +193,15 @@ mod tests {
     #[test]
     fn a_clear_record_is_refused_unless_migrating() {
         let vault = AeadVault::new(&[3; 32], Arc::new(TestEntropy::default()));
-        let clear = serde_json::to_vec(&account()).unwrap();
-        assert!(has_clear_secret(&clear).unwrap());
+        let plain = serde_json::to_vec(&clear(&account())).unwrap();
+        assert!(has_clear_secret(&plain).unwrap());
         assert!(matches!(
-            open_account(&clear, &vault),
+            open_account(&plain, &vault),
             Err(Error::Sealed(_))
         ));
-        assert_eq!(open_legacy_account(&clear, &vault).unwrap(), account());
+        assert_eq!(
+            clear(&open_legacy_account(&plain, &vault).unwrap()),
+            clear(&account())
+        );
     }
 }

@@ -8,11 +8,10 @@ use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secure_login_verifier::{AuditEvent, FactorSummary};
+use secure_login_verifier::FactorSummary;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::login::factor_json;
+use super::wire;
 use crate::enroll;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Empty};
@@ -32,34 +31,19 @@ pub struct NewPhone {
     phone: String,
 }
 
-fn event_json(event: &AuditEvent) -> Value {
-    json!({
-        "at": event.at,
-        "kind": serde_json::to_value(event.kind).unwrap_or(Value::Null),
-        "factor": event.factor,
-        "detail": event.detail,
-    })
-}
-
 /// `GET /api/account`.
-pub async fn show(
-    State(state): State<Arc<AppState>>,
-    signed_in: SignedIn,
-) -> ApiResult<Json<Value>> {
+pub async fn show(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> ApiResult<Response> {
     let id = signed_in.info.account;
     let (account, events) = state
         .verify(move |v| Ok((v.account(&id)?, v.recent_events(&id, RECENT_EVENTS)?)))
         .await?;
-    let factors: Vec<Value> = account
-        .active_factors()
-        .map(|f| factor_json(&FactorSummary::from(f)))
-        .collect();
-    let events: Vec<Value> = events.iter().map(event_json).collect();
-    Ok(Json(json!({
-        "username": account.username,
-        "factors": factors,
-        "events": events,
-    })))
+    let summaries: Vec<FactorSummary> = account.active_factors().map(FactorSummary::from).collect();
+    Ok(Json(wire::Account {
+        username: &account.username,
+        factors: summaries.iter().map(wire::Factor::from).collect(),
+        events: events.iter().map(wire::Event::from).collect(),
+    })
+    .into_response())
 }
 
 /// `POST /api/account/totp`.
@@ -67,7 +51,7 @@ pub async fn totp_start(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
     ApiJson(_): ApiJson<Empty>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let id = signed_in.info.account;
     let account = state.verify(move |v| v.account(&id)).await?;
     let key = enroll::new_key(&account.username, &state.issuer)?;
@@ -77,7 +61,11 @@ pub async fn totp_start(
             *pending = Some(key.pending);
         })
         .ok_or_else(ApiError::not_signed_in)?;
-    Ok(Json(json!({ "uri": key.uri, "qrSvg": key.qr_svg })))
+    Ok(Json(wire::TotpStarted {
+        uri: &key.uri,
+        qr_svg: &key.qr_svg,
+    })
+    .into_response())
 }
 
 /// `POST /api/account/totp/confirm`.
@@ -85,7 +73,7 @@ pub async fn totp_confirm(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
     ApiJson(body): ApiJson<TotpCode>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<wire::FactorAdded>> {
     let now = state.now();
     let factor = state
         .sessions
@@ -107,7 +95,7 @@ pub async fn totp_confirm(
     let factor_id = state
         .verify(move |v| v.add_confirmed_totp(&account, "authenticator app", factor, used_step))
         .await?;
-    Ok(Json(json!({ "factorId": factor_id })))
+    Ok(Json(wire::FactorAdded { factor_id }))
 }
 
 /// `POST /api/account/phone`.
@@ -115,12 +103,12 @@ pub async fn change_phone(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
     ApiJson(body): ApiJson<NewPhone>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<wire::Empty>> {
     let login = signed_in.info.login;
     state
         .verify(move |v| v.change_phone(&login, &body.phone))
         .await?;
-    Ok(Json(json!({})))
+    Ok(Json(wire::Empty {}))
 }
 
 /// `POST /api/logout`: ends the session, if there is one.
@@ -134,7 +122,7 @@ pub async fn logout(
     }
     (
         [(SET_COOKIE, state.sessions.clear_cookie())],
-        Json(json!({})),
+        Json(wire::Empty {}),
     )
         .into_response()
 }

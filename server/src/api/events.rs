@@ -11,10 +11,18 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::token::pushes_json;
+use super::token::pushes;
+use super::wire;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiId;
 use crate::state::AppState;
+
+/// An event of `name` whose data is `body` as JSON.
+fn json_event(name: &str, body: &impl serde::Serialize) -> Event {
+    Event::default()
+        .event(name)
+        .data(serde_json::to_string(body).unwrap_or_default())
+}
 
 /// How often the list is sent again even when nothing changed (it is also the keep-alive, and
 /// shows expired pushes gone).
@@ -23,12 +31,8 @@ pub const PUSHES_EVERY: Duration = Duration::from_secs(5);
 async fn pushes_event(state: &AppState, device_id: &str) -> Event {
     let device = device_id.to_owned();
     match state.verify(move |v| v.pending_pushes(&device)).await {
-        Ok(pushes) => Event::default()
-            .event("pushes")
-            .data(pushes_json(&pushes).to_string()),
-        Err(error) => Event::default()
-            .event("error")
-            .data(serde_json::json!({ "code": error.code() }).to_string()),
+        Ok(pending) => json_event("pushes", &pushes(&pending)),
+        Err(error) => json_event("error", &wire::StreamError { code: error.code() }),
     }
 }
 

@@ -6,14 +6,12 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secure_login_verifier::{
-    Channel, CodeSent, DeliveryState, FactorSummary, LoginOutcome, LoginStatus, Prompt,
-};
+use secure_login_verifier::{Channel, CodeSent, DeliveryState, LoginOutcome, Prompt};
 use serde::Deserialize;
-use serde_json::{json, Value};
+
+use super::wire;
 
 use crate::client_addr::ClientAddr;
-use crate::courier::channel_name;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiId, ApiJson, Empty};
 use crate::source::ClientSource;
@@ -41,15 +39,6 @@ pub struct Answer {
     response: String,
 }
 
-/// A factor as the login page lists it (phone masked).
-pub fn factor_json(factor: &FactorSummary) -> Value {
-    let mut value = json!({ "id": factor.id, "kind": factor.kind, "label": factor.label });
-    if let (Some(phone), Some(object)) = (&factor.phone, value.as_object_mut()) {
-        object.insert("phone".into(), phone.clone().into());
-    }
-    value
-}
-
 /// How the first attempt at a queued message went, for the page: `sent`; `retrying` or
 /// `failed` (the throttle no longer counts it: a new code may be asked for at once); `queued` when
 /// the attempt is still under way after the wait (it counts until it fails).
@@ -69,40 +58,41 @@ pub(crate) async fn first_attempt(state: &AppState, id: &str) -> FirstAttempt {
     FirstAttempt { delivery, counted }
 }
 
-async fn code_sent_json(state: &AppState, sent: &CodeSent) -> Value {
+/// The prompt for a code sent, once the first delivery attempt has been waited for.
+async fn code_sent(state: &AppState, sent: &CodeSent) -> Response {
     let attempt = first_attempt(state, &sent.message_id).await;
     let resend_after = if attempt.counted {
         sent.resend_after
     } else {
         state.now()
     };
-    json!({
-        "prompt": "code_sent",
-        "channel": channel_name(sent.channel),
-        "to": sent.to,
-        "digits": sent.digits,
-        "expiresAt": sent.expires_at,
-        "resendAfter": resend_after,
-        "delivery": attempt.delivery,
+    Json(wire::Prompt::CodeSent {
+        channel: sent.channel.as_str(),
+        to: &sent.to,
+        digits: sent.digits,
+        expires_at: sent.expires_at,
+        resend_after,
+        delivery: attempt.delivery,
     })
+    .into_response()
 }
 
-async fn prompt_json(state: &AppState, prompt: &Prompt) -> Value {
-    match prompt {
+async fn prompt(state: &AppState, prompt: &Prompt) -> Response {
+    let body = match prompt {
         Prompt::Challenge {
             challenge,
             response_digits,
             expires_at,
-        } => json!({
-            "prompt": "challenge",
-            "challenge": challenge,
-            "responseDigits": response_digits,
-            "expiresAt": expires_at,
-        }),
-        Prompt::Code { digits } => json!({ "prompt": "code", "digits": digits }),
-        Prompt::CodeSent(sent) => code_sent_json(state, sent).await,
-        Prompt::Passcode => json!({ "prompt": "passcode" }),
-    }
+        } => wire::Prompt::Challenge {
+            challenge,
+            response_digits: *response_digits,
+            expires_at: *expires_at,
+        },
+        Prompt::Code { digits } => wire::Prompt::Code { digits: *digits },
+        Prompt::CodeSent(sent) => return code_sent(state, sent).await,
+        Prompt::Passcode => wire::Prompt::Passcode,
+    };
+    Json(body).into_response()
 }
 
 /// Opens the session of a completed login and answers `body` with its cookie.
@@ -110,7 +100,7 @@ async fn signed_in(
     state: &AppState,
     login_id: &str,
     account: String,
-    body: Value,
+    body: impl serde::Serialize,
 ) -> ApiResult<Response> {
     let session = state.open_session(login_id, account).await?;
     let cookie = state.sessions.set_cookie(&session);
@@ -122,7 +112,7 @@ pub async fn start(
     State(state): State<Arc<AppState>>,
     ClientSource(source): ClientSource,
     ApiJson(body): ApiJson<Credentials>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let _admitted = state.password_gate.enter().await?;
     let username = body.username.clone();
     let from = source.clone();
@@ -130,10 +120,11 @@ pub async fn start(
         .verify(move |v| v.start_login_from(&body.username, &body.password, &from))
         .await
         .inspect_err(|e| log_password_refusal(e, &username, &source))?;
-    let factors: Vec<Value> = started.factors.iter().map(factor_json).collect();
-    Ok(Json(
-        json!({ "loginId": started.login_id, "factors": factors }),
-    ))
+    Ok(Json(wire::LoginStarted {
+        login_id: &started.login_id,
+        factors: started.factors.iter().map(wire::Factor::from).collect(),
+    })
+    .into_response())
 }
 
 /// A warning for each password refused (never the password itself).
@@ -160,11 +151,11 @@ pub async fn choose_factor(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,
     ApiJson(body): ApiJson<FactorChoice>,
-) -> ApiResult<Json<Value>> {
-    let prompt = state
+) -> ApiResult<Response> {
+    let chosen = state
         .verify(move |v| v.choose_factor(&login_id, body.factor_id))
         .await?;
-    Ok(Json(prompt_json(&state, &prompt).await))
+    Ok(prompt(&state, &chosen).await)
 }
 
 /// `POST /api/login/{id}/resend`.
@@ -172,11 +163,11 @@ pub async fn resend(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,
     ApiJson(body): ApiJson<Resend>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let sent = state
         .verify(move |v| v.resend_code(&login_id, body.channel))
         .await?;
-    Ok(Json(code_sent_json(&state, &sent).await))
+    Ok(code_sent(&state, &sent).await)
 }
 
 /// `POST /api/login/{id}/response`.
@@ -192,18 +183,20 @@ pub async fn response(
         .await?;
     let body = match outcome {
         LoginOutcome::Success { account, username } => {
-            let body = json!({ "outcome": "success", "username": username });
+            let body = wire::LoginOutcome::Success {
+                username: &username,
+            };
             return signed_in(&state, &login_id, account, body).await;
         }
         LoginOutcome::WrongCode { attempts_left } => {
             tracing::warn!(event = "code_rejected", %client, attempts_left, "a wrong second-factor response");
-            json!({ "outcome": "wrong_code", "attemptsLeft": attempts_left })
+            wire::LoginOutcome::WrongCode { attempts_left }
         }
         LoginOutcome::Locked { until } => {
             tracing::warn!(event = "factor_locked", %client, until, "a second factor is locked");
-            json!({ "outcome": "locked", "until": until })
+            wire::LoginOutcome::Locked { until }
         }
-        LoginOutcome::Expired => json!({ "outcome": "expired" }),
+        LoginOutcome::Expired => wire::LoginOutcome::Expired,
     };
     Ok(Json(body).into_response())
 }
@@ -213,29 +206,26 @@ pub async fn push(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,
     ApiJson(_): ApiJson<Empty>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let started = state.verify(move |v| v.start_push(&login_id)).await?;
     state.pushes_changed();
-    Ok(Json(json!({
-        "requestId": started.request_id,
-        "number": started.number,
-        "expiresAt": started.expires_at,
-    })))
+    Ok(Json(wire::PushStarted {
+        request_id: &started.request_id,
+        number: started.number,
+        expires_at: started.expires_at,
+    })
+    .into_response())
 }
 
 /// `GET /api/login/{id}/status`.
 pub async fn status(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<wire::Status>> {
     let status = state.verify(move |v| v.login_status(&login_id)).await?;
-    let name = match status {
-        LoginStatus::Pending => "pending",
-        LoginStatus::Succeeded => "succeeded",
-        LoginStatus::Denied => "denied",
-        LoginStatus::Expired => "expired",
-    };
-    Ok(Json(json!({ "status": name })))
+    Ok(Json(wire::Status {
+        status: status.as_str(),
+    }))
 }
 
 /// `POST /api/login/{id}/session`.
@@ -249,6 +239,8 @@ pub async fn session(
         .verify(move |v| v.completed_login(&id))
         .await?
         .ok_or_else(|| ApiError::not_allowed("the login is not complete"))?;
-    let body = json!({ "username": account.username });
+    let body = wire::SignedIn {
+        username: &account.username,
+    };
     signed_in(&state, &login_id, account.id, body).await
 }

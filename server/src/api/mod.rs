@@ -7,6 +7,7 @@ mod login;
 mod phone;
 mod testing;
 mod token;
+pub(crate) mod wire;
 
 use std::sync::Arc;
 

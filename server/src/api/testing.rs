@@ -6,7 +6,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+
+use super::wire;
 
 use crate::demo::DemoCard;
 use crate::error::{ApiError, ApiResult};
@@ -36,7 +37,7 @@ pub async fn demo_cards(State(state): State<Arc<AppState>>) -> ApiResult<Json<Ve
 pub async fn set_clock(
     State(state): State<Arc<AppState>>,
     ApiJson(body): ApiJson<SetClock>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<wire::TestClock>> {
     let clock = state
         .test_clock
         .as_ref()
@@ -51,5 +52,5 @@ pub async fn set_clock(
     state.pushes_changed();
     // Retries may have come due.
     state.delivery.wake();
-    Ok(Json(json!({ "now": body.now })))
+    Ok(Json(wire::TestClock { now: body.now }))
 }

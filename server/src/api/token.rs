@@ -4,11 +4,14 @@
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secure_login_otp::{hex_encode, PushDecision};
 use secure_login_verifier::{ActivationOutcome, PendingPush, PushAnswer};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use super::wire;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiId, ApiJson};
@@ -43,19 +46,9 @@ pub struct PushReply {
     mac: String,
 }
 
-/// The token page's list of waiting pushes (no number: that is on the login screen).
-pub fn pushes_json(pushes: &[PendingPush]) -> Value {
-    pushes
-        .iter()
-        .map(|p| {
-            json!({
-                "requestId": p.request_id,
-                "username": p.username,
-                "factorId": p.factor,
-                "expiresAt": p.expires_at,
-            })
-        })
-        .collect()
+/// The pending pushes of a device, as the token page and its event stream get them.
+pub fn pushes(pushes: &[PendingPush]) -> Vec<wire::PendingPush<'_>> {
+    pushes.iter().map(wire::PendingPush::from).collect()
 }
 
 /// `POST /api/token/activate`.
@@ -66,7 +59,7 @@ pub async fn begin_activation(
     State(state): State<Arc<AppState>>,
     ClientSource(source): ClientSource,
     ApiJson(body): ApiJson<Activate>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let _admitted = state.password_gate.enter().await?;
     let username = body.username.clone();
     let from = source.clone();
@@ -91,11 +84,12 @@ pub async fn begin_activation(
             .await
             .delivery
     };
-    Ok(Json(json!({
-        "activationId": started.activation_id,
-        "expiresAt": started.expires_at,
-        "delivery": delivery,
-    })))
+    Ok(Json(wire::ActivationStarted {
+        activation_id: &started.activation_id,
+        expires_at: started.expires_at,
+        delivery,
+    })
+    .into_response())
 }
 
 /// `POST /api/token/activate/{id}`.
@@ -103,38 +97,40 @@ pub async fn complete_activation(
     State(state): State<Arc<AppState>>,
     ApiId(activation_id): ApiId,
     ApiJson(body): ApiJson<ActivationCode>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let outcome = state
         .verify(move |v| v.complete_activation(&activation_id, &body.code, &body.device_id))
         .await?;
-    Ok(Json(match outcome {
+    let body = match &outcome {
         ActivationOutcome::Activated(token) => {
             // The old token of the account (if any) is retired: its pushes are gone.
             state.pushes_changed();
-            json!({
-                "outcome": "activated",
-                "username": token.username,
-                "issuer": state.issuer,
-                "suite": token.suite,
-                "secret": hex_encode(token.secret.expose_secret()),
-                "factorId": token.factor,
+            let secret = Zeroizing::new(hex_encode(token.secret.expose_secret()));
+            return Ok(Json(wire::ActivationOutcome::Activated {
+                username: &token.username,
+                issuer: &state.issuer,
+                suite: &token.suite,
+                secret: &secret,
+                factor_id: token.factor,
             })
+            .into_response());
         }
-        ActivationOutcome::WrongCode { attempts_left } => {
-            json!({ "outcome": "wrong_code", "attemptsLeft": attempts_left })
-        }
-        ActivationOutcome::Locked { until } => json!({ "outcome": "locked", "until": until }),
-        ActivationOutcome::Expired => json!({ "outcome": "expired" }),
-    }))
+        ActivationOutcome::WrongCode { attempts_left } => wire::ActivationOutcome::WrongCode {
+            attempts_left: *attempts_left,
+        },
+        ActivationOutcome::Locked { until } => wire::ActivationOutcome::Locked { until: *until },
+        ActivationOutcome::Expired => wire::ActivationOutcome::Expired,
+    };
+    Ok(Json(body).into_response())
 }
 
 /// `GET /api/token/{deviceId}/pushes`.
 pub async fn pending_pushes(
     State(state): State<Arc<AppState>>,
     ApiId(device_id): ApiId,
-) -> ApiResult<Json<Value>> {
-    let pushes = state.verify(move |v| v.pending_pushes(&device_id)).await?;
-    Ok(Json(pushes_json(&pushes)))
+) -> ApiResult<Response> {
+    let pending = state.verify(move |v| v.pending_pushes(&device_id)).await?;
+    Ok(Json(pushes(&pending)).into_response())
 }
 
 /// `POST /api/push/{requestId}`.
@@ -142,7 +138,7 @@ pub async fn answer_push(
     State(state): State<Arc<AppState>>,
     ApiId(request_id): ApiId,
     ApiJson(body): ApiJson<PushReply>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<wire::PushAnswer>> {
     let decision = match body.decision {
         Decision::Approve => PushDecision::Approve,
         Decision::Deny => PushDecision::Deny,
@@ -152,12 +148,10 @@ pub async fn answer_push(
         .await?;
     state.pushes_changed();
     Ok(Json(match answer {
-        PushAnswer::Approved => json!({ "answer": "approved" }),
-        PushAnswer::Denied => json!({ "answer": "denied" }),
-        PushAnswer::Rejected { attempts_left } => {
-            json!({ "answer": "rejected", "attemptsLeft": attempts_left })
-        }
-        PushAnswer::Locked { until } => json!({ "answer": "locked", "until": until }),
-        PushAnswer::Expired => json!({ "answer": "expired" }),
+        PushAnswer::Approved => wire::PushAnswer::Approved,
+        PushAnswer::Denied => wire::PushAnswer::Denied,
+        PushAnswer::Rejected { attempts_left } => wire::PushAnswer::Rejected { attempts_left },
+        PushAnswer::Locked { until } => wire::PushAnswer::Locked { until },
+        PushAnswer::Expired => wire::PushAnswer::Expired,
     }))
 }

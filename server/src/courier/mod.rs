@@ -66,14 +66,6 @@ impl Default for MessageTexts {
     }
 }
 
-/// The name of a channel in JSON (`sms`, `voice`).
-pub fn channel_name(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Sms => "sms",
-        Channel::Voice => "voice",
-    }
-}
-
 /// A courier that sends nothing: the admin commands never need one.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoCourier;

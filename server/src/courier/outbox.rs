@@ -15,7 +15,7 @@ use secure_login_verifier::{Clock, Courier, Error, Message, Result};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use super::{channel_name, MessageTexts};
+use super::MessageTexts;
 
 /// Messages kept (in memory and in the table); older ones are dropped.
 const KEEP: usize = 200;
@@ -158,7 +158,7 @@ impl Outbox {
         let phone_message = PhoneMessage {
             id: state.next_id,
             at: self.clock.now(),
-            channel: channel_name(message.channel),
+            channel: message.channel.as_str(),
             to: message.phone.clone(),
             text: self.texts.text(message),
         };

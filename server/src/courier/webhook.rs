@@ -21,7 +21,7 @@ use serde_json::json;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::{channel_name, MessageTexts};
+use super::MessageTexts;
 
 /// The header of the signature.
 pub const SIGNATURE_HEADER: &str = "X-Secure-Login-Signature";
@@ -123,7 +123,7 @@ impl Courier for WebhookCourier {
             tracing::warn!(
                 event = "message_failed",
                 message = %message.id,
-                channel = channel_name(message.channel),
+                channel = message.channel.as_str(),
                 %error,
                 "the gateway did not take a message"
             );
@@ -136,7 +136,7 @@ impl WebhookCourier {
     fn post(&self, message: &Message) -> Result<()> {
         let body = json!({
             "id": message.id,
-            "channel": channel_name(message.channel),
+            "channel": message.channel.as_str(),
             "to": message.phone,
             "purpose": message.purpose,
             "text": self.texts.text(message),

@@ -15,7 +15,7 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use secure_login_otp::{
     hex_decode, push_response, Challenge, Digits, HashAlgorithm, KeyUri, Ocra, OcraInput,
-    OcraSuite, Pin, PushDecision, TimeStep, Totp,
+    OcraSuite, Pin, PushDecision, Secret, TimeStep, Totp,
 };
 use secure_login_server::{AppState, Config};
 use secure_login_verifier::{FactorKind, Policy};
@@ -299,19 +299,14 @@ pub const TOTP_SECRET: &str = "3132333435363738393031323334353637383930";
 
 pub fn soft_token(device: &str) -> FactorKind {
     FactorKind::SoftToken {
-        suite: SOFT_SUITE.into(),
-        secret_hex: SOFT_SECRET.into(),
+        suite: SOFT_SUITE.parse().unwrap(),
+        secret: Secret::from_hex(SOFT_SECRET).unwrap(),
         device_id: device.into(),
     }
 }
 
 pub fn totp_factor() -> FactorKind {
-    FactorKind::Totp {
-        secret_hex: TOTP_SECRET.into(),
-        algorithm: "SHA1".into(),
-        digits: 6,
-        period: 30,
-    }
+    FactorKind::authenticator_app(Secret::from_hex(TOTP_SECRET).unwrap())
 }
 
 pub fn sms(phone: &str) -> FactorKind {

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use secure_login_otp::{
     hex_decode, push_response, Challenge, Digits, HashAlgorithm, Ocra, OcraInput, OcraSuite, Pin,
-    PushDecision, TimeStep, Totp,
+    PushDecision, Secret, TimeStep, Totp,
 };
 use secure_login_verifier::{
     ActivationOutcome, AeadVault, AuditEvent, Channel, Clock, Courier, Deliverer, DeliveryPolicy,
@@ -268,33 +268,28 @@ pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
 pub const SOFT_SECRET: &str = "3132333435363738393031323334353637383930313233343536373839303132";
 pub const TOTP_SECRET: &str = "3132333435363738393031323334353637383930";
 
+/// The soft token factor of the scenarios (RFC 6287's 32-byte key).
+pub fn soft_token_kind(device: &str) -> FactorKind {
+    FactorKind::SoftToken {
+        suite: SOFT_SUITE.parse().unwrap(),
+        secret: Secret::from_hex(SOFT_SECRET).unwrap(),
+        device_id: device.into(),
+    }
+}
+
+/// The authenticator app of the scenarios (RFC 6238's SHA-1 key, 6 digits, 30 s).
+pub fn totp_kind() -> FactorKind {
+    FactorKind::authenticator_app(Secret::from_hex(TOTP_SECRET).unwrap())
+}
+
 /// An account with a soft token, a TOTP app, SMS and voice.
 pub fn alice<S: Store>(w: &World<S>) -> (String, Factors) {
     let v = &w.verifier;
     let account = v.create_account("alice", PASSWORD).unwrap().id;
     let soft = v
-        .add_factor(
-            &account,
-            "IB Key",
-            FactorKind::SoftToken {
-                suite: SOFT_SUITE.into(),
-                secret_hex: SOFT_SECRET.into(),
-                device_id: "phone-a".into(),
-            },
-        )
+        .add_factor(&account, "IB Key", soft_token_kind("phone-a"))
         .unwrap();
-    let totp = v
-        .add_factor(
-            &account,
-            "app",
-            FactorKind::Totp {
-                secret_hex: TOTP_SECRET.into(),
-                algorithm: "SHA1".into(),
-                digits: 6,
-                period: 30,
-            },
-        )
-        .unwrap();
+    let totp = v.add_factor(&account, "app", totp_kind()).unwrap();
     let sms = v
         .add_factor(
             &account,
@@ -1527,13 +1522,14 @@ pub fn hostile_input_gets_typed_errors<S: Store>(w: World<S>) {
         v.add_factor(
             &account,
             "x",
-            FactorKind::SoftToken {
-                suite: "OCRA-2".into(),
-                secret_hex: "00".into(),
-                device_id: "d".into()
+            FactorKind::SecurityCard {
+                suite: "OCRA-1:HOTP-SHA256-8:QN06-PSHA1".parse().unwrap(),
+                secret: Secret::from_hex(SOFT_SECRET).unwrap(),
+                pin_hash: None,
+                serial: "1".into(),
             }
         ),
-        Err(Error::Otp(_))
+        Err(Error::InvalidInput(_))
     ));
     assert!(matches!(
         v.issue_card(&account, "12a4"),
@@ -1545,15 +1541,44 @@ pub fn hostile_input_gets_typed_errors<S: Store>(w: World<S>) {
     );
 }
 
+/// A stored factor whose suite no longer parses (a damaged record, a hand edit) fails the login
+/// with `CorruptRecord` naming the account and factor; it is never read as a wrong code (which
+/// would count towards a lock) or as a factor without a suite.
+pub fn a_corrupt_stored_factor_is_an_error_naming_it_not_a_wrong_code<S: Store>(w: World<S>) {
+    let (account, _) = alice(&w);
+    let key = format!("account/{account}");
+    let stored = w.verifier.store().get(&key).unwrap().unwrap();
+    let mut record: serde_json::Value = serde_json::from_slice(&stored.value).unwrap();
+    assert_eq!(record["factors"][0]["kind"]["suite"], SOFT_SUITE);
+    record["factors"][0]["kind"]["suite"] = "OCRA-1:HOTP-SHA256-8:QX99".into();
+    let written = w
+        .verifier
+        .store()
+        .commit(
+            &[Write {
+                key: key.clone(),
+                expected: stored.version,
+                value: Some(serde_json::to_vec(&record).unwrap()),
+            }],
+            &[],
+        )
+        .unwrap();
+    assert!(written);
+    let expected = Error::CorruptRecord {
+        record: format!("account/{account}/factor/1"),
+        reason: "an unknown OCRA suite",
+    };
+    assert_eq!(
+        w.verifier.start_login("alice", PASSWORD).unwrap_err(),
+        expected
+    );
+    assert_eq!(expected.code(), "CorruptRecord");
+}
+
 pub fn the_enrollment_code_cannot_sign_in_again<S: Store>(w: World<S>) {
     let account = w.verifier.create_account("alice", PASSWORD).unwrap().id;
     let now = w.clock.now();
-    let kind = FactorKind::Totp {
-        secret_hex: TOTP_SECRET.into(),
-        algorithm: "SHA1".into(),
-        digits: 6,
-        period: 30,
-    };
+    let kind = totp_kind();
     let factor = w
         .verifier
         .add_confirmed_totp(&account, "app", kind, now / 30)
@@ -1785,6 +1810,7 @@ macro_rules! verifier_scenarios {
             security_card_with_pin,
             hostile_input_gets_typed_errors,
             the_enrollment_code_cannot_sign_in_again,
+            a_corrupt_stored_factor_is_an_error_naming_it_not_a_wrong_code,
             fifty_simultaneous_replays_give_one_success,
             a_thousand_concurrent_guesses_check_at_most_the_limit,
             wrong_passwords_wait_longer_and_longer_never_locked,

@@ -1,0 +1,251 @@
+//! Every JSON body the API answers with, as serde types in one place: the wire format is written
+//! once, here, and docs/api.md documents each. Field names are camelCase; the tag of a variant
+//! (`prompt`, `outcome`, `answer`) and every enum value are snake_case.
+
+use serde::Serialize;
+
+use secure_login_verifier::{AuditEvent, FactorSummary, PendingPush as VerifierPendingPush};
+
+/// Every error: `{"error": {"code", "message", "retryAfter"?}}` (docs/api.md, "Errors").
+#[derive(Serialize)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
+}
+
+/// The error object: a stable code, a message for people, the seconds to wait where it applies.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDetail<'a> {
+    pub code: &'static str,
+    pub message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// An empty object, `{}`.
+#[derive(Serialize)]
+pub struct Empty {}
+
+/// A factor as the login and account pages list it (a phone only masked).
+#[derive(Serialize)]
+pub struct Factor<'a> {
+    pub id: u32,
+    pub kind: &'a str,
+    pub label: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<&'a str>,
+}
+
+impl<'a> From<&'a FactorSummary> for Factor<'a> {
+    fn from(factor: &'a FactorSummary) -> Self {
+        Self {
+            id: factor.id,
+            kind: &factor.kind,
+            label: &factor.label,
+            phone: factor.phone.as_deref(),
+        }
+    }
+}
+
+/// `POST /api/login`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginStarted<'a> {
+    pub login_id: &'a str,
+    pub factors: Vec<Factor<'a>>,
+}
+
+/// What the page asks for next (`POST /api/login/{id}/factor`, `.../resend`).
+#[derive(Serialize)]
+#[serde(
+    tag = "prompt",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum Prompt<'a> {
+    Challenge {
+        challenge: &'a str,
+        response_digits: u8,
+        expires_at: u64,
+    },
+    Code {
+        digits: u32,
+    },
+    CodeSent {
+        channel: &'static str,
+        to: &'a str,
+        digits: u32,
+        expires_at: u64,
+        resend_after: u64,
+        /// `sent`, `retrying`, `failed` or `queued`.
+        delivery: &'static str,
+    },
+    Passcode,
+}
+
+/// `POST /api/login/{id}/response`.
+#[derive(Serialize)]
+#[serde(
+    tag = "outcome",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum LoginOutcome<'a> {
+    Success { username: &'a str },
+    WrongCode { attempts_left: u32 },
+    Locked { until: u64 },
+    Expired,
+}
+
+/// `POST /api/login/{id}/push`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushStarted<'a> {
+    pub request_id: &'a str,
+    pub number: u32,
+    pub expires_at: u64,
+}
+
+/// `GET /api/login/{id}/status`: `pending`, `succeeded`, `denied` or `expired`.
+#[derive(Serialize)]
+pub struct Status {
+    pub status: &'static str,
+}
+
+/// `POST /api/login/{id}/session` and `POST /api/demo/...` sign-ins.
+#[derive(Serialize)]
+pub struct SignedIn<'a> {
+    pub username: &'a str,
+}
+
+/// `POST /api/token/activate`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivationStarted<'a> {
+    pub activation_id: &'a str,
+    pub expires_at: u64,
+    pub delivery: &'static str,
+}
+
+/// `POST /api/token/activate/{id}`.
+#[derive(Serialize)]
+#[serde(
+    tag = "outcome",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum ActivationOutcome<'a> {
+    Activated {
+        username: &'a str,
+        issuer: &'a str,
+        suite: &'a str,
+        /// Hex; the token wraps it under the PIN at once.
+        secret: &'a str,
+        factor_id: u32,
+    },
+    WrongCode {
+        attempts_left: u32,
+    },
+    Locked {
+        until: u64,
+    },
+    Expired,
+}
+
+/// `POST /api/token/push/{requestId}`.
+#[derive(Serialize)]
+#[serde(
+    tag = "answer",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum PushAnswer {
+    Approved,
+    Denied,
+    Rejected { attempts_left: u32 },
+    Locked { until: u64 },
+    Expired,
+}
+
+/// One login waiting for a token's push answer (`GET /api/token/{deviceId}/pushes` and the
+/// event stream).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingPush<'a> {
+    pub request_id: &'a str,
+    pub username: &'a str,
+    pub factor_id: u32,
+    pub expires_at: u64,
+}
+
+impl<'a> From<&'a VerifierPendingPush> for PendingPush<'a> {
+    fn from(push: &'a VerifierPendingPush) -> Self {
+        Self {
+            request_id: &push.request_id,
+            username: &push.username,
+            factor_id: push.factor,
+            expires_at: push.expires_at,
+        }
+    }
+}
+
+/// `GET /api/account`.
+#[derive(Serialize)]
+pub struct Account<'a> {
+    pub username: &'a str,
+    pub factors: Vec<Factor<'a>>,
+    pub events: Vec<Event<'a>>,
+}
+
+/// One audit event of the account page.
+#[derive(Serialize)]
+pub struct Event<'a> {
+    pub at: u64,
+    pub kind: &'static str,
+    pub factor: Option<u32>,
+    pub detail: &'a str,
+}
+
+impl<'a> From<&'a AuditEvent> for Event<'a> {
+    fn from(event: &'a AuditEvent) -> Self {
+        Self {
+            at: event.at,
+            kind: event.kind.as_str(),
+            factor: event.factor,
+            detail: &event.detail,
+        }
+    }
+}
+
+/// `POST /api/account/totp`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpStarted<'a> {
+    pub uri: &'a str,
+    pub qr_svg: &'a str,
+}
+
+/// `POST /api/account/totp/confirm`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FactorAdded {
+    pub factor_id: u32,
+}
+
+/// `/healthz` (`ok`) and `/readyz` (`ready`).
+#[derive(Serialize)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// `POST /api/test/clock`.
+#[derive(Serialize)]
+pub struct TestClock {
+    pub now: u64,
+}
+
+/// The `error` event of an event stream.
+#[derive(Serialize)]
+pub struct StreamError {
+    pub code: &'static str,
+}
