@@ -83,7 +83,7 @@ impl DbArgs {
     }
 }
 
-/// The policy's numbers; each defaults to DESIGN.md's value.
+/// The policy's numbers; each defaults to its value in docs/design.md, "Defaults".
 #[derive(Args, Debug, Clone, Default)]
 struct PolicyArgs {
     /// Consecutive failures that lock a factor (default 10).
@@ -126,7 +126,7 @@ impl PolicyArgs {
         self.policy_over(&PolicyFile::default())
     }
 
-    /// The flags, else the config file's `[policy]`, else DESIGN.md's defaults.
+    /// The flags, else the config file's `[policy]`, else docs/design.md's "Defaults".
     fn policy_over(&self, file: &PolicyFile) -> Policy {
         let default = Policy::default();
         Policy {

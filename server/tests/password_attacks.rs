@@ -32,7 +32,7 @@ use tokio::sync::Barrier;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");
 
-/// The policy's numbers (DESIGN.md and SECURITY.md), written out here rather than read from the
+/// The policy's numbers (docs/design.md, "Defaults"; SECURITY.md), written here, not read from the
 /// code under test.
 const ACCOUNT_FREE: u64 = 5;
 const SOURCE_FREE: u64 = 20;

@@ -14,7 +14,7 @@
 //! * With no button pressed for 60 s the card turns off; the response is shown for 60 s.
 //!
 //! # The PIN
-//! The card's suite is `OCRA-1:HOTP-SHA256-8:QN06-PSHA1` (DESIGN.md, "Defaults"): the PIN is set
+//! The suite is `OCRA-1:HOTP-SHA256-8:QN06-PSHA1` (docs/design.md, "Defaults"): the PIN is set
 //! when the card is issued, and the server, which knows it, checks it through the `P` input. On
 //! the card the typed PIN does **both** jobs: it unwraps the card's key (as on the soft token,
 //! with no integrity tag, see [`super::wrap`]) *and* is hashed into `P`. The card stores nothing

@@ -35,6 +35,6 @@ pub use record::{
 pub use vault::{Changes, Vault, MAX_USERS};
 pub use wrap::{Kdf, DEFAULT_ITERATIONS, SALT_LEN};
 
-/// The soft token's default suite (DESIGN.md, "Defaults"): 8-digit challenge, 8-digit
+/// The soft token's default suite (docs/design.md, "Defaults"): 8-digit challenge, 8-digit
 /// response, SHA-256; the PIN only unwraps the key and never leaves the device.
 pub const TOKEN_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";

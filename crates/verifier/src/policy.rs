@@ -1,4 +1,4 @@
-//! The numbers of the security model (DESIGN.md "Defaults"), all configurable.
+//! The numbers of the security model (docs/design.md, "Defaults"), all configurable.
 
 use serde::{Deserialize, Serialize};
 
