@@ -4,7 +4,7 @@
 #   scripts/hardening.sh [LOAD_SECONDS] [CRASH_CYCLES] [CONCURRENCY] [RACE_ROUNDS]
 #                        (default: 60 s of load at concurrency 16, 200 crash cycles, 5 race rounds)
 #
-# 1. races: server/tests/races.rs RACE_ROUNDS times over (50 simultaneous submissions of one
+# 1. races: server/tests/it/races.rs RACE_ROUNDS times over (50 simultaneous submissions of one
 #    valid response; 1,000 concurrent wrong guesses; two simultaneous resends; two tabs
 #    activating two users on one device);
 # 2. load: scripts/load.sh LOAD_SECONDS CONCURRENCY, with real Argon2id and again with a cheap one
@@ -14,7 +14,7 @@
 # 5. fuzzing, only when HARDENING_FUZZ_SECONDS is set: scripts/fuzz.sh with that many seconds per
 #    target (nightly, or stable with RUSTC_BOOTSTRAP=1).
 # scripts/test.sh runs the fast versions of all five (1-3 in `cargo test --workspace`,
-# server/tests/{races,load,crash}.rs; timing short; fuzzing 7 s per target).
+# server/tests/it/{races,load,crash}.rs; timing short; fuzzing 7 s per target).
 # Logs go to a temporary directory, named at the end. Exits non-zero if any part failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,10 +34,10 @@ commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null ||
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "races: server/tests/races.rs x $race_rounds"
+step "races: server/tests/it/races.rs x $race_rounds"
 race_pass=0
 for round in $(seq 1 "$race_rounds"); do
-    if cargo test --locked -p secure-login-server --test races -- --nocapture \
+    if cargo test --locked -p secure-login-server --test it races:: -- --nocapture \
         >"$logs/races-$round.log" 2>&1; then
         race_pass=$((race_pass + 1))
     else
@@ -80,7 +80,7 @@ echo "| what | how much | what held |"
 echo "|---|---|---|"
 evaluated="$(grep -h -o 'evaluated (code_rejected events): [0-9]*' "$logs"/races-*.log | grep -o '[0-9]*$' | paste -sd, -)"
 unaudited="$(grep -h -c '^factor_locked events: 0' "$logs"/races-*.log | awk '{ s += $1 } END { print s + 0 }')"
-echo "| Races over HTTP against the binary (server/tests/races.rs) | $race_rounds rounds of: 50 simultaneous submissions of one valid response (to one login; one TOTP code to 50 logins), 1,000 wrong guesses (50 concurrent clients x 20), 2 simultaneous resends (x 5), 2 tabs activating 2 users on one device (x 3), 2 simultaneous push approvals and 50 simultaneous session claims | $race_pass of $race_rounds rounds passed: exactly one success, one approval, one session each time; guesses evaluated per round (code_rejected events): ${evaluated:-?}, all others answered locked; one new SMS per resend pair; both activations complete; lock not audited (no factor_locked event) in ${unaudited:-?} of $race_rounds rounds |"
+echo "| Races over HTTP against the binary (server/tests/it/races.rs) | $race_rounds rounds of: 50 simultaneous submissions of one valid response (to one login; one TOTP code to 50 logins), 1,000 wrong guesses (50 concurrent clients x 20), 2 simultaneous resends (x 5), 2 tabs activating 2 users on one device (x 3), 2 simultaneous push approvals and 50 simultaneous session claims | $race_pass of $race_rounds rounds passed: exactly one success, one approval, one session each time; guesses evaluated per round (code_rejected events): ${evaluated:-?}, all others answered locked; one new SMS per resend pair; both activations complete; lock not audited (no factor_locked event) in ${unaudited:-?} of $race_rounds rounds |"
 grep -h '^row: ' "$logs/load.log" "$logs/load-cheap.log" "$logs/crash.log" | sed 's/^row: //'
 if [ "$status" -ne 0 ]; then
     echo

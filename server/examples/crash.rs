@@ -1,7 +1,7 @@
 //! The crash driver of `scripts/crash.sh`: `kill -9` of `secure-login-server` (the binary next
 //! to this example, or `--server PATH`) at random points of concurrent SMS logins, soft-token
 //! activations and push logins, restarted on the same database each cycle, and checked against
-//! what the clients saw acknowledged (see `tests/harness/crash.rs`). Prints where the kills fell,
+//! what the clients saw acknowledged (see `tests/it/harness/crash.rs`). Prints where the kills fell,
 //! the checks that held and a row for SECURITY.md; exits 1 if any check failed.
 //!
 //! ```text
@@ -16,7 +16,7 @@
     reason = "a test tool: a failed set-up ends the run"
 )]
 
-#[path = "../tests/harness/mod.rs"]
+#[path = "../tests/it/harness/mod.rs"]
 mod harness;
 
 use std::path::PathBuf;

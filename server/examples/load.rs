@@ -2,7 +2,7 @@
 //! example, or `--server PATH`) on a fresh database in a temporary directory, sets up accounts,
 //! drives the login-and-verify path (password, soft token or TOTP, response) at a given
 //! concurrency for a given time, then audits what the server recorded (see
-//! `tests/harness/load.rs`). Prints the figures and a row for SECURITY.md; exits 1 on any error
+//! `tests/it/harness/load.rs`). Prints the figures and a row for SECURITY.md; exits 1 on any error
 //! or inconsistency.
 //!
 //! ```text
@@ -17,7 +17,7 @@
     reason = "a load tool: a failed set-up ends the run"
 )]
 
-#[path = "../tests/harness/mod.rs"]
+#[path = "../tests/it/harness/mod.rs"]
 mod harness;
 
 use std::path::PathBuf;

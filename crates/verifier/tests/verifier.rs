@@ -1,5 +1,5 @@
 //! The verifier's rules against the in-memory store (the same scenarios run against SQLite in
-//! `server/tests/verifier_sqlite.rs`).
+//! `server/tests/it/verifier_sqlite.rs`).
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(
     clippy::unwrap_used,

@@ -1,5 +1,5 @@
 //! The verifier's rules, each at its boundary, against any store. Included by
-//! `crates/verifier/tests/verifier.rs` (in-memory store) and `server/tests/verifier_sqlite.rs` (SQLite), which
+//! `crates/verifier/tests/verifier.rs` (in-memory store) and `server/tests/it/verifier_sqlite.rs` (SQLite), which
 //! instantiate every scenario with `verifier_scenarios!(make_store)`.
 //!
 //! The token side of each exchange is computed with `secure_login_otp`, whose outputs the RFC

@@ -15,6 +15,7 @@
 )]
 
 pub mod crash;
+pub mod kit;
 pub mod load;
 
 use std::collections::{BTreeMap, HashMap};
@@ -26,23 +27,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
-use secure_login_otp::{
-    hex_decode, push_response, Challenge, Digits, HashAlgorithm, KeyUri, Ocra, OcraInput,
-    OcraSuite, Pin, PushDecision, TimeStep, Totp,
-};
 use serde_json::Value;
 
-/// 2026-11-25 00:00:00 UTC: where every run sets the server's clock first.
-pub const T0: u64 = 1_795_651_200;
-/// The password of every account the harness makes.
-pub const PASSWORD: &str = "correct horse battery";
-/// Cheap Argon2 parameters, for runs that are not about the password step.
-pub const CHEAP: [&str; 4] = ["--password-memory-kib", "64", "--password-iterations", "1"];
-/// The webhook's signing secret, in the environment of every start (a start with `--webhook`
-/// and no secret refuses to begin).
-pub const WEBHOOK_SECRET: &str = "the webhook secret of the harness";
-/// The suite of soft tokens the server activates (the policy's default).
-pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
+pub use kit::*;
 
 /// A portal process on a free loopback port, over `dir/portal.sqlite3`.
 pub struct Portal {
@@ -56,7 +43,7 @@ pub struct Portal {
 
 impl Portal {
     /// Starts the binary with `--test-clock` and `args` (policy flags and the like). A
-    /// production start (no test clock) is `binary::Running` in `tests/binary/`.
+    /// production start (no test clock) is `binary::Running` in `tests/it/binary/`.
     pub fn start(bin: &Path, dir: &Path, args: &[&str]) -> Self {
         std::fs::create_dir_all(dir.join("www")).unwrap();
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
@@ -396,85 +383,6 @@ impl Http {
             })
             .collect())
     }
-}
-
-/// The code in a message's text: the digits after `code is ` (`... code is 123456. Never ...`,
-/// or a call's `code is 1, 2, 3, 4, 5, 6.`).
-pub fn code_of(text: &str) -> String {
-    text.split_once("code is ")
-        .map(|(_, rest)| rest)
-        .unwrap_or_default()
-        .split('.')
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect()
-}
-
-/// The OCRA response of a token or card.
-pub fn ocra_response(suite: &str, secret_hex: &str, challenge: &str, pin: Option<&str>) -> String {
-    let suite: OcraSuite = suite.parse().unwrap();
-    let challenge = Challenge::new(suite.challenge(), challenge).unwrap();
-    let ocra = Ocra::new(suite, &hex_decode(secret_hex).unwrap()).unwrap();
-    let input = OcraInput {
-        pin: pin.map(Pin::Plain),
-        ..OcraInput::challenge(&challenge)
-    };
-    ocra.respond(&input).unwrap()
-}
-
-/// A TOTP key from a Key URI printed by `admin add-factor NAME totp`.
-pub struct TotpKey(Totp);
-
-impl TotpKey {
-    pub fn from_uri(uri: &str) -> Self {
-        let key = KeyUri::parse(uri).unwrap();
-        Self(
-            Totp::new(
-                key.secret.expose_secret(),
-                key.algorithm,
-                key.digits,
-                TimeStep::DEFAULT,
-            )
-            .unwrap(),
-        )
-    }
-
-    /// The code at Unix time `at`.
-    pub fn code(&self, at: u64) -> String {
-        self.0.generate(at).unwrap().to_string()
-    }
-}
-
-/// The TOTP code of a hex SHA1 key (6 digits, 30 s) at `at`.
-pub fn totp_code(secret_hex: &str, at: u64) -> String {
-    Totp::new(
-        &hex_decode(secret_hex).unwrap(),
-        HashAlgorithm::Sha1,
-        Digits::SIX,
-        TimeStep::DEFAULT,
-    )
-    .unwrap()
-    .generate(at)
-    .unwrap()
-    .to_string()
-}
-
-/// The token's MAC over a push answer.
-pub fn push_mac(secret_hex: &str, request_id: &str, number: u32, approve: bool) -> String {
-    let decision = if approve {
-        PushDecision::Approve
-    } else {
-        PushDecision::Deny
-    };
-    push_response(
-        &hex_decode(secret_hex).unwrap(),
-        request_id,
-        number,
-        decision,
-    )
-    .unwrap()
 }
 
 /// The value after `prefix` on a line of `text`.

@@ -433,7 +433,8 @@ fn everything_is_there_after_the_process_dies() {
     let path = dir.path().join("store.db");
     let status = Command::new(std::env::current_exe().unwrap())
         .args([
-            "everything_is_there_after_the_process_dies",
+            // This test's own name in the one test binary (tests/it/main.rs).
+            "sqlite_store::everything_is_there_after_the_process_dies",
             "--exact",
             "--test-threads=1",
             "--nocapture",

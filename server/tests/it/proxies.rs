@@ -15,7 +15,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod binary;
+use crate::binary;
 
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};

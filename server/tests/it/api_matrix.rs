@@ -14,7 +14,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

@@ -10,7 +10,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod harness;
+use crate::harness;
 
 use std::path::PathBuf;
 

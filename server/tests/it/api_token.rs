@@ -9,7 +9,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -10,7 +10,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod binary;
+use crate::binary;
 
 use binary::*;
 use secure_login_otp::{KeyUri, TimeStep, Totp};

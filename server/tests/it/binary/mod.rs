@@ -29,17 +29,12 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE}
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+pub use crate::harness::kit::{CHEAP, PASSWORD, WEBHOOK_SECRET};
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");
-/// Cheap Argon2 parameters: these tests are not about the password hash.
-pub const CHEAP: [&str; 4] = ["--password-memory-kib", "64", "--password-iterations", "1"];
-/// The password of every account made here.
-pub const PASSWORD: &str = "correct horse battery";
 /// The phone of every SMS factor made here.
 pub const PHONE: &str = "+41 79 555 12 34";
-/// The webhook's signing secret, given to every start in `SECURE_LOGIN_WEBHOOK_SECRET` (a
-/// production start with a webhook and no secret refuses to begin); a test's own `env` wins.
-pub const WEBHOOK_SECRET: &str = "the webhook secret of the binary tests";
 
 /// An SMS gateway on a loopback port: every JSON body it receives goes to the test's channel;
 /// it answers with `status` (200 unless a test changes it).

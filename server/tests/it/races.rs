@@ -19,7 +19,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod harness;
+use crate::harness;
 
 use std::collections::BTreeSet;
 use std::path::Path;

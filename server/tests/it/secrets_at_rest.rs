@@ -18,7 +18,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod harness;
+use crate::harness;
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};

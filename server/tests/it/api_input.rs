@@ -8,7 +8,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::header::{CONTENT_TYPE, ORIGIN};

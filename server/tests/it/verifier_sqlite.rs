@@ -8,7 +8,7 @@
 )]
 
 #[macro_use]
-#[path = "../../crates/verifier/tests/common/verifier_scenarios.rs"]
+#[path = "../../../crates/verifier/tests/common/verifier_scenarios.rs"]
 mod scenarios;
 
 use secure_login_server::SqliteStore;

@@ -10,7 +10,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -17,7 +17,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -13,19 +13,15 @@ use std::sync::Arc;
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::{Method, StatusCode};
-use secure_login_otp::{
-    hex_decode, push_response, Challenge, Digits, HashAlgorithm, KeyUri, Ocra, OcraInput,
-    OcraSuite, Pin, PushDecision, Secret, TimeStep, Totp,
-};
+use secure_login_otp::Secret;
 use secure_login_server::{AppState, Config};
 use secure_login_verifier::{FactorKind, Policy};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 
-/// 2026-11-25 00:00:00 UTC: where every test sets the server's clock first.
-pub const T0: u64 = 1_795_651_200;
-pub const PASSWORD: &str = "correct horse battery";
+pub use crate::harness::kit::*;
+
 pub const PHONE: &str = "+41790000001";
 
 /// The default policy with a cheap password hash, so tests run fast. In process every request
@@ -293,7 +289,6 @@ impl Client {
     }
 }
 
-pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
 pub const SOFT_SECRET: &str = "3132333435363738393031323334353637383930313233343536373839303132";
 pub const TOTP_SECRET: &str = "3132333435363738393031323334353637383930";
 
@@ -319,72 +314,4 @@ pub fn voice(phone: &str) -> FactorKind {
     FactorKind::Voice {
         phone: phone.into(),
     }
-}
-
-/// The OCRA response a token or card computes (secure_login_otp, which the RFC 6287 vectors
-/// and the oathtool cross-checks establish).
-pub fn ocra_response(suite: &str, secret_hex: &str, challenge: &str, pin: Option<&str>) -> String {
-    let suite: OcraSuite = suite.parse().unwrap();
-    let challenge = Challenge::new(suite.challenge(), challenge).unwrap();
-    let ocra = Ocra::new(suite, &hex_decode(secret_hex).unwrap()).unwrap();
-    let input = OcraInput {
-        pin: pin.map(Pin::Plain),
-        ..OcraInput::challenge(&challenge)
-    };
-    ocra.respond(&input).unwrap()
-}
-
-pub fn totp_code(secret_hex: &str, at: u64) -> String {
-    Totp::new(
-        &hex_decode(secret_hex).unwrap(),
-        HashAlgorithm::Sha1,
-        Digits::SIX,
-        TimeStep::DEFAULT,
-    )
-    .unwrap()
-    .generate(at)
-    .unwrap()
-    .to_string()
-}
-
-/// The TOTP code of a Key URI's key at `at`.
-pub fn totp_code_of_uri(uri: &str, at: u64) -> String {
-    let key = KeyUri::parse(uri).unwrap();
-    Totp::new(
-        key.secret.expose_secret(),
-        key.algorithm,
-        key.digits,
-        TimeStep::DEFAULT,
-    )
-    .unwrap()
-    .generate(at)
-    .unwrap()
-    .to_string()
-}
-
-pub fn push_mac(secret_hex: &str, request_id: &str, number: u32, approve: bool) -> String {
-    let decision = if approve {
-        PushDecision::Approve
-    } else {
-        PushDecision::Deny
-    };
-    push_response(
-        &hex_decode(secret_hex).unwrap(),
-        request_id,
-        number,
-        decision,
-    )
-    .unwrap()
-}
-
-/// A wrong code of the same shape as `right`.
-pub fn wrong(right: &str) -> String {
-    right
-        .chars()
-        .map(|c| match c {
-            '0'..='8' => char::from(c as u8 + 1),
-            '9' => '0',
-            other => other,
-        })
-        .collect()
 }

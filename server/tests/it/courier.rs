@@ -17,8 +17,8 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-mod binary;
-mod harness;
+use crate::binary;
+use crate::harness;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
