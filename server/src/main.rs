@@ -226,8 +226,6 @@ struct ServeArgs {
     /// Seconds to wait for the webhook [default: 10].
     #[arg(long)]
     webhook_timeout: Option<u64>,
-    /// Demo start: create the demo accounts on a new database, print them, serve the demo phone
-    /// and `/api/demo/cards`. Loopback only; only on a database a demo start created.
     /// A file holding the secret that signs webhook requests (else SECURE_LOGIN_WEBHOOK_SECRET;
     /// never on the command line, where other users of the machine can read it, nor in the
     /// config file, which names the file as `webhook_secret_file`).
@@ -241,6 +239,8 @@ struct ServeArgs {
     /// each) [default: portal].
     #[arg(long, env = "SECURE_LOGIN_INSTANCE")]
     instance_id: Option<String>,
+    /// Demo start: create the demo accounts on a new database, print them, serve the demo phone
+    /// and `/api/demo/cards`. Loopback only; only on a database a demo start created.
     #[arg(long)]
     demo: bool,
     /// A clock that stands still until `POST /api/test/clock` sets it (tests only; a demo start:

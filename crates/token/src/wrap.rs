@@ -6,12 +6,15 @@
 //! ```
 //!
 //! Every PIN unwraps *some* key of the right length, so a wrong PIN gives a plausible wrong
-//! response that the server counts against its lockout, and a copied database offers no offline
-//! test of a PIN guess (RFC 8018 section 5.2 for PBKDF2). The salt is per user and per wrap.
+//! response that the server counts against its lockout, and the copied record alone offers no
+//! offline test of a PIN guess (RFC 8018 section 5.2 for PBKDF2). The salt is per user and per
+//! wrap.
 //!
 //! # Security
-//! The wrapping is only as strong as the server's lockout: it turns an offline guess into an
-//! online one. It is not a substitute for keeping the device's storage private.
+//! The wrapping is only as strong as the server's lockout *while no response is known*: the
+//! record plus one observed challenge and response (or one TOTP code) identifies the PIN offline,
+//! at one PBKDF2 per guess (a wrong PIN matches an 8-digit response with probability 10^-8). It
+//! is not a substitute for keeping the device's storage private.
 
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
