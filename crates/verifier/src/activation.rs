@@ -284,6 +284,29 @@ impl<S: Store> Verifier<S> {
         }))
     }
 
+    /// The account of `login_id` if that login completed with a second factor within
+    /// [`super::Policy::reauth_window`]: what every new binding (a phone, an authenticator app)
+    /// needs, so a session cookie stolen later binds nothing.
+    ///
+    /// # Errors
+    /// [`Error::NotAllowed`] without a recent second-factor login, [`Error::NotFound`].
+    pub fn recently_authenticated(&self, login_id: &str) -> Result<String> {
+        let login =
+            load::<Login>(&self.store, &key::login(login_id))?.ok_or(Error::NotFound("login"))?;
+        self.check_reauth(&login.value, self.now())?;
+        Ok(login.value.account)
+    }
+
+    fn check_reauth(&self, login: &Login, now: u64) -> Result<()> {
+        let LoginState::Succeeded { at, .. } = login.state else {
+            return Err(Error::NotAllowed("sign in with your second factor first"));
+        };
+        if now > at.saturating_add(self.policy.reauth_window) {
+            return Err(Error::NotAllowed("sign in with your second factor again"));
+        }
+        Ok(())
+    }
+
     /// Changes the account's phone number: a new binding, allowed only within
     /// [`super::Policy::reauth_window`] of a login completed with a second factor.
     ///
@@ -295,12 +318,7 @@ impl<S: Store> Verifier<S> {
             let now = self.now();
             let login = load::<Login>(&self.store, &key::login(login_id))?
                 .ok_or(Error::NotFound("login"))?;
-            let LoginState::Succeeded { at, .. } = login.value.state else {
-                return Err(Error::NotAllowed("sign in with your second factor first"));
-            };
-            if now > at.saturating_add(self.policy.reauth_window) {
-                return Err(Error::NotAllowed("sign in with your second factor again"));
-            }
+            self.check_reauth(&login.value, now)?;
             let account = self.account_record(&login.value.account)?;
             let mut updated = account.value.clone();
             let mut tx = Tx::default();

@@ -105,6 +105,24 @@ impl<S: Store> Verifier<S> {
         self.add_factor_with_used_step(account, label, kind, Some(used_step))
     }
 
+    /// Adds the authenticator app a signed-in person enrolled (as [`Verifier::add_confirmed_totp`])
+    /// to the account of `login_id`, only within [`super::Policy::reauth_window`] of that login's
+    /// second factor: a new binding, like a phone change.
+    ///
+    /// # Errors
+    /// [`Error::NotAllowed`] without a recent second-factor login; as
+    /// [`Verifier::add_confirmed_totp`].
+    pub fn enroll_totp(
+        &self,
+        login_id: &str,
+        label: &str,
+        kind: FactorKind,
+        used_step: u64,
+    ) -> Result<u32> {
+        let account = self.recently_authenticated(login_id)?;
+        self.add_confirmed_totp(&account, label, kind, used_step)
+    }
+
     fn add_factor_with_used_step(
         &self,
         account: &str,

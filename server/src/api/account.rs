@@ -46,14 +46,20 @@ pub async fn show(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Ap
     .into_response())
 }
 
-/// `POST /api/account/totp`.
+/// `POST /api/account/totp`: a new key, shown only within the re-authentication window of the
+/// session's second factor (the confirmation checks it again).
 pub async fn totp_start(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
     ApiJson(_): ApiJson<Empty>,
 ) -> ApiResult<Response> {
-    let id = signed_in.info.account;
-    let account = state.verify(move |v| v.account(&id)).await?;
+    let login = signed_in.info.login.clone();
+    let account = state
+        .verify(move |v| {
+            let id = v.recently_authenticated(&login)?;
+            v.account(&id)
+        })
+        .await?;
     let key = enroll::new_key(&account.username, &state.issuer)?;
     state
         .sessions
@@ -90,10 +96,10 @@ pub async fn totp_confirm(
             checked
         })
         .ok_or_else(ApiError::not_signed_in)??;
-    let account = signed_in.info.account;
+    let login = signed_in.info.login;
     let (factor, used_step) = factor;
     let factor_id = state
-        .verify(move |v| v.add_confirmed_totp(&account, "authenticator app", factor, used_step))
+        .verify(move |v| v.enroll_totp(&login, "authenticator app", factor, used_step))
         .await?;
     Ok(Json(wire::FactorAdded { factor_id }))
 }

@@ -507,6 +507,36 @@ async fn phone_change_only_soon_after_a_second_factor() {
         .assert_error(409, "NotAllowed");
 }
 
+/// Issue 13: "an authenticator app can be added 321 s after login" no longer holds: a session
+/// older than the re-authentication window (5 minutes) neither gets a key nor confirms one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_past_the_reauth_window_adds_no_authenticator_app() {
+    let server = start().await;
+    server.account("alice", &[("mobile", sms(PHONE))]);
+    let mut browser = server.client();
+    let (login, _) = browser.login("alice", PASSWORD).await;
+    browser.choose(&login, 1).await.ok();
+    let code = browser.last_code().await;
+    assert_signed_in(&browser.respond(&login, &code).await, "alice");
+    let started = browser.post("/api/account/totp", json!({})).await;
+    let uri = started.ok()["uri"].as_str().unwrap().to_owned();
+    browser.set_clock(T0 + 321).await;
+    browser
+        .post(
+            "/api/account/totp/confirm",
+            json!({ "code": totp_code_of_uri(&uri, T0 + 321) }),
+        )
+        .await
+        .assert_error(409, "NotAllowed");
+    browser
+        .post("/api/account/totp", json!({}))
+        .await
+        .assert_error(409, "NotAllowed");
+    let account = browser.get("/api/account").await;
+    let factors = account.ok()["factors"].as_array().unwrap().clone();
+    assert!(!factors.iter().any(|f| f["kind"] == "totp"), "{factors:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn totp_enrollment_by_key_uri_and_qr_code() {
     let server = start().await;
