@@ -50,6 +50,8 @@ pub struct PolicyFile {
     pub password_free_failures: Option<u32>,
     /// `--source-free-failures`.
     pub source_free_failures: Option<u32>,
+    /// `--password-slow-after`.
+    pub password_slow_after: Option<u32>,
 }
 
 /// The file's keys (each as the flag of the same name, `-` written `_`).
