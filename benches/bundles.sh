@@ -15,7 +15,7 @@ wasm_opt=node_modules/.bin/wasm-opt
 out=target/bundles
 mkdir -p "$out"
 
-# NAME OPT-LEVEL LTO HOT(opt-level of sha1/sha2, or -) FEATURES(default|login)
+# NAME OPT-LEVEL LTO HOT(opt-level of sha1/sha2, or -) FEATURES(default|otp: the OTP functions alone)
 variants=(
   "o3 3 fat - default"
   "o2 2 fat - default"
@@ -24,7 +24,7 @@ variants=(
   "oz z fat - default"
   "oz-hot z fat 3 default"
   "oz-hot-nolto z false 3 default"
-  "oz-hot-login z fat 3 login"
+  "oz-hot-otp z fat 3 otp"
 )
 for v in "${variants[@]}"; do
   read -r name opt lto hot features <<<"$v"
@@ -37,7 +37,7 @@ for v in "${variants[@]}"; do
   if [[ "$hot" != - ]]; then
     args+=(--config "profile.release.package.sha1.opt-level=$hot" --config "profile.release.package.sha2.opt-level=$hot")
   fi
-  [[ "$features" == login ]] && args+=(--no-default-features)
+  [[ "$features" == otp ]] && args+=(--no-default-features --features otp)
   CARGO_TARGET_DIR="$out/cargo-$name" cargo build --quiet --locked --lib --release \
     -p secure-login-wasm --target wasm32-unknown-unknown "${args[@]}"
   rm -rf "$out/$name"

@@ -4,9 +4,10 @@
 #   pkg/        the pages (wasm-pack --target web), size first: Cargo profile `wasm-size`
 #               (opt-level "z", the SHA-1/SHA-2 compression functions at opt-level 3), then
 #               wasm-opt -Oz
-#   pkg/login/  the same without the soft token and card classes and without provisioning (Key
-#               URIs, Base32, random secrets; `--no-default-features`): only
-#               the OTP functions, a bundle for the login page (served at /pkg/login/)
+#   pkg/login/  the login page's bundle (served at /pkg/login/): the crate without features
+#               (`--no-default-features`), which is `readCode` alone, the check of a typed code
+#               (no serde, no float formatting, no HMAC, `#![no_std]`); tests/js/budget.test.mjs
+#               holds it to 8 KiB gzip
 #   pkg-node/   Node (--target nodejs), speed first: profile `wasm-speed` (opt-level 3), wasm-opt -O3
 #
 # wasm-opt is binaryen's from npm (node_modules/.bin/wasm-opt; scripts/setup.sh installs it):

@@ -28,7 +28,20 @@ for rule in "${rules[@]}"; do
     fi
   done
 done
+# The login page's bundle (scripts/build-wasm.sh: the bindings without features) is readCode
+# alone: no serde, no randomness, no browser storage, no soft token.
+login_tree="$(cargo tree --locked --offline -p secure-login-wasm --no-default-features -e normal,build \
+  --target wasm32-unknown-unknown --prefix none)"
+for forbidden in serde serde_json serde-wasm-bindgen getrandom web-sys wasm-bindgen-futures secure-login-token; do
+  if grep -q "^$forbidden v" <<<"$login_tree"; then
+    echo "layer broken: the login bundle (secure-login-wasm without features) reaches $forbidden:" >&2
+    cargo tree --locked --offline -p secure-login-wasm --no-default-features -e normal,build \
+      --target wasm32-unknown-unknown -i "$forbidden" >&2 || true
+    broken=1
+  fi
+done
+
 if ((broken)); then
   exit 1
 fi
-echo "layers kept: ${#rules[@]} crates, none reaches what its layer forbids"
+echo "layers kept: ${#rules[@]} crates and the login bundle, none reaches what its layer forbids"

@@ -22,6 +22,8 @@ step "clippy (native, then wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --lib --tests --target wasm32-unknown-unknown --locked \
   -p secure-login-otp -p secure-login-token -p secure-login-verifier -p secure-login-wasm -- -D warnings
+# The login page's bundle: the bindings without features (no_std, readCode alone).
+cargo clippy --lib --target wasm32-unknown-unknown --locked -p secure-login-wasm --no-default-features -- -D warnings
 
 step "dependency policy (deny.toml)"
 cargo deny --workspace --frozen check licenses bans sources

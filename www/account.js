@@ -1,10 +1,12 @@
 // The account page: who is logged in, their second factors, recent security events, adding an
 // authenticator app, changing the phone number, logging out (docs/api.md, "Account").
 
-import init, { base32Encode, parseKeyUri, verifyTotp } from '/pkg/secure_login.js';
-import { setupI18n, t } from './i18n.js';
+import init, { base32Encode, parseKeyUri, readCode } from '/pkg/secure_login.js';
+import { api } from './lib/api.js';
+import { formatDateTime, formatTime } from './lib/format.js';
+import { hasMessage, setupI18n, t } from './lib/i18n.js';
+import { errorText, setKey, show, showMessage } from './lib/text.js';
 import messages from './messages/account.js';
-import { api, errorText, formatDateTime, formatTime, show, useMessages } from './portal.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -43,15 +45,9 @@ let factorsById = new Map();
 /** The key being enrolled: { digits } from its Key URI. */
 let enrolling = null;
 
-function say(kind, build) {
-  ui.message.dataset.kind = kind;
-  show(ui.message, build);
-}
-
-function clearMessage() {
-  show(ui.message, null);
-  delete ui.message.dataset.kind;
-}
+/** Shows a message in the alert region (`kind`: error, info or success). */
+const say = (kind, build) => showMessage(ui.message, kind, build);
+const clearMessage = () => showMessage(ui.message, null);
 
 function signedOut(build) {
   ui.page.dataset.state = 'signed-out';
@@ -77,7 +73,7 @@ function guarded(action) {
 // ---- what the account has -------------------------------------------------------------------
 
 function kindName(kind) {
-  return Object.hasOwn(messages.en, `kind.${kind}`) ? t(`kind.${kind}`) : kind;
+  return hasMessage(`kind.${kind}`) ? t(`kind.${kind}`) : kind;
 }
 
 function factorItem(factor) {
@@ -115,7 +111,7 @@ function eventRow(event) {
   show(time, () => formatDateTime(event.at));
   when.append(time);
   const what = document.createElement('td');
-  show(what, () => (Object.hasOwn(messages.en, `event.${event.kind}`) ? t(`event.${event.kind}`) : event.kind));
+  show(what, () => (hasMessage(`event.${event.kind}`) ? t(`event.${event.kind}`) : event.kind));
   const details = document.createElement('td');
   show(details, () => eventDetails(event));
   row.append(when, what, details);
@@ -187,35 +183,38 @@ const startTotp = guarded(async () => {
   show(ui.totpError, null);
   ui.totpCode.value = '';
   ui.totpEnroll.hidden = false;
-  ui.totpStart.dataset.i18n = 'totpRestart';
-  ui.totpStart.textContent = t('totpRestart');
+  setKey(ui.totpStart, 'totpRestart');
   ui.totpCode.focus();
 });
 
-const PROBE_KEY = new Uint8Array(20);
-
-/** Why `code` cannot be an app's code, or null (the library checks the shape when loaded). */
-function codeProblem(code) {
+/**
+ * The app's code in what was typed (the library's readCode: spaces and dashes dropped, digits of
+ * any script read as 0-9), or why it cannot be one: `{ code }` or `{ problem }`.
+ */
+function readTotp(typed) {
   const digits = enrolling?.digits ?? 6;
-  let ok = code.length === digits && /^[0-9]+$/.test(code);
   if (wasmReady) {
     try {
-      verifyTotp(PROBE_KEY, code, 59, { digits });
-      ok = true;
+      return { code: readCode(typed, digits) };
     } catch (error) {
-      if (error?.code === 'InvalidCode') ok = false;
+      if (error?.code === 'NotDigits') return { problem: () => t('totpCheckNotDigits', { char: error.found }) };
+      if (error?.code === 'Empty') return { problem: () => t('totpCheckDigits', { digits, typed: 0 }) };
+      if (error?.code === 'TooShort' || error?.code === 'TooLong') {
+        return { problem: () => t('totpCheckDigits', { digits, typed: error.found }) };
+      }
+      // A digit count the library does not cover: the page's own check, and the server's.
     }
   }
-  if (ok) return null;
+  const code = typed.replace(/\s+/g, '');
+  if (code.length === digits && /^[0-9]+$/.test(code)) return { code };
   const bad = code.match(/[^0-9]/u);
-  if (bad) return () => t('totpCheckNotDigits', { char: bad[0] });
-  return () => t('totpCheckDigits', { digits, typed: code.length });
+  if (bad) return { problem: () => t('totpCheckNotDigits', { char: bad[0] }) };
+  return { problem: () => t('totpCheckDigits', { digits, typed: code.length }) };
 }
 
 const confirmTotp = guarded(async () => {
   clearMessage();
-  const code = ui.totpCode.value.replace(/\s+/g, '');
-  const problem = codeProblem(code);
+  const { code, problem } = readTotp(ui.totpCode.value);
   if (problem) {
     show(ui.totpError, problem);
     ui.totpCode.setAttribute('aria-invalid', 'true');
@@ -241,8 +240,7 @@ const confirmTotp = guarded(async () => {
   }
   enrolling = null;
   ui.totpEnroll.hidden = true;
-  ui.totpStart.dataset.i18n = 'totpStart';
-  ui.totpStart.textContent = t('totpStart');
+  setKey(ui.totpStart, 'totpStart');
   ui.totpCode.removeAttribute('aria-invalid');
   show(ui.totpError, null);
   say('success', () => t('totpAdded'));
@@ -293,7 +291,6 @@ const logout = guarded(async () => {
 // ---- start ----------------------------------------------------------------------------------
 
 setupI18n(messages);
-useMessages(messages);
 ui.totpStart.addEventListener('click', startTotp);
 ui.totpForm.addEventListener('submit', confirmTotp);
 ui.phoneForm.addEventListener('submit', changePhone);

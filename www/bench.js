@@ -8,6 +8,8 @@
 //
 // Imported as a module it only exports; in a page it wires up the Run button (and `?auto=1`).
 
+import { show as showText } from './lib/text.js';
+
 const text = new TextEncoder();
 
 /** RFC 4226's 20-byte key (HOTP-SHA1) and its 32-byte extension (the SHA-256 benches). */
@@ -320,9 +322,10 @@ async function runPage() {
   const params = new URLSearchParams(location.search);
   const status = document.getElementById('status');
   const button = document.getElementById('run');
+  // The page is in English only: the status is shown as it is said.
   const say = (state, message) => {
     status.dataset.state = state;
-    status.textContent = message;
+    showText(status, () => message);
   };
   const run = async () => {
     button.disabled = true;

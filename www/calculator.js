@@ -11,20 +11,13 @@ import init, {
   randomSecret,
   totp,
 } from '/pkg/secure_login.js';
-import { onLanguageChange, setupI18n, t } from './i18n.js';
+import { PageError } from './lib/errors.js';
+import { hasMessage, onLanguageChange, setupI18n, t } from './lib/i18n.js';
+import { setKey } from './lib/text.js';
 import messages from './messages/calculator.js';
 
 /** Whether the page has an explanation for the library's error `code`. */
-const explains = (code) => Object.hasOwn(messages.en, `error.${code}`);
-
-/** An error made by this page (not by the library), with a stable `code` like the library's. */
-class PageError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.name = 'PageError';
-    this.code = code;
-  }
-}
+const explains = (code) => hasMessage(`error.${code}`);
 
 const $ = (id) => {
   const el = document.getElementById(id);
@@ -398,8 +391,7 @@ function wire() {
 /** Sets the status line, by message key so that a change of language re-translates it. */
 function setStatus(state, key) {
   ui.status.dataset.state = state;
-  ui.status.dataset.i18n = key;
-  ui.status.textContent = t(key);
+  setKey(ui.status, key);
 }
 
 /** Texts the page built itself follow a change of language. */

@@ -4,34 +4,14 @@
 // Plain ES module, no bundler. Every text the page shows is in messages/card.js.
 
 import init, { SecurityCard } from '/pkg/secure_login.js';
-import { onLanguageChange, setupI18n, t } from './i18n.js';
+import { api } from './lib/api.js';
+import { PageError } from './lib/errors.js';
+import { hasMessage, onLanguageChange, setupI18n, t } from './lib/i18n.js';
+import { say, silence } from './lib/text.js';
 import messages from './messages/card.js';
 
 const $ = (id) => document.getElementById(id);
 const STORAGE_KEY = 'secure-login-card';
-
-/** Elements whose text was set with `say`, re-translated on a language change. */
-const spoken = new Set();
-
-function say(element, key, values = {}) {
-  element.i18nMessage = { key, values };
-  element.textContent = t(key, values);
-  element.hidden = false;
-  spoken.add(element);
-}
-
-/** A live region stays in the page (so later texts are announced); anything else is hidden. */
-function isLive(element) {
-  return element.hasAttribute('aria-live') || element.getAttribute('role') === 'status';
-}
-
-function silence(element) {
-  if (!isLive(element)) element.hidden = true;
-  element.textContent = '';
-  element.removeAttribute('data-code');
-  delete element.i18nMessage;
-  spoken.delete(element);
-}
 
 function showError(element, error) {
   // localStorage full: a DOMException of that name (its numeric `code` is not ours).
@@ -41,7 +21,7 @@ function showError(element, error) {
   if (code === 'WeakPin') {
     // The library refuses an obvious PIN even when the portal issued it.
     key = 'error.WeakPin';
-  } else if (!Object.hasOwn(messages.en, key)) {
+  } else if (!hasMessage(key)) {
     console.error(error);
     key = 'error.other';
   }
@@ -84,7 +64,7 @@ function describeScreen(screen) {
 
 let lastScreen = null;
 
-function show(screen) {
+function showScreen(screen) {
   const lcd = $('lcd');
   if (screen === lastScreen) return;
   lastScreen = screen;
@@ -97,7 +77,7 @@ function show(screen) {
 }
 
 function startTicker() {
-  if (ticker === null) ticker = setInterval(() => card && show(card.screen()), 1000);
+  if (ticker === null) ticker = setInterval(() => card && showScreen(card.screen()), 1000);
 }
 
 function stopTicker() {
@@ -116,7 +96,7 @@ function button(name) {
     else if (name === 'clear') screen = card.clear();
     else if (name === 'back') screen = card.back();
     else screen = card.key(name);
-    show(screen);
+    showScreen(screen);
   } catch (e) {
     showError($('device-error'), e);
   }
@@ -129,7 +109,7 @@ function useCard(newCard, info, pinHint) {
   card = newCard;
   cardInfo = info;
   lastScreen = null;
-  show(card.screen());
+  showScreen(card.screen());
   $('setup-none').hidden = true;
   $('setup-card').hidden = false;
   say($('card-owner'), 'setup.owner', { serial: info.serial, user: info.username });
@@ -151,11 +131,10 @@ async function showChooser() {
   silence($('setup-error'));
   let cards;
   try {
-    const response = await fetch('/api/demo/cards', { cache: 'no-store' });
-    if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { code: 'NoDemo' });
-    cards = await response.json();
+    cards = await api('GET', '/api/demo/cards');
   } catch (e) {
-    showError($('setup-error'), e.code ? e : Object.assign(new Error('network'), { code: 'Network' }));
+    // Unreachable, or a portal without the demo cards.
+    showError($('setup-error'), e?.code === 'Network' ? e : new PageError('NoDemo', e?.message));
     $('load-form').hidden = true;
     return;
   }
@@ -181,7 +160,7 @@ let demoCards = [];
 
 function hexToBytes(hex) {
   if (typeof hex !== 'string' || hex.length % 2 !== 0 || /[^0-9a-f]/i.test(hex)) {
-    throw Object.assign(new Error('the demo card secret is not hex'), { code: 'InvalidSecret' });
+    throw new PageError('InvalidSecret', 'the demo card secret is not hex');
   }
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i += 1) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
@@ -242,11 +221,8 @@ function wire() {
   });
   $('load-form').addEventListener('submit', loadCard);
   $('remove-card').addEventListener('click', removeCard);
+  // Texts shown with say() follow by themselves (lib/text.js).
   onLanguageChange(() => {
-    for (const element of spoken) {
-      if (!element.isConnected) spoken.delete(element);
-      else if (element.i18nMessage) element.textContent = t(element.i18nMessage.key, element.i18nMessage.values);
-    }
     if (cardInfo) $('device').setAttribute('aria-label', t('device.label', { serial: cardInfo.serial }));
   });
 }

@@ -5,12 +5,14 @@
 // several, M2FS) -> push (soft token) or response (challenge, app code, SMS/voice code,
 // temporary passcode) -> done (then account.html).
 
-import init, { verifyHotp } from '/pkg/login/secure_login.js';
-import { setupI18n, t } from './i18n.js';
-import messages from './messages/login.js';
+import init, { readCode } from '/pkg/login/secure_login.js';
+import { api } from './lib/api.js';
+import { formatDuration, formatTime, nowSeconds } from './lib/format.js';
+import { hasMessage, setupI18n, t } from './lib/i18n.js';
 import {
-  api, errorText, formatDuration, formatTime, nowSeconds, refresh, show, useMessages,
-} from './portal.js';
+  announce as announceIn, errorText, refresh, setKey, show, showMessage,
+} from './lib/text.js';
+import messages from './messages/login.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -72,18 +74,11 @@ let wasmReady = false;
 // ---- messages -----------------------------------------------------------------------------
 
 /** Shows a message in the alert region (`kind`: error, info or success). */
-function say(kind, build) {
-  ui.message.dataset.kind = kind;
-  show(ui.message, build);
-}
-
-function clearMessage() {
-  show(ui.message, null);
-  delete ui.message.dataset.kind;
-}
+const say = (kind, build) => showMessage(ui.message, kind, build);
+const clearMessage = () => showMessage(ui.message, null);
 
 function announce(build) {
-  show(ui.announcer, build);
+  announceIn(ui.announcer, build);
 }
 
 function sayError(error, values) {
@@ -219,7 +214,7 @@ function factorButton(factor) {
   button.dataset.factorId = String(factor.id);
   button.dataset.kind = factor.kind;
   const name = document.createElement('strong');
-  show(name, () => (messages.en[`kind.${factor.kind}`] ? t(`kind.${factor.kind}`) : factor.kind));
+  show(name, () => (hasMessage(`kind.${factor.kind}`) ? t(`kind.${factor.kind}`) : factor.kind));
   const detail = document.createElement('span');
   detail.className = 'factor-detail';
   // The label, unless it only repeats the kind's name; the masked number.
@@ -270,8 +265,7 @@ function showPushOffer() {
   ui.pushWaiting.hidden = true;
   ui.pushFallback.hidden = false;
   ui.pushSend.hidden = false;
-  ui.pushSend.dataset.i18n = 'pushSend';
-  ui.pushSend.textContent = t('pushSend');
+  setKey(ui.pushSend, 'pushSend');
   show(ui.pushStatus, null);
   showStep('push');
 }
@@ -334,8 +328,7 @@ function pushExpired() {
   stopPush();
   ui.pushWaiting.hidden = true;
   ui.pushSend.hidden = false;
-  ui.pushSend.dataset.i18n = 'pushSendAgain';
-  ui.pushSend.textContent = t('pushSendAgain');
+  setKey(ui.pushSend, 'pushSendAgain');
   show(ui.pushStatus, null);
   say('error', () => t('pushExpired'));
 }
@@ -386,8 +379,7 @@ function showPrompt(prompt) {
   const digits = expectedDigits(prompt);
   const device = login.factor?.kind === 'security_card' ? 'security_card' : 'soft_token';
 
-  ui.responseHeading.dataset.i18n = `heading.${prompt.prompt}`;
-  ui.responseHeading.textContent = t(`heading.${prompt.prompt}`);
+  setKey(ui.responseHeading, `heading.${prompt.prompt}`);
 
   ui.challengeBox.hidden = prompt.prompt !== 'challenge';
   if (prompt.prompt === 'challenge') {
@@ -410,8 +402,7 @@ function showPrompt(prompt) {
   });
   ui.promptText.hidden = prompt.prompt === 'challenge';
 
-  ui.responseLabel.dataset.i18n = `label.${kind}`;
-  ui.responseLabel.textContent = t(`label.${kind}`);
+  setKey(ui.responseLabel, `label.${kind}`);
   show(ui.responseHint, () => t(`hint.${kind}`, { digits }));
   ui.response.value = '';
   ui.response.removeAttribute('aria-invalid');
@@ -465,8 +456,7 @@ function tick() {
     renew.type = 'button';
     renew.id = 'renew';
     renew.className = 'secondary';
-    renew.dataset.i18n = 'renewChallenge';
-    renew.textContent = t('renewChallenge');
+    setKey(renew, 'renewChallenge');
     renew.addEventListener('click', guarded(async () => {
       clearMessage();
       await askPrompt(login.factor);
@@ -479,25 +469,40 @@ function tick() {
 
 // The response is checked here before it is sent: a typing slip costs no attempt.
 
-/** A key for the shape check only: verifyHotp refuses a code that is not `digits` digits. */
-const PROBE_KEY = new Uint8Array(20);
-
-/** The library's verdict on the shape of `code` (exactly `digits` ASCII digits), if loaded. */
-function libraryAcceptsShape(code, digits) {
+/**
+ * The library's reading of `typed` as a code of `digits` digits (readCode: spaces and dashes
+ * dropped, full-width and other scripts' digits read as 0-9): `{ answer }`, `{ problem }`, or
+ * null when it cannot judge (not loaded, or a digit count it does not cover: the server decides).
+ */
+function libraryReading(typed, digits) {
   if (!wasmReady) return null;
   try {
-    verifyHotp(PROBE_KEY, code, 0, { digits });
-    return true;
+    return { answer: readCode(typed, digits) };
   } catch (error) {
-    if (error?.code === 'InvalidCode') return false;
-    return null; // e.g. a digit count the HOTP check does not cover: the server decides
+    switch (error?.code) {
+      case 'Empty':
+        return { problem: () => t('check.empty') };
+      case 'NotDigits':
+        return { problem: () => t('check.notDigits', { char: error.found }) };
+      case 'TooShort':
+      case 'TooLong':
+        return { problem: () => t('check.length', { digits: error.expected, typed: error.found }) };
+      default:
+        return null;
+    }
   }
 }
 
 /** The typed answer, cleaned, or a function building the reason it cannot be right. */
 function checkAnswer(prompt, typed) {
   const kind = answerKind(prompt);
-  // Full-width digits (some phone keyboards) become ASCII; spaces and dashes typed for reading go.
+  if (kind !== 'passcode') {
+    const digits = expectedDigits(prompt);
+    const reading = libraryReading(typed, digits);
+    if (reading) return reading;
+  }
+  // A passcode, or the page's own check while the library is not there. Full-width characters
+  // (some phone keyboards) become ASCII; spaces and dashes typed for reading go.
   const cleaned = typed.normalize('NFKC').replace(/[\s-]+/g, '');
   if (!cleaned) return { problem: () => t('check.empty') };
   if (kind === 'passcode') {
@@ -506,9 +511,7 @@ function checkAnswer(prompt, typed) {
       : { problem: () => t('check.passcode') };
   }
   const digits = expectedDigits(prompt);
-  const verdict = libraryAcceptsShape(cleaned, digits);
-  const shapeOk = verdict ?? (cleaned.length === digits && /^[0-9]+$/.test(cleaned));
-  if (shapeOk) return { answer: cleaned };
+  if (cleaned.length === digits && /^[0-9]+$/.test(cleaned)) return { answer: cleaned };
   const bad = cleaned.match(/[^0-9]/u);
   if (bad) return { problem: () => t('check.notDigits', { char: bad[0] }) };
   return { problem: () => t('check.length', { digits, typed: cleaned.length }) };
@@ -640,7 +643,6 @@ function wire() {
 }
 
 setupI18n(messages);
-useMessages(messages);
 wire();
 init().then(() => {
   wasmReady = true;

@@ -2,9 +2,11 @@
 // from /api/phone/events. A text message is shown as sent; a call is read aloud with the
 // browser's speech synthesis, in the page's language, and shown as a transcript.
 
-import { language, onLanguageChange, setupI18n, t } from './i18n.js';
+import { api } from './lib/api.js';
+import { formatDateTime } from './lib/format.js';
+import { language, onLanguageChange, setupI18n, t } from './lib/i18n.js';
+import { announce, setKey, show } from './lib/text.js';
 import messages from './messages/phone.js';
-import { api, formatDateTime, show, useMessages } from './portal.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,8 +26,7 @@ const shown = new Map();
 
 function setStatus(state, key) {
   ui.status.dataset.state = state;
-  ui.status.dataset.i18n = key;
-  ui.status.textContent = t(key);
+  setKey(ui.status, key);
 }
 
 // ---- calls ------------------------------------------------------------------------------------
@@ -116,8 +117,7 @@ function bubble(message, fresh) {
     const listen = document.createElement('button');
     listen.type = 'button';
     listen.className = 'secondary';
-    listen.dataset.i18n = 'listen';
-    listen.textContent = t('listen');
+    setKey(listen, 'listen');
     listen.addEventListener('click', () => speak(message));
     item.append(listen);
   }
@@ -135,10 +135,10 @@ function add(message, fresh) {
   ui.empty.hidden = true;
   if (!fresh) return;
   if (message.channel === 'voice') {
-    show(ui.announcer, () => t('newCall', { text: callScript(message) }));
+    announce(ui.announcer, () => t('newCall', { text: callScript(message) }));
     if (ui.readAloud.checked && mayAutoSpeak()) speak(message);
   } else {
-    show(ui.announcer, () => t('newSms', { text: message.text }));
+    announce(ui.announcer, () => t('newSms', { text: message.text }));
   }
 }
 
@@ -193,7 +193,6 @@ function connect() {
 // ---- start ----------------------------------------------------------------------------------
 
 setupI18n(messages);
-useMessages(messages);
 ui.readAloud.checked = localStorage.getItem(READ_ALOUD_KEY) !== 'off';
 ui.readAloud.addEventListener('change', () => {
   localStorage.setItem(READ_ALOUD_KEY, ui.readAloud.checked ? 'on' : 'off');

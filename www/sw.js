@@ -5,7 +5,7 @@
 // stands between the other pages and the server. The cache is refreshed in the background on every
 // online visit; bump VERSION when the list of files changes.
 
-const VERSION = 'v2';
+const VERSION = 'v3';
 const CACHE = `secure-login-token-${VERSION}`;
 
 const FILES = [
@@ -16,7 +16,12 @@ const FILES = [
   '/card.html',
   '/card.js',
   '/card.css',
-  '/i18n.js',
+  // www/lib/: what the two pages import from it.
+  '/lib/api.js',
+  '/lib/errors.js',
+  '/lib/format.js',
+  '/lib/i18n.js',
+  '/lib/text.js',
   '/messages/token.js',
   '/messages/card.js',
   '/manifest.webmanifest',

@@ -3,103 +3,41 @@
 // Plain ES module, no bundler. Every text the page shows is in messages/token.js.
 
 import init, { SoftToken } from '/pkg/secure_login.js';
-import { language, onLanguageChange, setupI18n, t } from './i18n.js';
+import { api } from './lib/api.js';
+import { PageError } from './lib/errors.js';
+import { formatDateTime } from './lib/format.js';
+import { hasMessage, onLanguageChange, setupI18n, t } from './lib/i18n.js';
+import { say, setKey, silence } from './lib/text.js';
 import messages from './messages/token.js';
 
 const $ = (id) => document.getElementById(id);
 
-// ---- texts that change while the page runs -------------------------------------------------------
-
-/** Elements whose text was set with `say`, re-translated on a language change. */
-const spoken = new Set();
-
-/** Resolves `{key, values}` placeholders (translated texts inside a text) at render time. */
-function render(key, values = {}) {
-  const resolved = {};
-  for (const [name, value] of Object.entries(values)) {
-    resolved[name] = value && typeof value === 'object' && 'key' in value ? render(value.key, value.values) : value;
-  }
-  return t(key, resolved);
-}
-
-/** Sets `element`'s text to message `key` (kept in the current language) and shows it. */
-function say(element, key, values = {}) {
-  element.i18nMessage = { key, values };
-  element.textContent = render(key, values);
-  element.hidden = false;
-  spoken.add(element);
-}
-
-/** Hides `element` and forgets its text. */
-/** A live region stays in the page (so later texts are announced); anything else is hidden. */
-function isLive(element) {
-  return element.hasAttribute('aria-live') || element.getAttribute('role') === 'status';
-}
-
-function silence(element) {
-  if (!isLive(element)) element.hidden = true;
-  element.textContent = '';
-  element.removeAttribute('data-code');
-  delete element.i18nMessage;
-  spoken.delete(element);
-}
-
-/** Gives a static element another `data-i18n` key. */
-function setKey(element, key) {
-  element.dataset.i18n = key;
-  element.textContent = t(key);
-}
-
-function hasMessage(key) {
-  return Object.hasOwn(messages.en, key);
-}
-
 // ---- errors ---------------------------------------------------------------------------------------
 
-/** An error answer of the portal's API (`{"error": {"code", "message"}}`). */
-class ApiError extends Error {
-  constructor(status, detail) {
-    super(detail?.message ?? `HTTP ${status}`);
-    this.status = status;
-    this.code = detail?.code ?? 'Unknown';
-    this.detail = detail ?? {};
-  }
-}
-
-/** The server could not be reached (offline, or it is down). */
-class NetworkError extends Error {
-  constructor() {
-    super('network');
-    this.code = 'Network';
-  }
-}
-
-/** The library's reasons for a weak PIN, as message keys. */
-const WEAK_PIN_REASONS = [
-  ['all the same digit', 'weak.same'],
-  ['a run of consecutive digits', 'weak.run'],
-  ['a repeated pattern', 'weak.repeated'],
-  ['one of the most common PINs', 'weak.common'],
-];
+/** The library's reasons for a weak PIN (its error's `reason`), as message keys. */
+const WEAK_PIN_REASONS = {
+  'all the same digit': 'weak.same',
+  'a run of consecutive digits': 'weak.run',
+  'a repeated pattern': 'weak.repeated',
+  'one of the most common PINs': 'weak.common',
+};
 
 /** What to tell the person about `error`: a message key and its values. */
 function describeError(error) {
-  if (error instanceof NetworkError) return { key: 'network.failed', values: {} };
-  if (error instanceof ApiError) {
+  if (error instanceof PageError && error.fromApi) {
+    if (error.code === 'Network') return { key: 'network.failed', values: {} };
     const key = `api.${error.code}`;
-    if (hasMessage(key)) return { key, values: { seconds: error.detail.retryAfter ?? '' } };
+    if (hasMessage(key)) return { key, values: { seconds: error.details.retryAfter ?? '' } };
     return { key: 'api.other', values: { message: error.message } };
   }
   const code = error?.code;
   if (code === 'WeakPin') {
-    const reason = WEAK_PIN_REASONS.find(([text]) => String(error.message).endsWith(text));
-    return reason
-      ? { key: 'error.WeakPinBecause', values: { reason: { key: reason[1] } } }
+    return Object.hasOwn(WEAK_PIN_REASONS, error.reason)
+      ? { key: 'error.WeakPinBecause', values: { reason: { key: WEAK_PIN_REASONS[error.reason] } } }
       : { key: 'error.WeakPin', values: {} };
   }
-  if (code === 'ChallengeLength') {
-    const match = String(error.message).match(/(\d+) characters long, not (\d+)/);
-    if (match) return { key: 'error.ChallengeLength', values: { expected: match[1], found: match[2] } };
+  if (code === 'ChallengeLength' && error.expected !== undefined && error.found !== undefined) {
+    return { key: 'error.ChallengeLength', values: { expected: error.expected, found: error.found } };
   }
   if (code && hasMessage(`error.${code}`)) {
     return { key: `error.${code}`, values: { message: String(error.message ?? '') } };
@@ -115,51 +53,22 @@ function showError(element, error) {
   element.dataset.code = error?.code ?? 'Unknown';
 }
 
-// ---- the portal's API -----------------------------------------------------------------------------
-
-async function api(method, path, body) {
-  const init = { method, cache: 'no-store', credentials: 'same-origin', headers: {} };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.headers['X-Secure-Login'] = '1';
-    init.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch {
-    throw new NetworkError();
-  }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) throw new ApiError(response.status, data?.error);
-  return data;
-}
-
 // ---- small helpers ----------------------------------------------------------------------------------
 
 function hexToBytes(hex) {
   if (typeof hex !== 'string' || hex.length % 2 !== 0 || /[^0-9a-f]/i.test(hex)) {
-    throw Object.assign(new Error('the server sent a secret that is not hex'), { code: 'InvalidSecret' });
+    throw new PageError('InvalidSecret', 'the server sent a secret that is not hex');
   }
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i += 1) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return bytes;
 }
 
-function formatTime(unixSecs) {
-  return new Intl.DateTimeFormat(language(), { dateStyle: 'short', timeStyle: 'short' }).format(
-    new Date(unixSecs * 1000),
-  );
-}
+/** A lock's end: short date and time. */
+const formatTime = (unixSecs) => formatDateTime(unixSecs, { dateStyle: 'short', timeStyle: 'short' });
 
-function formatDate(unixSecs) {
-  return new Intl.DateTimeFormat(language(), { dateStyle: 'medium' }).format(new Date(unixSecs * 1000));
-}
+/** The day a user was added. */
+const formatDate = (unixSecs) => formatDateTime(unixSecs, { dateStyle: 'medium' });
 
 /** Disables the form's buttons while `work` runs, with a busy text in `busy` if given. */
 async function busyWhile(form, work, busy, busyKey) {
@@ -390,7 +299,7 @@ async function submitCredentials(event) {
     activationStep('code');
   } catch (e) {
     showError($('act-error'), e);
-    if (e instanceof ApiError && e.code === 'BadCredentials') $('act-password').select();
+    if (e instanceof PageError && e.code === 'BadCredentials') $('act-password').select();
   }
 }
 
@@ -727,8 +636,6 @@ function fillPushTexts(form, push) {
   form.querySelector('.push-pin-label').textContent = t('pushes.pin');
   form.querySelector('.push-approve').textContent = t('pushes.approve');
   form.querySelector('.push-deny').textContent = t('pushes.deny');
-  const error = form.querySelector('.push-error');
-  if (error.i18nMessage) error.textContent = render(error.i18nMessage.key, error.i18nMessage.values);
 }
 
 async function answerPush(form, push, decision) {
@@ -761,7 +668,7 @@ async function answerPush(form, push, decision) {
     showError(error, e);
     if (e?.code === 'InvalidPin') pinInput.focus();
     else if (e?.code === 'InvalidNumber') numberInput.focus();
-    if (e instanceof ApiError && e.code === 'NotFound') finishPush(push, 'pushes.gone');
+    if (e instanceof PageError && e.fromApi && e.code === 'NotFound') finishPush(push, 'pushes.gone');
     return;
   }
   pinInput.value = '';
@@ -905,11 +812,8 @@ function wire() {
   window.addEventListener('online', showNetwork);
   window.addEventListener('offline', showNetwork);
   window.addEventListener('pagehide', clearSecret);
+  // Texts shown with say() follow by themselves (lib/text.js); the lists are built here.
   onLanguageChange(() => {
-    for (const element of spoken) {
-      if (!element.isConnected) spoken.delete(element);
-      else if (element.i18nMessage) element.textContent = render(element.i18nMessage.key, element.i18nMessage.values);
-    }
     for (const item of $('user-list').querySelectorAll('li.user')) {
       const user = users.find((u) => u.id === item.dataset.userId);
       if (user) fillUserTexts(item, user);

@@ -38,14 +38,16 @@ export function bundleSize(dir) {
 }
 
 /**
- * Size budgets (bytes, gzip -9 of the glue plus the wasm) of the bundles pages load, checked by
- * tests/js/budget.test.mjs for the bundle each of the login and token pages imports. Each is
- * the size measured when it was set plus a little room; raise one only with a reason in
- * BENCHMARKS.md.
+ * Size budgets (bytes, gzip -9 of the glue plus the wasm) of the three bundles, checked by
+ * tests/js/budget.test.mjs (and, for the login and token pages, the bundle each page's script
+ * imports). The login page's is the aim of issue 15: 8 KB, with about 10 % of room today; the
+ * others are the size measured when they were set plus about 2.5 %. Raise one only with a
+ * reason in BENCHMARKS.md.
  */
 export const BUDGETS = {
   'pkg/': { gzip: 200 * 1024 },
-  'pkg/login/': { gzip: 76 * 1024 },
+  'pkg/login/': { gzip: 8000 },
+  'pkg-node/': { gzip: 225 * 1024 },
 };
 
 /** The JavaScript libraries' browser builds, as the benchmark page loads them. */

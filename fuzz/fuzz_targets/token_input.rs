@@ -1,6 +1,7 @@
 //! What a person types into the soft token (`secure_login_token::input`): a challenge as the
 //! login page shows it (spaces and dashes tolerated), a push number, a push request id, session
-//! information. Any text gets a value or its typed error, and every value holds up:
+//! information; and a code as the login page reads it (`secure_login_otp::typed::read_code`).
+//! Any text gets a value or its typed error, and every value holds up:
 //!
 //! * an accepted challenge is ASCII with no separator left, has a length the suite allows, is
 //!   accepted again as it is and grouped the way the login page groups it, and is accepted by
@@ -8,12 +9,18 @@
 //!   challenge it then cannot answer;
 //! * an accepted push number has at most 9 digits and reads back from its decimal form;
 //! * an accepted request id is the text itself, 1 to 128 printable ASCII bytes;
-//! * accepted session information is at most the suite's length and reads back from its hex.
+//! * accepted session information is at most the suite's length and reads back from its hex;
+//! * an accepted code is exactly the digits typed (the standard library's `to_digit` for ASCII,
+//!   `is_numeric` for the other scripts), as many as asked for, and reads back from itself
+//!   grouped; a refusal names what the text holds: no digit, the first character that is
+//!   neither digit nor separator, or the number of digits.
 //!
-//! Byte 0 picks the suite (and the session limit); the rest, as UTF-8, is the typed text.
+//! Byte 0 picks the suite (and the session limit, and the code's length); the rest, as UTF-8, is
+//! the typed text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use secure_login_otp::typed::{read_code, TypedCodeError};
 use secure_login_otp::{hex_encode, Challenge, OcraSuite};
 use secure_login_token::{input, Error};
 
@@ -32,8 +39,16 @@ const SUITES: &[&str] = &[
     "OCRA-1:HOTP-SHA512-8:QH40-S512",
 ];
 
+/// The separators, written out here from their code points: white space, the soft hyphen, the
+/// zero-width spaces, the hyphens and dashes U+2010 to U+2015, the minus sign, the small and
+/// full-width hyphen-minus.
 fn is_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '\u{ad}' | '\u{200b}' | '\u{2010}'
+                ..='\u{2015}' | '\u{2212}' | '\u{fe63}' | '\u{feff}' | '\u{ff0d}'
+        )
 }
 
 /// `text` in groups of `size` joined by `sep`, as the login page shows a challenge.
@@ -97,6 +112,57 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(Error::InvalidRequestId(_)) => {}
         Err(e) => panic!("unexpected request id error {e:?}"),
+    }
+
+    let len = 4 + pick % 7;
+    let kept: Vec<char> = typed.chars().filter(|&c| !is_separator(c)).collect();
+    match read_code(typed.chars(), len) {
+        Ok(code) => {
+            let code = code.as_str();
+            assert_eq!(code.len(), usize::from(len), "{code:?}");
+            assert_eq!(kept.len(), code.len(), "{typed:?}");
+            for (c, digit) in kept.iter().zip(code.chars()) {
+                assert!(digit.is_ascii_digit(), "{code:?}");
+                match c.to_digit(10) {
+                    Some(value) => assert_eq!(Some(value), digit.to_digit(10), "{c:?}"),
+                    None => assert!(c.is_numeric() && !c.is_ascii(), "{c:?}"),
+                }
+            }
+            assert_eq!(
+                read_code(code.chars(), len).map(|c| c.as_str().to_owned()),
+                Ok(code.to_owned())
+            );
+            let shown = grouped(code, 3, "\u{2013}");
+            assert_eq!(
+                read_code(shown.chars(), len).map(|c| c.as_str().to_owned()),
+                Ok(code.to_owned())
+            );
+        }
+        Err(TypedCodeError::Empty { expected }) => {
+            assert_eq!(expected, len);
+            assert!(kept.is_empty(), "{typed:?}");
+        }
+        Err(TypedCodeError::NotDigits { expected, found }) => {
+            assert_eq!(expected, len);
+            assert!(!found.is_ascii_digit() && !is_separator(found), "{found:?}");
+            let at = kept
+                .iter()
+                .position(|&c| c == found)
+                .expect("the character is in the text");
+            // What came before it was read as digits: numbers all, by the standard library.
+            assert!(kept[..at].iter().all(|c| c.is_numeric()), "{typed:?}");
+        }
+        Err(TypedCodeError::TooShort { expected, found }) => {
+            assert_eq!(expected, len);
+            assert_eq!(found, kept.len());
+            assert!(found > 0 && found < usize::from(len));
+        }
+        Err(TypedCodeError::TooLong { expected, found }) => {
+            assert_eq!(expected, len);
+            assert_eq!(found, kept.len());
+            assert!(found > usize::from(len));
+        }
+        Err(e) => panic!("unexpected typed code error {e:?}"),
     }
 
     let max = suite.session_len().unwrap_or(u16::from(pick));

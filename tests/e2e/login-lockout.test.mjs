@@ -106,8 +106,21 @@ test('an answer of the wrong shape is refused at once by the page, and costs no 
   await field('Security code').fill('1234567');
   await page.keyboard.press('Enter');
   assert.equal(await problemText(), 'The code has 6 digits; you typed 7.');
+  // Full-width digits and dashes are read as digits and separators (FULLWIDTH DIGIT ONE is
+  // U+FF11, EN DASH U+2013): counted as digits, and the first other character named.
+  await field('Security code').fill('１２３-４５');
+  await logInButton().click();
+  assert.equal(await problemText(), 'The code has 6 digits; you typed 5.');
+  await field('Security code').fill('１２３\u2013４５x');
+  await logInButton().click();
+  assert.equal(await problemText(), 'Only digits, please: “x” is not a digit.');
   // Fixing it clears the complaint as the person types (spaces and full-width digits are fine).
   await field('Security code').fill('123 ４５６');
+  assert.equal(await problemText(), '');
+  assert.equal(await field('Security code').getAttribute('aria-invalid'), null);
+  await field('Security code').fill('12x');
+  await logInButton().click();
+  await field('Security code').fill('１２３-４５６');
   assert.equal(await problemText(), '');
   assert.equal(await field('Security code').getAttribute('aria-invalid'), null);
 

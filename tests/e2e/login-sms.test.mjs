@@ -28,6 +28,12 @@ async function newestOnPhone(count) {
 }
 
 const field = (name) => login.getByRole('textbox', { name, exact: true });
+
+/** The answers the login page sent (the bodies of POST /api/login/{id}/response). */
+const answers = [];
+
+/** `digits` as a phone keyboard of East Asian languages types them: FULLWIDTH DIGIT ZERO is U+FF10. */
+const fullWidth = (digits) => digits.replace(/\d/g, (d) => String.fromCodePoint(0xff10 + Number(d)));
 const alert = () => login.getByRole('alert').first();
 
 before(async () => {
@@ -49,6 +55,9 @@ before(async () => {
   await phone.goto(`${portal.url}/phone.html`);
   await phone.getByText('Connected: new messages and calls appear at once.').waitFor();
   login = await context.newPage();
+  login.on('request', (request) => {
+    if (/\/api\/login\/[^/]+\/response$/.test(request.url())) answers.push(request.postDataJSON().response);
+  });
 });
 
 after(async () => {
@@ -115,9 +124,12 @@ test('SMS: the code arrives on the phone; an early resend is refused with its co
     await login.getByRole('button', { name: 'Log in' }).click();
     await login.getByText('That code is not right. You have 9 more attempts.').waitFor();
   }
-  await field('Security code').fill(secondCode);
+  // Typed in full-width digits, grouped with a dash: the page sends the six ASCII digits.
+  assert.equal(fullWidth('0189'), '０１８９');
+  await field('Security code').fill(`${fullWidth(secondCode.slice(0, 3))}-${fullWidth(secondCode.slice(3))}`);
   await login.getByRole('button', { name: 'Log in' }).click();
   await login.waitForURL(/\/account\.html$/);
+  assert.equal(answers.at(-1), secondCode);
   await login.locator('#username').getByText('alice').waitFor();
 });
 

@@ -236,6 +236,44 @@ test('errors carry a stable code and never the secret', () => {
   }
 });
 
+test('errors carry expected, found and reason as the Rust errors hold them', () => {
+  // Written down from crates/otp/src/error.rs and the texts of the errors' origins
+  // (code.rs, ocra/suite.rs, ocra/challenge.rs, ocra/mod.rs, totp.rs, encoding.rs, key_uri.rs,
+  // crates/otp/src/pin_rules.rs for the card's PIN): counts as numbers, the core's words as text.
+  const key = hex('3132333435363738393031323334353637383930');
+  const details = (error) => {
+    const fields = {};
+    for (const name of ['expected', 'found', 'reason']) if (error[name] !== undefined) fields[name] = error[name];
+    return fields;
+  };
+  const cases = [
+    [() => api.ocra('OCRA-1:HOTP-SHA1-6:QN08', key, { challenge: '123456789' }), 'ChallengeTooLong', { expected: 8, found: 9 }],
+    [() => api.ocra('OCRA-1:HOTP-SHA1-6:QN08-S004', key, { challenge: '1234', session: '0011223344' }), 'SessionTooLong', { expected: 4, found: 5 }],
+    [() => api.hotp(key, 1, { digits: 11 }), 'InvalidDigits', { expected: '6 to 10', found: 11 }],
+    [() => api.hotp(new Uint8Array(), 1), 'InvalidSecret', { found: 0 }],
+    [() => api.verifyTotp(key, '12345', 10), 'InvalidCode', { expected: '6 digits' }],
+    [() => api.verifyHotp(key, '123456', 0, { lookAhead: 1001 }), 'InvalidWindow', { found: 1001 }],
+    [() => api.ocra('OCRA-1:HOTP-SHA1-6:QX08', key, { challenge: '1' }), 'InvalidSuite', { reason: 'the challenge must be QA, QN or QH and two digits 04 to 64' }],
+    [() => api.parseOcraSuite('OCRA-2:HOTP-SHA1-6:QN08'), 'InvalidSuite', { reason: 'the version must be OCRA-1' }],
+    [() => api.ocra('OCRA-1:HOTP-SHA1-6:QN08', key, { challenge: '12ab' }), 'InvalidChallenge', { reason: 'only digits are allowed' }],
+    [() => api.totp(key, 10, { t0: 20 }), 'InvalidTime', { reason: 'the time is before T0' }],
+    [() => api.totp(key, 10, { step: 0 }), 'InvalidTime', { reason: 'the time step must be at least 1 second' }],
+    [() => api.base32Decode('not base32!'), 'InvalidBase32', { reason: 'only letters A-Z and digits 2-7 are allowed' }],
+    [() => api.parseKeyUri('https://example.com'), 'InvalidKeyUri', { reason: 'it must start with otpauth://' }],
+    [() => api.hotp(key, 1, { hash: 'MD5' }), 'InvalidHash', {}],
+    [() => api.ocra('OCRA-1:HOTP-SHA1-6:QN08-PSHA1', key, { challenge: '1234' }), 'MissingPin', {}],
+    [() => api.SecurityCard.provision({ secret: key, pin: '1234' }), 'WeakPin', { reason: 'a run of consecutive digits' }],
+    [() => api.SecurityCard.provision({ secret: key, pin: '5555' }), 'WeakPin', { reason: 'all the same digit' }],
+    [() => api.SecurityCard.provision({ secret: key, pin: '58203' }), 'InvalidPin', { reason: "the card's PIN has 4 digits" }],
+    [() => api.SecurityCard.provision({ secret: key.slice(0, 15), pin: '7391' }), 'InvalidSecret', { found: 15 }],
+  ];
+  for (const [fn, code, expected] of cases) {
+    const error = thrown(fn);
+    assert.equal(error.code, code, error.message);
+    assert.deepEqual(details(error), expected, `${code}: ${error.message}`);
+  }
+});
+
 test('hostile input never traps the wasm instance', () => {
   const values = [
     undefined, null, true, 0, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 2n ** 64n, -1n,

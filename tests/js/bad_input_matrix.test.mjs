@@ -24,6 +24,8 @@ const DOCUMENTED_CODES = new Set([
   'ChallengeTooLong', 'MissingCounter', 'MissingPin', 'MissingSession', 'MissingTime',
   'UnexpectedCounter', 'UnexpectedPin', 'UnexpectedSession', 'UnexpectedTime', 'InvalidPin',
   'SessionTooLong', 'InvalidBase32', 'InvalidHex', 'InvalidKeyUri', 'CounterOverflow',
+  // crates/otp/src/typed.rs (readCode)
+  'Empty', 'NotDigits', 'TooShort', 'TooLong',
   // crates/token/src/error.rs
   'WeakPin', 'ChallengeLength', 'InvalidNumber', 'InvalidRequestId', 'InvalidSession',
   'InvalidUsername', 'InvalidIssuer', 'UnknownUser', 'UserExists', 'TooManyUsers', 'WrongKind',
@@ -574,6 +576,47 @@ const FUNCTIONS = [
       ['15 bytes', () => api.randomSecret(15), 'SecretTooShort'],
       ['"32" as text', () => api.randomSecret('32'), 'InvalidArgument'],
       ['32n', () => api.randomSecret(32n), OK((r) => r.length === 32)],
+    ],
+  },
+  {
+    name: 'readCode',
+    call: (...a) => api.readCode(...a),
+    valid: () => ['123 456', 6],
+    result: '123456',
+    params: [
+      {
+        name: 'typed',
+        spec: {
+          string: 'NotDigits',
+          'empty string': 'Empty',
+          '1 MB string': 'TooLong',
+          unicode: 'NotDigits',
+          // Arabic-Indic and full-width digits are digits (crates/otp/src/typed.rs).
+          'unicode digits': OK('123456'),
+          'fullwidth digits': OK('123456'),
+          astral: 'NotDigits',
+          'lone surrogate': 'NotDigits',
+          NUL: 'NotDigits',
+          'NUL inside': 'NotDigits',
+          otherwise: 'InvalidArgument',
+        },
+      },
+      {
+        name: 'digits',
+        spec: {
+          // Numbers that are not a whole number from 4 to 10.
+          ...each(['number 1', 'zero', 'negative', 'NaN', 'Infinity', '-Infinity', '2**53', 'max safe', 'float'], 'InvalidDigits'),
+          otherwise: 'InvalidArgument',
+        },
+      },
+    ],
+    extra: [
+      ['4 digits', () => api.readCode('1234', 4), OK('1234')],
+      ['10 digits', () => api.readCode('12345 67890', 10), OK('1234567890')],
+      ['too few', () => api.readCode('12345', 6), 'TooShort'],
+      ['only separators', () => api.readCode(' - ', 6), 'Empty'],
+      ['3 digits asked', () => api.readCode('123', 3), 'InvalidDigits'],
+      ['11 digits asked', () => api.readCode('12345678901', 11), 'InvalidDigits'],
     ],
   },
 ];

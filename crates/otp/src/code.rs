@@ -53,6 +53,16 @@ pub struct Code {
 }
 
 impl Code {
+    /// The fewest digits a code has (RFC 6287 allows OCRA responses of 4).
+    pub const MIN_LEN: u8 = 4;
+    /// The most digits a code has: what a 31-bit truncated value can fill.
+    pub const MAX_LEN: u8 = 10;
+
+    /// The first `len` of `digits` (ASCII digits), `len` within `MIN_LEN..=MAX_LEN`.
+    pub(crate) const fn from_ascii(digits: [u8; 10], len: u8) -> Self {
+        Self { digits, len }
+    }
+
     /// The code as text, leading zeros kept.
     #[must_use]
     pub fn as_str(&self) -> &str {

@@ -15,6 +15,7 @@ mod pin_rules;
 mod push;
 mod secret;
 mod totp;
+pub mod typed;
 mod window;
 
 pub use code::{Code, Digits};

@@ -2,17 +2,15 @@
 //! spaces and dashes tolerated (the page groups a challenge as `1234 5678` or `123-456`).
 
 use secure_login_otp::ocra::{ChallengeFormat, ChallengeSpec};
+// Spaces and dashes a page or a copy and paste puts between groups of characters: the same ones
+// the login page's code check drops.
+use secure_login_otp::typed::is_separator;
 use secure_login_otp::MAX_REQUEST_ID_LEN;
 
 use super::error::{Error, Result};
 
 /// The longest text looked at, before spaces and dashes are taken out.
 const MAX_TYPED_LEN: usize = 256;
-
-/// Spaces and dashes a page or a copy-and-paste may put between groups of characters.
-fn is_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}')
-}
 
 fn compact(typed: &str) -> Option<String> {
     compact_within(typed, MAX_TYPED_LEN)

@@ -921,6 +921,56 @@ fn the_cards_full_key_sequence_matches_rfc_6287() {
     assert_ne!(wrong, CARD_104729_PIN_7391);
 }
 
+/// The details a page words an error with, as the token's error enum holds them
+/// (crates/token/src/error.rs: `ChallengeLength { expected, found }`, `WeakPin(reason)`, the
+/// reasons of crates/otp/src/pin_rules.rs), so no page parses a message.
+#[wasm_bindgen_test]
+async fn errors_carry_expected_found_and_reason() {
+    let name = fresh("details").await;
+    let token = open(&name).await;
+    let alice = add(&token, "alice", bytes(KEY32), "4826", TOKEN_SUITE).await;
+    let refused = token
+        .respond(alice.clone().into(), "3141 592".into(), "4826".into(), None)
+        .await
+        .map(drop)
+        .unwrap_err();
+    assert_eq!(code_of(&refused), "ChallengeLength");
+    assert_eq!(get(&refused, "expected").as_f64(), Some(8.0));
+    assert_eq!(get(&refused, "found").as_f64(), Some(7.0));
+    assert!(get(&refused, "reason").is_undefined());
+
+    let refused = token
+        .respond(alice.into(), "3141592x".into(), "4826".into(), None)
+        .await
+        .map(drop)
+        .unwrap_err();
+    assert_eq!(code_of(&refused), "InvalidChallenge");
+    assert_eq!(get_str(&refused, "reason"), "only digits are allowed");
+
+    for (pin, reason) in [
+        ("1234", "a run of consecutive digits"),
+        ("7777", "all the same digit"),
+        ("1212", "a repeated pattern"),
+        ("2580", "one of the most common PINs"),
+    ] {
+        let new_user = obj(&[
+            ("username", "zoe".into()),
+            ("issuer", "Example Broker".into()),
+            ("secret", bytes(KEY20)),
+            ("pin", pin.into()),
+            ("iterations", 1000.into()),
+        ]);
+        let refused = token
+            .add_user(new_user.unchecked_into())
+            .await
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(code_of(&refused), "WeakPin", "{pin}");
+        assert_eq!(get_str(&refused, "reason"), reason, "{pin}");
+        assert!(get(&refused, "expected").is_undefined());
+    }
+}
+
 #[wasm_bindgen_test]
 async fn hostile_input_to_every_function_gives_typed_errors() {
     let name = fresh("hostile").await;

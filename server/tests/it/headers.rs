@@ -636,7 +636,7 @@ async fn static_files_are_gzipped_api_answers_never() {
             .get("content-encoding")
             .map(|v| v.to_str().unwrap().to_owned())
     };
-    for path in ["/login.js", "/style.css", "/token.html"] {
+    for path in ["/login.js", "/lib/text.js", "/style.css", "/token.html"] {
         let response = get(path).await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(encoding(&response).as_deref(), Some("gzip"), "{path}");

@@ -57,6 +57,9 @@ async fn start() -> Portal {
     std::fs::create_dir_all(&pkg).unwrap();
     write(&www.join("index.html"), PAGE.as_bytes());
     write(&www.join("calculator.js"), b"export {};\n");
+    // The modules every page shares live in a folder of their own (www/lib/).
+    std::fs::create_dir_all(www.join("lib")).unwrap();
+    write(&www.join("lib").join("api.js"), b"export {};\n");
     write(&pkg.join("big.js"), big_script().as_bytes());
     write(&pkg.join("secure_login_bg.wasm"), WASM);
     write(
@@ -119,7 +122,7 @@ async fn root_serves_the_page_with_every_security_header() {
 #[tokio::test]
 async fn scripts_are_javascript() {
     let portal = start().await;
-    for path in ["/calculator.js", "/pkg/secure_login.js"] {
+    for path in ["/calculator.js", "/lib/api.js", "/pkg/secure_login.js"] {
         let response = get(&portal, path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_security_headers(&response);

@@ -21,7 +21,7 @@ pub use types::{
 
 use wasm_bindgen::JsValue;
 
-use super::error::js_error;
+use super::error::{from_token, js_error};
 use secure_login_token as token;
 
 /// `?` on the token's results inside exported functions (the token's twin of
@@ -32,7 +32,7 @@ pub(crate) trait TokenJs<T> {
 
 impl<T> TokenJs<T> for token::Result<T> {
     fn js(self) -> Result<T, JsValue> {
-        self.map_err(|e| js_error(e.code(), &e.to_string()))
+        self.map_err(|e| from_token(&e))
     }
 }
 

@@ -38,6 +38,11 @@ export function language() {
   return current;
 }
 
+/** Whether the page's messages have `key` (English has every key). */
+export function hasMessage(key) {
+  return Object.hasOwn(fallback, key);
+}
+
 /** Calls `listener` after every language change (pages re-render dynamic text there). */
 export function onLanguageChange(listener) {
   listeners.push(listener);
