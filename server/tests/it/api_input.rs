@@ -8,9 +8,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::common;
-
-use common::*;
+use crate::harness::in_process::*;
 use reqwest::header::{CONTENT_TYPE, ORIGIN};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

@@ -8,9 +8,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::common;
-
-use common::*;
+use crate::harness::in_process::*;
 use reqwest::header::SET_COOKIE;
 use secure_login_otp::hex_encode;
 use serde_json::{json, Value};

@@ -14,9 +14,7 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::common;
-
-use common::*;
+use crate::harness::in_process::*;
 use serde_json::json;
 
 /// Every row of every table, as text, table by table (sessions and pending keys are in memory:

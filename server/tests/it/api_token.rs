@@ -9,11 +9,9 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::harness::in_process::*;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
 use serde_json::{json, Value};
 

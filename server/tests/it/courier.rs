@@ -17,8 +17,8 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::binary;
 use crate::harness;
+use crate::harness::production;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -29,9 +29,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use binary::{Running, Site};
 use harness::{code_of, event_counts, PASSWORD};
 use hmac::{Hmac, Mac};
+use production::{Running, Site};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -132,7 +132,7 @@ fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_secure-login-server"))
 }
 
-/// A production start of the real binary ([`binary::Running`], the one launcher of the
+/// A production start of the real binary ([`production::Running`], the one launcher of the
 /// production tests) on its own site, which can be killed and started again on the same
 /// database.
 struct Production {
@@ -179,7 +179,7 @@ fn production(url: &str) -> Production {
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
     set_mode(&secret_file, 0o600);
     let mut args = site.args();
-    args.extend(binary::strings(&[
+    args.extend(production::strings(&[
         "--addr",
         "127.0.0.1:0",
         "--webhook",
@@ -501,7 +501,7 @@ async fn the_secret_from_the_environment_signs() {
     let (gateway, url) = gateway().await;
     let site = site_with_alice();
     let mut args = site.args();
-    args.extend(binary::strings(&[
+    args.extend(production::strings(&[
         "--addr",
         "127.0.0.1:0",
         "--webhook",
@@ -556,7 +556,7 @@ async fn the_config_file_names_the_secret_file_the_key_file_and_the_sms_domain()
     )
     .unwrap();
     let mut args = site.args();
-    args.extend(binary::strings(&[
+    args.extend(production::strings(&[
         "--addr",
         "127.0.0.1:0",
         "--config",

@@ -17,13 +17,11 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::*;
+use crate::harness::in_process::*;
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::Method;
 use serde_json::json;

@@ -10,9 +10,9 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::binary;
+use crate::harness::production;
 
-use binary::*;
+use production::*;
 use serde_json::{json, Value};
 
 /// A device id of the token page (secret: it names the device to the server).

@@ -1,7 +1,9 @@
 //! The portal's integration tests: one test binary (the server linked once, not once per file),
-//! one module per subject, sharing the harnesses: `common` (the portal in-process, a client),
-//! `harness` (the binary with admin commands, races, load and crash cycles), `binary` (the
-//! binary in a production start). Run one subject with `cargo test -p secure-login-server --test
+//! one module per subject, over one harness (`harness/`): its testkit (`kit`: the numbers and the
+//! token's side of each exchange), and three ways to start the portal: `in_process` (the router
+//! in the test's process, with a client), `Portal` (the binary under the test clock, with the
+//! admin subcommands: races, load, crash cycles) and `production` (the binary in a production
+//! start, behind nginx and Caddy). Run one subject with `cargo test -p secure-login-server --test
 //! it races::`.
 
 #![allow(
@@ -12,8 +14,6 @@
     missing_docs
 )]
 
-mod binary;
-mod common;
 mod harness;
 
 mod api_input;

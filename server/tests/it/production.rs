@@ -10,9 +10,9 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::binary;
+use crate::harness::production;
 
-use binary::*;
+use production::*;
 use secure_login_otp::{KeyUri, TimeStep, Totp};
 use serde_json::json;
 

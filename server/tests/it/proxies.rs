@@ -15,14 +15,14 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::binary;
+use crate::harness::production;
 
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use binary::*;
+use production::*;
 use serde_json::{json, Value};
 
 /// The client's own address: not the proxy's.

@@ -9,13 +9,11 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::common;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use crate::harness::in_process::*;
 use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");

@@ -10,17 +10,15 @@
     reason = "a test crate: a failed unwrap is a failed test"
 )]
 
-use crate::common;
-
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::harness::in_process::*;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use common::*;
 use secure_login_server::courier::{MessageTexts, WebhookCourier, WebhookSecret};
 use secure_login_server::CourierConfig;
 use secure_login_verifier::{Channel, Courier, Message};

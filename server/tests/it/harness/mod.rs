@@ -1,10 +1,12 @@
-//! The hardening harness: the real `secure-login-server` binary on a database file in a
-//! temporary directory, started, killed with SIGKILL and started again; an HTTP client that says
-//! whether an answer arrived (a request cut by a kill is an error, not a panic); the admin
-//! subcommands; and the token side of each exchange, computed with `secure_login_otp`.
+//! The one harness of the portal's tests. Here: the real `secure-login-server` binary under the
+//! test clock on a database file in a temporary directory ([`Portal`]), started, killed with
+//! SIGKILL and started again; an HTTP client that says whether an answer arrived (a request cut
+//! by a kill is an error, not a panic); the admin subcommands. Beside it: [`kit`] (the numbers
+//! and the token's side of each exchange), `in_process` (the portal's router in the test's
+//! process) and `production` (the binary in a production start).
 //!
-//! Shared by the integration tests `races.rs`, `load.rs` and `crash.rs` and by the examples
-//! `load` and `crash` (the long runs of `scripts/hardening.sh`), which include it by path.
+//! The examples `load` and `crash` (the long runs of `scripts/hardening.sh`) include this
+//! module by path, for `Portal` alone.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -16,7 +18,13 @@
 
 pub mod crash;
 pub mod kit;
+// The other two launchers, for the test binary only (the load and crash examples include this
+// module for `Portal` alone).
+#[cfg(test)]
+pub mod in_process;
 pub mod load;
+#[cfg(test)]
+pub mod production;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
@@ -43,7 +51,7 @@ pub struct Portal {
 
 impl Portal {
     /// Starts the binary with `--test-clock` and `args` (policy flags and the like). A
-    /// production start (no test clock) is `binary::Running` in `tests/it/binary/`.
+    /// production start (no test clock) is `production::Running`.
     pub fn start(bin: &Path, dir: &Path, args: &[&str]) -> Self {
         std::fs::create_dir_all(dir.join("www")).unwrap();
         std::fs::create_dir_all(dir.join("pkg")).unwrap();

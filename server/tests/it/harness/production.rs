@@ -29,7 +29,7 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE}
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-pub use crate::harness::kit::{CHEAP, PASSWORD, WEBHOOK_SECRET};
+pub use super::kit::{CHEAP, PASSWORD, WEBHOOK_SECRET};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 
-pub use crate::harness::kit::*;
+pub use super::kit::*;
 
 pub const PHONE: &str = "+41790000001";
 
