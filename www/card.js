@@ -212,8 +212,9 @@ function wire() {
   }
   $('device').addEventListener('keydown', (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
-    // Enter or Space on a focused button presses that button, as usual.
-    if (event.key === 'Enter' && event.target instanceof HTMLButtonElement) return;
+    // Enter is OK wherever focus is (the help says so): after a click on "press" the focus stays
+    // there, and Enter pressing it would switch the card off. Space still presses the focused
+    // button, as usual.
     const name = /^[0-9]$/.test(event.key) ? event.key : KEYBOARD[event.key];
     if (!name) return;
     event.preventDefault();

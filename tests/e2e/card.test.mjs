@@ -182,6 +182,30 @@ test('card: a wrong PIN shows a wrong response that the login refuses; back and 
   check();
 });
 
+test('card keyboard: digits and Enter on the keyboard with the focus left on "press" enter the PIN, Enter is OK', async (t) => {
+  const { portal, card, check } = await setup(t);
+  const { pin } = await loadAliceCard(card, portal);
+  const device = card.getByRole('group', { name: /^Digital Security Card\+/ });
+  const press = device.getByRole('button', { name: /^press/ });
+  await press.click();
+  await assertScreen(card, 'PIN>');
+  // The focus is still on "press": before, Enter pressed it and switched the card off.
+  assert.equal(await press.evaluate((node) => node === document.activeElement), true);
+  await card.keyboard.type(pin);
+  await assertScreen(card, 'PIN>****');
+  await card.keyboard.press('Enter');
+  await assertScreen(card, 'CHALLNG>');
+  await card.keyboard.type('123456');
+  await assertScreen(card, 'CHALLNG>123456');
+  await card.keyboard.press('Enter');
+  await assertScreen(card, /^\d{8}$/);
+  // Space on the focused "press" still presses it: the card goes off.
+  await press.focus();
+  await card.keyboard.press('Space');
+  await assertScreen(card, '');
+  check();
+});
+
 test('German card page', async (t) => {
   const { portal, card, check } = await setup(t, { locale: 'de-DE' });
   assert.equal(await card.locator('html').getAttribute('lang'), 'de');
