@@ -1,12 +1,5 @@
 //! Hostile and broken requests on every endpoint: each gets its typed JSON error (never a 500),
 //! with the security headers and `Cache-Control: no-store`; CSRF refusals; 404/405/413/415.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness::in_process::*;
 use reqwest::header::{CONTENT_TYPE, ORIGIN};

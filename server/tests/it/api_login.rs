@@ -1,12 +1,5 @@
 //! Logins over real HTTP, one per kind of second factor, and what goes around them: M2FS,
 //! the resend throttle, lockout, sessions, the account page, phone change, TOTP enrollment.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness::in_process::*;
 use reqwest::header::SET_COOKIE;

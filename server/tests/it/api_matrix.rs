@@ -6,13 +6,6 @@
 //! object, wrong content types, an oversize body, no CSRF header. Each answer must be the
 //! typed JSON error written down here, and after each one every table of the database must be
 //! as it was, and the session still signed in. At the end the live objects are still usable.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness::in_process::*;
 use serde_json::json;

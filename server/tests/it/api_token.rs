@@ -1,13 +1,6 @@
 //! The soft token's side over real HTTP: activation by SMS code, Add User, migration to a new
 //! device, push approval with number matching, and the server-sent events of the token page and
 //! the demo phone.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use std::time::Duration;
 

@@ -9,13 +9,6 @@
 //!   `message_sent`, and the person may ask for a new code at once;
 //! - `kill -9` between the commit of a code and its sending loses no message: the restarted
 //!   server sends it, with the same code and idempotency key, and the code signs in.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness;
 use crate::harness::production;

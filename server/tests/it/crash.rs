@@ -2,13 +2,6 @@
 //! with SIGKILL at random points of concurrent SMS logins, soft-token activations and push
 //! logins, started again on the same database, and checked (see `harness/crash.rs`). The seed
 //! is printed; `CRASH_SEED=N` repeats a run's choices (the timing of the kill still varies).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness;
 

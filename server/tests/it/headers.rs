@@ -9,13 +9,6 @@
 //! * no page holds what the policy would block: inline script, inline style, event-handler
 //!   attributes, `javascript:` URLs (the browser side of this, an injected inline script that does
 //!   not run while the wasm module loads, is `tests/e2e/calculator.test.mjs`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,11 +1,4 @@
 //! The portal over real HTTP: pages, the wasm package, 404s, and the security headers on all of them.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test, and clippy.toml's in-tests allowances miss helpers"
-)]
 
 use std::path::Path;
 

@@ -2,13 +2,6 @@
 //! path against the binary on a fresh database for a few seconds, then the audit of what the
 //! server recorded (see `harness/load.rs`). Cheap Argon2 here: the debug build of the test
 //! would spend its seconds in the password hash; `scripts/load.sh` measures the real one.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness;
 

@@ -2,13 +2,6 @@
 //! method, the matched route (never the path, whose ids are secrets), status, latency and
 //! client; refusals and failures at warn; and, at the most verbose level, never a password,
 //! code, session cookie, login or activation id, device id, token key or full phone number.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness::production;
 

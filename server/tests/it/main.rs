@@ -11,7 +11,8 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    missing_docs
+    missing_docs,
+    reason = "a test crate: a failed unwrap is a failed test (one allowance for every module)"
 )]
 
 mod harness;

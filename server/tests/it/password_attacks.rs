@@ -11,13 +11,6 @@
 //!   (15 minutes) and then signs in: slowed, never locked out;
 //! - 256 concurrent logins with wrong passwords (real Argon2, 19 MiB each) keep the server's peak
 //!   RSS under 512 MiB, and every answer is 401, 429 or 503 (no other error, no lost connection).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness;
 

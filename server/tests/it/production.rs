@@ -2,13 +2,6 @@
 //! the demo phone, demo cards and test clock do not exist; the demo and test switches stay on
 //! loopback and on databases they made; `Host` and `Origin` are checked against the public
 //! origin (DNS rebinding refused); an https origin gets HSTS and a `__Host-` cookie; health.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness::production;
 

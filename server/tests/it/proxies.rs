@@ -7,13 +7,6 @@
 //!
 //! A proxy that is not installed is skipped with a printed line (`apt-get install -y nginx
 //! caddy`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness::production;
 

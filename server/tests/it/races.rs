@@ -11,13 +11,6 @@
 //! - Two simultaneous resends send exactly one new SMS (five rounds).
 //! - Two "tabs" activating two different users on one device id at once both complete: both
 //!   factors are present and work, and pushes to both reach the device (three rounds).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness;
 

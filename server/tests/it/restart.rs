@@ -1,13 +1,6 @@
 //! The real binary, killed with SIGKILL in the middle of logins and started again on the same
 //! database file: accounts, factors, lock counters, used codes and waiting logins are all still
 //! there. The accounts are made with the admin subcommands of the same binary.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -10,13 +10,6 @@
 //!   the key check record deleted;
 //! - `admin rotate-key` re-seals every secret: the server then starts and signs in with the new
 //!   key, and no longer with the old one; a rotation under a wrong current key changes nothing.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use crate::harness;
 

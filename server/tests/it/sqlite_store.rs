@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The SQLite store: the `Store` contract (checked against `MemoryStore` too), durability across
 //! a reopen and a killed process, migrations, real threads on one file, and quiet errors.
 

@@ -1,11 +1,5 @@
 //! The verifier's scenarios (every rule at its boundary, the 50-replay and 1,000-guess races)
 //! against the SQLite store on a real file, with real threads.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 #[macro_use]
 #[path = "../../../crates/verifier/tests/common/verifier_scenarios.rs"]

@@ -2,13 +2,6 @@
 //! posts, and a failing, slow or absent gateway (the answer says `retrying`; the delivery worker
 //! tries again once the backoff has passed on the portal's clock). The signature, the crash and
 //! the throttle are tested against the real binary in `courier.rs`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test crate: a failed unwrap is a failed test"
-)]
 
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
