@@ -26,6 +26,14 @@ fn assert_signed_in(answer: &Answer, username: &str) {
     }
 }
 
+/// Password, then the account's first factor (its SMS), then the code from the outbox.
+async fn sign_in_by_sms(browser: &mut Client, username: &str) {
+    let (login, _) = browser.login(username, PASSWORD).await;
+    browser.choose(&login, 1).await.ok();
+    let code = browser.last_code().await;
+    assert_signed_in(&browser.respond(&login, &code).await, username);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn soft_token_challenge_response() {
     let server = start().await;
@@ -505,10 +513,7 @@ async fn a_session_past_the_reauth_window_adds_no_authenticator_app() {
     let server = start().await;
     server.account("alice", &[("mobile", sms(PHONE))]);
     let mut browser = server.client();
-    let (login, _) = browser.login("alice", PASSWORD).await;
-    browser.choose(&login, 1).await.ok();
-    let code = browser.last_code().await;
-    assert_signed_in(&browser.respond(&login, &code).await, "alice");
+    sign_in_by_sms(&mut browser, "alice").await;
     let started = browser.post("/api/account/totp", json!({})).await;
     let uri = started.ok()["uri"].as_str().unwrap().to_owned();
     browser.set_clock(T0 + 321).await;
@@ -537,10 +542,7 @@ async fn totp_enrollment_by_key_uri_and_qr_code() {
         .post("/api/account/totp", json!({}))
         .await
         .assert_error(401, "NotSignedIn");
-    let (login, _) = browser.login("alice", PASSWORD).await;
-    browser.choose(&login, 1).await.ok();
-    let code = browser.last_code().await;
-    assert_signed_in(&browser.respond(&login, &code).await, "alice");
+    sign_in_by_sms(&mut browser, "alice").await;
 
     browser
         .post("/api/account/totp/confirm", json!({ "code": "123456" }))
