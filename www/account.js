@@ -18,6 +18,7 @@ const ui = {
   account: $('account'),
   username: $('username'),
   logout: $('logout'),
+  logoutEverywhere: $('logout-everywhere'),
   factors: $('factors'),
   totpStart: $('totp-start'),
   totpEnroll: $('totp-enroll'),
@@ -288,6 +289,11 @@ const logout = guarded(async () => {
   window.location.assign('index.html');
 });
 
+const logoutEverywhere = guarded(async () => {
+  await api('POST', '/api/account/sessions/end', {});
+  window.location.assign('index.html');
+});
+
 // ---- start ----------------------------------------------------------------------------------
 
 setupI18n(messages);
@@ -295,4 +301,5 @@ ui.totpStart.addEventListener('click', startTotp);
 ui.totpForm.addEventListener('submit', confirmTotp);
 ui.phoneForm.addEventListener('submit', changePhone);
 ui.logout.addEventListener('click', logout);
+ui.logoutEverywhere.addEventListener('click', logoutEverywhere);
 guarded(load)();

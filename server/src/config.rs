@@ -48,8 +48,6 @@ pub struct Config {
     pub demo: bool,
     /// The issuer named in Key URIs and activations.
     pub issuer: String,
-    /// How long a session lasts, in seconds.
-    pub session_lifetime: u64,
     /// `--public-origin`: the only `Host` and `Origin` served; None on a loopback start (the
     /// loopback names only).
     pub public_origin: Option<PublicOrigin>,
@@ -76,7 +74,6 @@ impl Config {
             test_clock: false,
             demo: false,
             issuer: "secure-login".into(),
-            session_lifetime: 12 * 3600,
             public_origin: None,
             trusted_proxies: TrustedProxies::default(),
             sms_domain: "localhost".into(),

@@ -88,6 +88,8 @@ pub struct ConfigFile {
     pub instance_id: Option<String>,
     /// `--session-lifetime`.
     pub session_lifetime: Option<u64>,
+    /// `--session-idle-timeout`.
+    pub session_idle_timeout: Option<u64>,
     /// `--log-level`.
     pub log_level: Option<String>,
     /// `--log-format`.

@@ -1,112 +1,43 @@
-//! Authenticator-app enrollment: a new TOTP key waits in the session, shown as a Key URI and a
-//! QR code (SVG), until the person types a code from the app; then it becomes a factor.
+//! Showing a new authenticator-app key: as a Key URI and as a QR code (SVG). The key itself
+//! waits in the session (`secure_login_verifier::Verifier::begin_totp_enrollment`).
 
 use qrcode::render::svg;
 use qrcode::QrCode;
-use secure_login_otp::{Digits, HashAlgorithm, KeyUri, Secret, TimeStep, TokenKind, Totp, Window};
-use secure_login_verifier::FactorKind;
+use secure_login_otp::{Digits, HashAlgorithm, KeyUri, Secret, TokenKind};
 
 use crate::error::ApiError;
-use axum::http::StatusCode;
 
-/// Wrong codes before a pending key is dropped (start over with a new one).
-pub const MAX_TRIES: u32 = 5;
-
-/// A key shown to the person, not yet confirmed.
+/// A key as the person sees it.
 #[derive(Debug)]
-pub struct PendingTotp {
-    secret: Secret,
-    failures: u32,
-}
-
-/// A fresh key: keep `pending` in the session, show `uri` and `qr_svg`.
-#[derive(Debug)]
-pub struct NewKey {
-    /// For the session.
-    pub pending: PendingTotp,
+pub struct ShownKey {
     /// `otpauth://totp/...`.
     pub uri: String,
     /// The URI as a QR code, an SVG document.
     pub qr_svg: String,
 }
 
-fn unavailable<E>(_: E) -> ApiError {
-    ApiError::unavailable()
-}
-
-/// A new 160-bit TOTP key (SHA1, 6 digits, 30 s: what every app reads) for `username`.
+/// The Key URI and QR code of `secret` (SHA1, 6 digits, 30 s: what every app reads) for
+/// `username` at `issuer`.
 ///
 /// # Errors
-/// 503 when no randomness is available.
-pub fn new_key(username: &str, issuer: &str) -> Result<NewKey, ApiError> {
-    let secret = crate::entropy::random_secret().map_err(unavailable)?;
+/// 400 for a username or issuer a Key URI cannot carry; 503 when the QR code cannot be drawn.
+pub fn show_key(username: &str, issuer: &str, secret: Secret) -> Result<ShownKey, ApiError> {
     let uri = KeyUri {
         kind: TokenKind::Totp { period: 30 },
         account: username.to_owned(),
         issuer: Some(issuer.to_owned()),
-        secret: secret.clone(),
+        secret,
         algorithm: HashAlgorithm::Sha1,
         digits: Digits::SIX,
     }
     .to_uri()
     .map_err(|e| ApiError::invalid_input(e.to_string()))?;
     let qr_svg = QrCode::new(uri.as_bytes())
-        .map_err(unavailable)?
+        .map_err(|_| ApiError::unavailable())?
         .render::<svg::Color<'_>>()
         .min_dimensions(256, 256)
         .build();
-    Ok(NewKey {
-        pending: PendingTotp {
-            secret,
-            failures: 0,
-        },
-        uri,
-        qr_svg,
-    })
-}
-
-/// Checks `code` against the pending key at `now` (one step either side). On a match, returns
-/// the factor to add and the time step the code belonged to (so it cannot sign in once more);
-/// on a miss, counts it (the caller drops the key after [`MAX_TRIES`]).
-///
-/// # Errors
-/// 400 `InvalidInput` for a code that is not 6 digits, 400 `WrongCode` for a wrong one.
-pub fn confirm(
-    pending: &mut PendingTotp,
-    code: &str,
-    now: u64,
-) -> Result<(FactorKind, u64), ApiError> {
-    let code = code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::invalid_input("the code is 6 digits"));
-    }
-    let totp = Totp::new(
-        pending.secret.expose_secret(),
-        HashAlgorithm::Sha1,
-        Digits::SIX,
-        TimeStep::DEFAULT,
-    )
-    .map_err(unavailable)?;
-    match totp.verify(code, now, Window::ONE) {
-        Ok(Some(found)) => Ok((
-            FactorKind::authenticator_app(pending.secret.clone()),
-            found.step,
-        )),
-        _ => {
-            pending.failures = pending.failures.saturating_add(1);
-            let left = MAX_TRIES.saturating_sub(pending.failures);
-            Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "WrongCode",
-                format!("the code does not match; {left} tries left for this key"),
-            ))
-        }
-    }
-}
-
-/// Whether the key has had its tries.
-pub fn exhausted(pending: &PendingTotp) -> bool {
-    pending.failures >= MAX_TRIES
+    Ok(ShownKey { uri, qr_svg })
 }
 
 #[cfg(test)]
@@ -114,45 +45,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_key_reads_back_and_confirms_with_its_code() {
-        let mut key = new_key("alice", "secure-login").unwrap();
-        assert!(key
-            .uri
-            .starts_with("otpauth://totp/secure-login:alice?secret="));
+    fn the_shown_key_reads_back_with_its_secret() {
+        let secret = Secret::from_hex("3132333435363738393031323334353637383930").unwrap();
+        let key = show_key("alice", "secure-login", secret).unwrap();
+        assert_eq!(
+            key.uri,
+            "otpauth://totp/secure-login:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
+             &issuer=secure-login&algorithm=SHA1&digits=6&period=30"
+        );
         assert!(key.qr_svg.contains("<svg") && !key.qr_svg.contains("style"));
         let parsed = KeyUri::parse(&key.uri).unwrap();
-        let now = 1_795_651_200;
-        let app = Totp::new(
+        assert_eq!(
             parsed.secret.expose_secret(),
-            HashAlgorithm::Sha1,
-            Digits::SIX,
-            TimeStep::DEFAULT,
-        )
-        .unwrap();
-        let code = app.generate(now).unwrap().to_string();
-        let wrong = if code == "000000" { "111111" } else { "000000" };
-        assert_eq!(
-            confirm(&mut key.pending, wrong, now).unwrap_err().code(),
-            "WrongCode"
+            b"12345678901234567890".as_slice()
         );
-        assert_eq!(
-            confirm(&mut key.pending, "12ab56", now).unwrap_err().code(),
-            "InvalidInput"
-        );
-        let (factor, step) = confirm(&mut key.pending, &code, now + 30).unwrap();
-        assert_eq!(step, now / 30, "the code's own step, one behind the clock");
-        assert!(matches!(
-            factor,
-            FactorKind::Totp {
-                algorithm: HashAlgorithm::Sha1,
-                digits: Digits::SIX,
-                period: TimeStep::DEFAULT,
-                ..
-            }
-        ));
-        for _ in 1..MAX_TRIES {
-            let _ = confirm(&mut key.pending, wrong, now);
-        }
-        assert!(exhausted(&key.pending));
     }
 }

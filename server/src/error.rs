@@ -118,7 +118,9 @@ impl From<VerifierError> for ApiError {
             VerifierError::Throttled { .. } | VerifierError::PasswordThrottled { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            VerifierError::InvalidInput(_) | VerifierError::Otp(_) => StatusCode::BAD_REQUEST,
+            VerifierError::InvalidInput(_)
+            | VerifierError::Otp(_)
+            | VerifierError::WrongCode { .. } => StatusCode::BAD_REQUEST,
             VerifierError::Courier(_) => StatusCode::BAD_GATEWAY,
             VerifierError::CorruptRecord { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::SERVICE_UNAVAILABLE,
@@ -218,6 +220,11 @@ mod tests {
                 "CorruptRecord",
             ),
             (VerifierError::InvalidInput("x"), 400, "InvalidInput"),
+            (
+                VerifierError::WrongCode { attempts_left: 2 },
+                400,
+                "WrongCode",
+            ),
             (VerifierError::Courier("x".into()), 502, "CourierFailed"),
             (VerifierError::Store("x".into()), 503, "StorageFailure"),
             (

@@ -213,9 +213,9 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         verifier,
         delivery,
         sessions: if policy.is_https() {
-            Sessions::new(config.session_lifetime).with_host_prefix()
+            Sessions::new(config.policy.session_lifetime).with_host_prefix()
         } else {
-            Sessions::new(config.session_lifetime)
+            Sessions::new(config.policy.session_lifetime)
         },
         outbox,
         push_changes,

@@ -255,9 +255,12 @@ struct ServeArgs {
     /// loopback only, on a database a demo start created).
     #[arg(long)]
     test_clock: bool,
-    /// Seconds a session lasts [default: 43200].
+    /// Seconds a session lasts at most, however active [default: 43200].
     #[arg(long)]
     session_lifetime: Option<u64>,
+    /// Seconds without a request after which a session ends [default: 1800].
+    #[arg(long)]
+    session_idle_timeout: Option<u64>,
 }
 
 /// `admin` and its command.
@@ -414,7 +417,10 @@ fn config(args: ServeArgs) -> Result<Start, String> {
     config.demo = args.demo;
     config.test_clock = args.test_clock;
     if let Some(lifetime) = args.session_lifetime.or(file.session_lifetime) {
-        config.session_lifetime = lifetime;
+        config.policy.session_lifetime = lifetime;
+    }
+    if let Some(idle) = args.session_idle_timeout.or(file.session_idle_timeout) {
+        config.policy.session_idle_timeout = idle;
     }
     if let Some(issuer) = args.issuer.or(file.issuer) {
         config.issuer = issuer;

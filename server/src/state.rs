@@ -2,16 +2,15 @@
 
 use std::sync::Arc;
 
-use secure_login_verifier::{Clock, Result as VerifierResult, Store, Verifier, Write};
+use secure_login_verifier::{Clock, Result as VerifierResult, Verifier};
 use tokio::sync::broadcast;
 
 use crate::clock::TestClock;
 use crate::courier::{DeliveryWorker, Outbox};
 use crate::demo::DemoCard;
-use crate::entropy::SystemEntropy;
 use crate::error::{ApiError, ApiResult};
 use crate::password_gate::PasswordGate;
-use crate::session::{SessionInfo, Sessions};
+use crate::session::Sessions;
 use crate::SqliteStore;
 
 /// The portal's shared state.
@@ -20,7 +19,7 @@ pub struct AppState {
     pub verifier: Arc<Verifier<SqliteStore>>,
     /// Sends the outbox's SMS and voice messages.
     pub delivery: Arc<DeliveryWorker>,
-    /// Signed-in sessions (in memory).
+    /// The session cookie.
     pub sessions: Sessions,
     /// The demo phone's outbox, when it is the courier.
     pub outbox: Option<Arc<Outbox>>,
@@ -44,11 +43,6 @@ impl std::fmt::Debug for AppState {
             .field("issuer", &self.issuer)
             .finish_non_exhaustive()
     }
-}
-
-/// The store record that marks a login as having opened its session.
-fn claim_key(login_id: &str) -> String {
-    format!("portal/claimed/{login_id}")
 }
 
 impl AppState {
@@ -80,36 +74,15 @@ impl AppState {
         let _ = self.push_changes.send(());
     }
 
-    /// Opens the session of a completed login, once per login (a durable mark in the store,
-    /// so not even a restart lets one login open two sessions). Returns the session id.
+    /// Opens the session of a completed login, once per login and only within the claim
+    /// window of its success. Returns the session token.
     ///
     /// # Errors
-    /// 409 `NotAllowed` when the login already opened its session; store failures.
-    pub async fn open_session(&self, login_id: &str, account: String) -> ApiResult<String> {
-        let key = claim_key(login_id);
-        let now = self.now();
-        let claimed = self
-            .verify(move |v| {
-                v.store().commit(
-                    &[Write {
-                        key,
-                        expected: 0,
-                        value: Some(now.to_string().into_bytes()),
-                    }],
-                    &[],
-                )
-            })
-            .await?;
-        if !claimed {
-            return Err(ApiError::not_allowed("this login has already signed in"));
-        }
-        let info = SessionInfo {
-            account,
-            login: login_id.to_owned(),
-            created_at: now,
-        };
-        self.sessions
-            .create(info, &SystemEntropy)
-            .map_err(ApiError::from)
+    /// 409 `NotAllowed` when the login already opened its session, 410 after the claim window;
+    /// store failures.
+    pub async fn open_session(&self, login_id: &str) -> ApiResult<String> {
+        let login_id = login_id.to_owned();
+        let opened = self.verify(move |v| v.open_session(&login_id)).await?;
+        Ok(opened.token)
     }
 }

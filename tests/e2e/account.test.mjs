@@ -1,7 +1,8 @@
 // End to end: the account page. bob logs in by SMS (the code read off the demo phone), sees his
 // factors and security events, adds an authenticator app from its QR code / key, changes his
-// phone number, logs out, and logs in again with the app. The app's codes are computed here with
-// node:crypto from the Key URI the page shows (independent of the wasm library).
+// phone number, logs out, logs in again with the app, and logs out everywhere. The app's codes
+// are computed here with node:crypto from the Key URI the page shows (independent of the wasm
+// library).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,17 @@ async function logInBySms() {
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
   await page.waitForURL(/\/account\.html$/);
   await page.locator('#username').getByText('bob').waitFor();
+}
+
+/** Logs bob in on `tab` with the authenticator app, at a new time step. */
+async function logInByApp(tab) {
+  await portal.advance(30);
+  await logIn(tab, portal, DEMO.bob);
+  await tab.getByRole('button', { name: /Authenticator app/ }).click();
+  await tab.getByRole('textbox', { name: 'Security code', exact: true }).fill(totp(keyUri, portal.now));
+  await tab.getByRole('button', { name: 'Log in', exact: true }).click();
+  await tab.waitForURL(/\/account\.html$/);
+  await tab.locator('#username').getByText('bob').waitFor();
 }
 
 before(async () => {
@@ -128,21 +140,30 @@ test('changing the phone number: a bad number is refused, a good one moves the S
 });
 
 test('log out, then log in with the authenticator app', async () => {
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await page.waitForURL(/\/index\.html$/);
   await page.goto(`${portal.url}/account.html`);
   await page.getByRole('heading', { name: 'You are not logged in' }).waitFor();
 
-  await portal.advance(30);
-  await logIn(page, portal, DEMO.bob);
-  await page.getByRole('button', { name: /Authenticator app/ }).click();
-  await page.getByRole('textbox', { name: 'Security code', exact: true }).fill(totp(keyUri, portal.now));
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await page.waitForURL(/\/account\.html$/);
-  await page.locator('#username').getByText('bob').waitFor();
+  await logInByApp(page);
   const first = page.locator('#events-body tr').first();
   assert.equal(await first.locator('td:nth-child(2)').textContent(), 'Logged in');
   assert.match(await first.locator('td:nth-child(3)').textContent(), /^authenticator app/);
+});
+
+test('log out everywhere: the session on another device ends too, and the event says so', async () => {
+  const other = await newContext(browser);
+  const laptop = await other.context.newPage();
+  await logInByApp(laptop);
+  await page.getByRole('button', { name: 'Log out everywhere' }).click();
+  await page.waitForURL(/\/index\.html$/);
+  await laptop.reload();
+  await laptop.getByRole('heading', { name: 'You are not logged in' }).waitFor();
+  await logInByApp(page);
+  const kinds = await page.locator('#events-body td:nth-child(2)').allTextContents();
+  assert.ok(kinds.includes('Logged out everywhere'), kinds.join(', '));
+  assert.deepEqual(other.problems(), []);
+  await other.context.close();
 });
 
 test('no console errors and no CSP violations', () => {

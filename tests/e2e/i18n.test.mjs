@@ -173,7 +173,7 @@ test('a whole login in German: factor choice, voice call on the German phone pag
   assert.equal(await page.getByText('Angemeldet als').isVisible(), true);
   assert.equal(await page.locator('#events-body td:nth-child(2)').first().textContent(), 'Angemeldet');
   assert.equal(await page.getByRole('columnheader', { name: 'Wann' }).isVisible(), true);
-  assert.equal(await page.getByRole('button', { name: 'Abmelden' }).isVisible(), true);
+  assert.equal(await page.getByRole('button', { name: 'Abmelden', exact: true }).isVisible(), true);
 });
 
 test('no console errors (no missing message) and no CSP violations on any page', () => {

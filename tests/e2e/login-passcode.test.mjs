@@ -49,7 +49,7 @@ test('carol logs in with the temporary passcode printed by the demo start (typed
 });
 
 test('the passcode works only once', async () => {
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await page.waitForURL(/\/index\.html$/);
   await logIn(page, portal, DEMO.carol);
   await page.getByText('This account has no second factor yet. Ask an administrator to add one.').waitFor();

@@ -19,6 +19,8 @@ export default {
     whoHeading: 'Logged in',
     signedInAs: 'Logged in as',
     logout: 'Log out',
+    logoutEverywhere: 'Log out everywhere',
+    logoutEverywhereHint: 'Ends every session of your account, on every device, this one too.',
     loggedOut: 'You are logged out.',
 
     factorsHeading: 'Your second factors',
@@ -81,6 +83,7 @@ export default {
     'event.factor_added': 'Second factor added',
     'event.factor_retired': 'Second factor retired',
     'event.phone_changed': 'Phone number changed',
+    'event.sessions_ended': 'Logged out everywhere',
 
     'error.NotSignedIn': 'You are not logged in (or your session has ended).',
     'error.Network': 'The server cannot be reached. Check your connection and try again.',
@@ -108,6 +111,8 @@ export default {
     whoHeading: 'Angemeldet',
     signedInAs: 'Angemeldet als',
     logout: 'Abmelden',
+    logoutEverywhere: 'Überall abmelden',
+    logoutEverywhereHint: 'Beendet jede Sitzung Ihres Kontos auf jedem Gerät, auch diese.',
     loggedOut: 'Sie sind abgemeldet.',
 
     factorsHeading: 'Ihre zweiten Faktoren',
@@ -173,6 +178,7 @@ export default {
     'event.factor_added': 'Zweiter Faktor hinzugefügt',
     'event.factor_retired': 'Zweiter Faktor stillgelegt',
     'event.phone_changed': 'Telefonnummer geändert',
+    'event.sessions_ended': 'Überall abgemeldet',
 
     'error.NotSignedIn': 'Sie sind nicht angemeldet (oder Ihre Sitzung ist abgelaufen).',
     'error.Network': 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',

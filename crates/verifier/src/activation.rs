@@ -237,12 +237,14 @@ impl<S: Store> Verifier<S> {
         let account = self.account_record(&activation.value.account)?;
         let mut updated = account.value.clone();
         let mut tx = Tx::default();
+        let mut migrated = false;
         for old in updated
             .factors
             .iter_mut()
             .filter(|f| f.retired_at.is_none())
         {
             if matches!(old.kind, FactorKind::SoftToken { .. }) {
+                migrated = true;
                 old.retired_at = Some(now);
                 tx.event(self.event(
                     &updated.id,
@@ -265,6 +267,10 @@ impl<S: Store> Verifier<S> {
             created_at: now,
             retired_at: None,
         });
+        if migrated {
+            // The token moved: whoever is signed in signed in with what no longer counts.
+            self.end_sessions_in(&mut tx, &updated.id, None)?;
+        }
         let used = Activation {
             used: true,
             ..activation.value.clone()
@@ -366,6 +372,7 @@ impl<S: Store> Verifier<S> {
                     EventKind::PhoneChanged,
                     format!("to {}", super::model::mask_phone(&phone)),
                 ));
+            self.end_sessions_in(&mut tx, &updated.id, Some(login_id))?;
             Ok((tx, ()))
         })
     }

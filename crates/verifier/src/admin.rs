@@ -82,7 +82,7 @@ impl<S: Store> Verifier<S> {
     /// [`Error::NotFound`] for an unknown account, [`Error::InvalidInput`] or [`Error::Otp`] for
     /// bad parameters.
     pub fn add_factor(&self, account: &str, label: &str, kind: FactorKind) -> Result<u32> {
-        self.add_factor_with_used_step(account, label, kind, None)
+        self.add_factor_with_used_step(account, label, kind, None, None)
     }
 
     /// Adds an authenticator-app factor whose enrollment code, of time step `used_step`, was just
@@ -102,33 +102,19 @@ impl<S: Store> Verifier<S> {
                 "only an authenticator-app factor has a used step",
             ));
         }
-        self.add_factor_with_used_step(account, label, kind, Some(used_step))
+        self.add_factor_with_used_step(account, label, kind, Some(used_step), None)
     }
 
-    /// Adds the authenticator app a signed-in person enrolled (as [`Verifier::add_confirmed_totp`])
-    /// to the account of `login_id`, only within [`super::Policy::reauth_window`] of that login's
-    /// second factor: a new binding, like a phone change.
-    ///
-    /// # Errors
-    /// [`Error::NotAllowed`] without a recent second-factor login; as
-    /// [`Verifier::add_confirmed_totp`].
-    pub fn enroll_totp(
-        &self,
-        login_id: &str,
-        label: &str,
-        kind: FactorKind,
-        used_step: u64,
-    ) -> Result<u32> {
-        let account = self.recently_authenticated(login_id)?;
-        self.add_confirmed_totp(&account, label, kind, used_step)
-    }
-
-    fn add_factor_with_used_step(
+    /// Adds a factor; with `used_step`, an authenticator app whose code of that step was just
+    /// checked. With `binder`, the factor is bound by the signed-in person of that login: every
+    /// other session of the account ends in the same commit.
+    pub(crate) fn add_factor_with_used_step(
         &self,
         account: &str,
         label: &str,
         kind: FactorKind,
         used_step: Option<u64>,
+        binder: Option<&str>,
     ) -> Result<u32> {
         let kind = validate(kind)?;
         let label = label.trim();
@@ -154,6 +140,9 @@ impl<S: Store> Verifier<S> {
             let mut tx = Tx::default();
             tx.put_account(self.vault.as_ref(), record.version, &updated)?
                 .event(self.event(account, Some(id), EventKind::FactorAdded, kind.name()));
+            if let Some(login) = binder {
+                self.end_sessions_in(&mut tx, account, Some(login))?;
+            }
             if let Some(step) = used_step {
                 // Factor ids are never reused, so this factor has no replay record yet.
                 tx.put(

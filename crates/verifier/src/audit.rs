@@ -41,11 +41,13 @@ pub enum EventKind {
     FactorRetired,
     /// The phone number changed.
     PhoneChanged,
+    /// Every session of the account was ended ("sign out everywhere"); the detail counts them.
+    SessionsEnded,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::AccountCreated,
         Self::PasswordAccepted,
         Self::PasswordRejected,
@@ -63,6 +65,7 @@ impl EventKind {
         Self::FactorAdded,
         Self::FactorRetired,
         Self::PhoneChanged,
+        Self::SessionsEnded,
     ];
 
     /// The kind's name on the wire, in the audit log and in the database (`"code_rejected"`).
@@ -86,6 +89,7 @@ impl EventKind {
             Self::FactorAdded => "factor_added",
             Self::FactorRetired => "factor_retired",
             Self::PhoneChanged => "phone_changed",
+            Self::SessionsEnded => "sessions_ended",
         }
     }
 }

@@ -60,6 +60,12 @@ pub enum Error {
         /// What does not parse.
         reason: &'static str,
     },
+    /// A code given outside a login (an enrolment's confirmation) does not match.
+    #[error("the code does not match; {attempts_left} tries left")]
+    WrongCode {
+        /// Tries before the attempt is dropped and must start again.
+        attempts_left: u32,
+    },
     /// No random bytes could be had.
     #[error("no randomness available: {0}")]
     Entropy(String),
@@ -84,6 +90,7 @@ impl Error {
             Self::CorruptRecord { .. } => "CorruptRecord",
             Self::Sealed(_) => "SealedSecret",
             Self::PasswordThrottled { .. } => "PasswordThrottled",
+            Self::WrongCode { .. } => "WrongCode",
         }
     }
 }

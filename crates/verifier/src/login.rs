@@ -156,6 +156,7 @@ impl<S: Store> Verifier<S> {
             account: account.id.clone(),
             created_at: now,
             state: LoginState::AwaitingFactor,
+            session_opened: false,
         };
         let mut tx = Tx::default();
         tx.put(key::login(&login_id), 0, &login)?.event(self.event(

@@ -221,6 +221,9 @@ pub struct Login {
     pub created_at: u64,
     /// Where the login stands.
     pub state: LoginState,
+    /// Whether the completed login opened its session (once only).
+    #[serde(default)]
+    pub session_opened: bool,
 }
 
 /// The states of a login.

@@ -37,6 +37,15 @@ pub struct Policy {
     pub activation_lifetime: u64,
     /// How long after a successful login the account may change its phone number. Default 5 min.
     pub reauth_window: u64,
+    /// The longest a session lasts, however active (NIST SP 800-63B-4 at AAL2: 24 h at most).
+    /// Default 12 hours.
+    pub session_lifetime: u64,
+    /// A session without a request for this long ends. Default 30 minutes.
+    pub session_idle_timeout: u64,
+    /// Sessions an account may hold at once; a new one ends that account's oldest. Default 10.
+    pub sessions_per_account: u32,
+    /// How long a completed login may wait for its page to open the session. Default 60 s.
+    pub claim_window: u64,
     /// Argon2id memory in KiB for password hashes. Default 19 MiB (OWASP's minimum).
     pub password_memory_kib: u32,
     /// Argon2id passes. Default 2.
@@ -80,6 +89,10 @@ impl Default for Policy {
             push_interval: 30,
             activation_lifetime: 600,
             reauth_window: 300,
+            session_lifetime: 12 * 3600,
+            session_idle_timeout: 30 * 60,
+            sessions_per_account: 10,
+            claim_window: 60,
             password_memory_kib: 19 * 1024,
             password_iterations: 2,
             password_free_failures: 5,

@@ -73,6 +73,14 @@ pub(crate) mod key {
     pub fn activation(id: &str) -> String {
         format!("activation/{id}")
     }
+    /// A session, by the SHA-256 of its token.
+    pub fn session(token_hash: &str) -> String {
+        format!("session/{token_hash}")
+    }
+    /// The sessions of an account.
+    pub fn session_index(account: &str) -> String {
+        format!("sessionidx/{account}")
+    }
     /// The prefix of [`outbox`] keys.
     pub const OUTBOX: &str = "outbox/";
     /// An SMS or voice message in the outbox.

@@ -12,6 +12,11 @@
 #[path = "common/verifier_scenarios.rs"]
 mod scenarios;
 
+#[macro_use]
+#[path = "common/lifecycle_scenarios.rs"]
+mod lifecycle;
+
 use secure_login_verifier::MemoryStore;
 
 verifier_scenarios!(MemoryStore::new());
+lifecycle_scenarios!(MemoryStore::new());

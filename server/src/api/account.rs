@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::wire;
 use crate::enroll;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, Empty};
 use crate::session::SignedIn;
 use crate::state::AppState;
@@ -53,20 +53,11 @@ pub async fn totp_start(
     signed_in: SignedIn,
     ApiJson(_): ApiJson<Empty>,
 ) -> ApiResult<Response> {
-    let login = signed_in.info.login.clone();
-    let account = state
-        .verify(move |v| {
-            let id = v.recently_authenticated(&login)?;
-            v.account(&id)
-        })
+    let token = signed_in.id;
+    let shown = state
+        .verify(move |v| v.begin_totp_enrollment(&token))
         .await?;
-    let key = enroll::new_key(&account.username, &state.issuer)?;
-    state
-        .sessions
-        .with_pending_totp(&signed_in.id, state.now(), |pending| {
-            *pending = Some(key.pending);
-        })
-        .ok_or_else(ApiError::not_signed_in)?;
+    let key = enroll::show_key(&shown.username, &state.issuer, shown.secret)?;
     Ok(Json(wire::TotpStarted {
         uri: &key.uri,
         qr_svg: &key.qr_svg,
@@ -80,26 +71,9 @@ pub async fn totp_confirm(
     signed_in: SignedIn,
     ApiJson(body): ApiJson<TotpCode>,
 ) -> ApiResult<Json<wire::FactorAdded>> {
-    let now = state.now();
-    let factor = state
-        .sessions
-        .with_pending_totp(&signed_in.id, now, |slot| {
-            let Some(pending) = slot.as_mut() else {
-                return Err(ApiError::not_allowed(
-                    "no authenticator key is waiting: start again",
-                ));
-            };
-            let checked = enroll::confirm(pending, &body.code, now);
-            if checked.is_ok() || enroll::exhausted(pending) {
-                *slot = None;
-            }
-            checked
-        })
-        .ok_or_else(ApiError::not_signed_in)??;
-    let login = signed_in.info.login;
-    let (factor, used_step) = factor;
+    let token = signed_in.id;
     let factor_id = state
-        .verify(move |v| v.enroll_totp(&login, "authenticator app", factor, used_step))
+        .verify(move |v| v.confirm_totp_enrollment(&token, "authenticator app", &body.code))
         .await?;
     Ok(Json(wire::FactorAdded { factor_id }))
 }
@@ -117,14 +91,33 @@ pub async fn change_phone(
     Ok(Json(wire::Empty {}))
 }
 
+/// `POST /api/account/sessions/end`: "sign out everywhere": every session of the account ends,
+/// this one too.
+pub async fn end_all_sessions(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    ApiJson(_): ApiJson<Empty>,
+) -> ApiResult<Response> {
+    let account = signed_in.info.account;
+    let ended = state.verify(move |v| v.end_all_sessions(&account)).await?;
+    Ok((
+        [(SET_COOKIE, state.sessions.clear_cookie())],
+        Json(wire::SessionsEnded { ended }),
+    )
+        .into_response())
+}
+
 /// `POST /api/logout`: ends the session, if there is one.
 pub async fn logout(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     ApiJson(_): ApiJson<Empty>,
 ) -> Response {
-    if let Some(id) = state.sessions.id_in(&headers) {
-        state.sessions.remove(&id);
+    if let Some(token) = state.sessions.id_in(&headers) {
+        // Signing out always clears the cookie; a store failure only leaves the session to time out.
+        if let Err(e) = state.verify(move |v| v.end_session(&token)).await {
+            tracing::warn!(code = e.code(), "a session could not be ended in the store");
+        }
     }
     (
         [(SET_COOKIE, state.sessions.clear_cookie())],

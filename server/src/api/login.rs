@@ -99,10 +99,9 @@ async fn prompt(state: &AppState, prompt: &Prompt) -> Response {
 async fn signed_in(
     state: &AppState,
     login_id: &str,
-    account: String,
     body: impl serde::Serialize,
 ) -> ApiResult<Response> {
-    let session = state.open_session(login_id, account).await?;
+    let session = state.open_session(login_id).await?;
     let cookie = state.sessions.set_cookie(&session);
     Ok(([(SET_COOKIE, cookie)], Json(body)).into_response())
 }
@@ -182,11 +181,11 @@ pub async fn response(
         .verify(move |v| v.submit_response(&id, &body.response))
         .await?;
     let body = match outcome {
-        LoginOutcome::Success { account, username } => {
+        LoginOutcome::Success { username, .. } => {
             let body = wire::LoginOutcome::Success {
                 username: &username,
             };
-            return signed_in(&state, &login_id, account, body).await;
+            return signed_in(&state, &login_id, body).await;
         }
         LoginOutcome::WrongCode { attempts_left } => {
             tracing::warn!(event = "code_rejected", %client, attempts_left, "a wrong second-factor response");
@@ -242,5 +241,5 @@ pub async fn session(
     let body = wire::SignedIn {
         username: &account.username,
     };
-    signed_in(&state, &login_id, account.id, body).await
+    signed_in(&state, &login_id, body).await
 }

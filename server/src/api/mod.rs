@@ -51,7 +51,7 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
         one::<login::Resend>("POST /api/login/{id}/resend", bytes),
         one::<login::Answer>("POST /api/login/{id}/response", bytes),
         one::<Empty>(
-            "POST /api/login/{id}/push, /session, /api/account/totp, /api/logout",
+            "POST /api/login/{id}/push, /session, /api/account/totp, /sessions/end, /api/logout",
             bytes,
         ),
         one::<token::Activate>("POST /api/token/activate", bytes),
@@ -102,6 +102,7 @@ pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
         .route("/api/account/totp", post(account::totp_start))
         .route("/api/account/totp/confirm", post(account::totp_confirm))
         .route("/api/account/phone", post(account::change_phone))
+        .route("/api/account/sessions/end", post(account::end_all_sessions))
         .route("/api/logout", post(account::logout))
         .route("/api", any(route_not_found))
         .route("/api/", any(route_not_found))

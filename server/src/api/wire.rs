@@ -232,6 +232,12 @@ pub struct FactorAdded {
     pub factor_id: u32,
 }
 
+/// `POST /api/account/sessions/end`: how many sessions ended.
+#[derive(Serialize)]
+pub struct SessionsEnded {
+    pub ended: usize,
+}
+
 /// `/healthz` (`ok`) and `/readyz` (`ready`).
 #[derive(Serialize)]
 pub struct Health {

@@ -406,9 +406,32 @@ async fn sessions_expire() {
         &browser.respond(&login, &totp_code(TOTP_SECRET, T0)).await,
         "alice",
     );
-    browser.set_clock(T0 + 12 * 3600 - 1).await;
+    // Idle for 30 minutes: signed out.
+    browser.set_clock(T0 + 1799).await;
     browser.get("/api/account").await.ok();
-    browser.set_clock(T0 + 12 * 3600).await;
+    browser.set_clock(T0 + 1799 + 1800).await;
+    browser
+        .get("/api/account")
+        .await
+        .assert_error(401, "NotSignedIn");
+    // Active, every 25 minutes: signed out after 12 hours all the same.
+    let (login, _) = browser.login("alice", PASSWORD).await;
+    browser.choose(&login, 1).await.ok();
+    let start = T0 + 3600;
+    browser.set_clock(start).await;
+    assert_signed_in(
+        &browser
+            .respond(&login, &totp_code(TOTP_SECRET, start))
+            .await,
+        "alice",
+    );
+    let mut at = start;
+    while at + 1500 < start + 12 * 3600 {
+        at += 1500;
+        browser.set_clock(at).await;
+        browser.get("/api/account").await.ok();
+    }
+    browser.set_clock(start + 12 * 3600).await;
     browser
         .get("/api/account")
         .await

@@ -29,15 +29,7 @@ async fn a_whole_login_at_trace_level_logs_every_request_and_no_secret() {
     // bob activates a token (alice's SMS would be throttled so soon after her login's).
     site.account_at("bob", BOB_PHONE);
     let mut gateway = Gateway::start().await;
-    let mut args = site.args();
-    args.extend(strings(&[
-        "--addr",
-        "127.0.0.1:0",
-        "--webhook",
-        &gateway.url,
-        "--log-format",
-        "json",
-    ]));
+    let args = production_args(&site, &gateway, &["--log-format", "json"]);
     let mut portal = Running::start(&args, &[("RUST_LOG", "trace")]);
     let mut browser = Browser::new(&portal.base);
     let mut secrets: Vec<String> = vec![
@@ -148,15 +140,7 @@ async fn refused_hosts_and_origins_and_a_failing_gateway_are_warnings() {
     gateway
         .status
         .store(500, std::sync::atomic::Ordering::SeqCst);
-    let mut args = site.args();
-    args.extend(strings(&[
-        "--addr",
-        "127.0.0.1:0",
-        "--webhook",
-        &gateway.url,
-        "--lockout-threshold",
-        "2",
-    ]));
+    let args = production_args(&site, &gateway, &["--lockout-threshold", "2"]);
     // No RUST_LOG: the default level (info) in text.
     let mut portal = Running::start(&args, &[("RUST_LOG", "")]);
     let mut browser = Browser::new(&portal.base);
@@ -259,15 +243,7 @@ async fn refused_hosts_and_origins_and_a_failing_gateway_are_warnings() {
 async fn the_log_level_flag_applies_when_rust_log_is_unset() {
     let site = Site::new();
     let gateway = Gateway::start().await;
-    let mut args = site.args();
-    args.extend(strings(&[
-        "--addr",
-        "127.0.0.1:0",
-        "--webhook",
-        &gateway.url,
-        "--log-level",
-        "warn",
-    ]));
+    let args = production_args(&site, &gateway, &["--log-level", "warn"]);
     let mut portal = Running::start(&args, &[("RUST_LOG", "")]);
     let mut browser = Browser::new(&portal.base);
     assert_eq!(browser.get("/healthz").await.ok()["status"], "ok");

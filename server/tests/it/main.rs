@@ -33,6 +33,7 @@ mod proxies;
 mod races;
 mod restart;
 mod secrets_at_rest;
+mod sessions;
 mod sqlite_store;
 mod verifier_sqlite;
 mod webhook;

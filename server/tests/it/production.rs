@@ -9,19 +9,6 @@ use production::*;
 use secure_login_otp::{KeyUri, TimeStep, Totp};
 use serde_json::json;
 
-/// A production start of `site` with `extra` flags, its codes to `gateway`.
-fn production(site: &Site, gateway: &Gateway, extra: &[&str]) -> Running {
-    let mut args = site.args();
-    args.extend(strings(&[
-        "--addr",
-        "127.0.0.1:0",
-        "--webhook",
-        &gateway.url,
-    ]));
-    args.extend(strings(extra));
-    Running::start(&args, &[])
-}
-
 /// The TOTP code of a Key URI now (production runs on the system clock).
 fn totp_now(uri: &str) -> String {
     let key = KeyUri::parse(uri).unwrap();
@@ -138,13 +125,7 @@ async fn a_production_start_refuses_a_demo_database() {
     let mut demo = Running::start(&args, &[]);
     assert!(demo.printed.contains("mode: demo"), "{}", demo.printed);
     demo.stop();
-    let mut args = site.args();
-    args.extend(strings(&[
-        "--addr",
-        "127.0.0.1:0",
-        "--webhook",
-        &gateway.url,
-    ]));
+    let args = production_args(&site, &gateway, &[]);
     let exit = run_to_exit(&args, &[]);
     assert!(!exit.success);
     assert!(

@@ -56,19 +56,18 @@ fn wait_for_port(port: u16, proxy: &mut Proxy) {
 
 /// The portal in production behind a proxy at `public`, trusting 127.0.0.1, its log in JSON.
 fn portal_behind(site: &Site, gateway: &Gateway, public: &str) -> Running {
-    let mut args = site.args();
-    args.extend(strings(&[
-        "--addr",
-        "127.0.0.1:0",
-        "--webhook",
-        &gateway.url,
-        "--public-origin",
-        public,
-        "--trusted-proxy",
-        "127.0.0.1",
-        "--log-format",
-        "json",
-    ]));
+    let args = production_args(
+        site,
+        gateway,
+        &[
+            "--public-origin",
+            public,
+            "--trusted-proxy",
+            "127.0.0.1",
+            "--log-format",
+            "json",
+        ],
+    );
     Running::start(&args, &[("RUST_LOG", "info")])
 }
 
@@ -258,13 +257,7 @@ async fn the_example_config_file_parses_and_flags_win_over_it() {
     // The file by environment variable; an unknown key refuses to start, naming it.
     let bad = site.dir.path().join("bad.toml");
     std::fs::write(&bad, "public_orgin = \"https://portal.example\"\n").unwrap();
-    let mut args = site.args();
-    args.extend(strings(&[
-        "--addr",
-        "127.0.0.1:0",
-        "--webhook",
-        &gateway.url,
-    ]));
+    let args = production_args(&site, &gateway, &[]);
     let exit = run_to_exit(&args, &[("SECURE_LOGIN_CONFIG", bad.to_str().unwrap())]);
     assert!(!exit.success);
     assert!(exit.stderr.contains("public_orgin"), "{}", exit.stderr);

@@ -5,6 +5,10 @@
 #[path = "../../../crates/verifier/tests/common/verifier_scenarios.rs"]
 mod scenarios;
 
+#[macro_use]
+#[path = "../../../crates/verifier/tests/common/lifecycle_scenarios.rs"]
+mod lifecycle;
+
 use secure_login_server::SqliteStore;
 use secure_login_verifier::{AuditEvent, Result, Store, Versioned, Write};
 use tempfile::TempDir;
@@ -37,3 +41,4 @@ fn fresh_store() -> FileStore {
 }
 
 verifier_scenarios!(fresh_store());
+lifecycle_scenarios!(fresh_store());

@@ -1390,52 +1390,6 @@ pub fn phone_change_needs_a_recent_second_factor<S: Store>(w: World<S>) {
     ));
 }
 
-/// Issue 13: a session's cookie used after the re-authentication window adds no factor.
-pub fn adding_an_authenticator_app_needs_a_recent_second_factor<S: Store>(w: World<S>) {
-    let (account, f) = alice(&w);
-    let app = || {
-        FactorKind::authenticator_app(Secret::from_hex("00112233445566778899aabbccddeeff").unwrap())
-    };
-    let id = login(&w);
-    assert_eq!(
-        w.verifier
-            .enroll_totp(&id, "second app", app(), 1)
-            .unwrap_err(),
-        Error::NotAllowed("sign in with your second factor first")
-    );
-    w.verifier.choose_factor(&id, f.totp).unwrap();
-    w.verifier
-        .submit_response(&id, &totp_code(w.clock.now()))
-        .unwrap();
-    w.clock.advance(300);
-    let added = w.verifier.enroll_totp(&id, "second app", app(), 1).unwrap();
-    assert!(w
-        .verifier
-        .account(&account)
-        .unwrap()
-        .active_factor(added)
-        .is_some());
-    w.clock.advance(1);
-    assert_eq!(
-        w.verifier
-            .enroll_totp(&id, "third app", app(), 1)
-            .unwrap_err(),
-        Error::NotAllowed("sign in with your second factor again")
-    );
-    assert_eq!(
-        w.verifier.recently_authenticated(&id).unwrap_err(),
-        Error::NotAllowed("sign in with your second factor again")
-    );
-    assert_eq!(
-        w.verifier
-            .account(&account)
-            .unwrap()
-            .active_factors()
-            .count(),
-        5
-    );
-}
-
 pub fn temporary_passcode_is_good_once_and_expires<S: Store>(w: World<S>) {
     let (account, _) = alice(&w);
     let issued = w.verifier.issue_temporary_passcode(&account, 3600).unwrap();
@@ -1852,7 +1806,6 @@ macro_rules! verifier_scenarios {
             activation_add_user_and_migration,
             activation_code_expires,
             phone_change_needs_a_recent_second_factor,
-            adding_an_authenticator_app_needs_a_recent_second_factor,
             temporary_passcode_is_good_once_and_expires,
             security_card_with_pin,
             hostile_input_gets_typed_errors,

@@ -452,6 +452,25 @@ impl Browser {
     }
 }
 
+/// The flags of a production start of `site` on a free loopback port with `extra` flags, its
+/// codes to `gateway`.
+pub fn production_args(site: &Site, gateway: &Gateway, extra: &[&str]) -> Vec<String> {
+    let mut args = site.args();
+    args.extend(strings(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--webhook",
+        &gateway.url,
+    ]));
+    args.extend(strings(extra));
+    args
+}
+
+/// That production start, running.
+pub fn production(site: &Site, gateway: &Gateway, extra: &[&str]) -> Running {
+    Running::start(&production_args(site, gateway, extra), &[])
+}
+
 /// A free loopback port (bound and let go: the caller binds it again at once).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
