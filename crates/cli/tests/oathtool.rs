@@ -167,11 +167,9 @@ fn totp_at_fixed_times_hashes_digits_steps_and_windows() {
         ] {
             let at = format!("@{time}");
             for digits in ["6", "7", "8"] {
-                for (step, step_s, t0) in [
-                    ("30", "30s", "0"),
-                    ("60", "60s", "0"),
-                    ("30", "30s", "20"),
-                ] {
+                for (step, step_s, t0) in
+                    [("30", "30s", "0"), ("60", "60s", "0"), ("30", "30s", "20")]
+                {
                     let start = format!("@{t0}");
                     let oath = [
                         mode, "-N", &at, "-s", step_s, "-S", &start, "-d", digits, "-w", "2", key,
