@@ -1,7 +1,8 @@
 //! `secure-login`: HOTP (RFC 4226), TOTP (RFC 6238) and OCRA (RFC 6287) codes from the command line.
 //!
-//! Prints the code and a newline on stdout and exits 0. On bad input it prints one line on stderr,
-//! which never contains a key, PIN or code, and exits 2.
+//! Prints the code (or, with `-w`, the codes) and a newline on stdout and exits 0. `--verify`
+//! prints what matched and exits 0, or exits 1 when nothing matched. On bad input it prints one
+//! line on stderr, which never contains a key, PIN or code, and exits 2.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -14,20 +15,38 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use std::io::Write;
+    use std::fs::File;
+    use std::io::{Read, Write};
     use std::process::exit;
 
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     use clap::{Args, Parser, Subcommand};
     use secure_login_otp::{
-        hex_decode, Challenge, Digits, Error, HashAlgorithm, Hotp, Ocra, OcraInput, OcraSuite,
-        OcraTime, Pin, Secret, TimeStep, Totp,
+        base32_decode, hex_decode, Challenge, Digits, Error, HashAlgorithm, Hotp, Ocra, OcraInput,
+        OcraSuite, OcraTime, Pin, Secret, SystemClock, TimeSource, TimeStep, Totp, Window,
     };
     use zeroize::Zeroizing;
 
+    const EXAMPLES: &str = "\
+Examples:
+  secure-login totp -b JBSWY3DPEHPK3PXP             the TOTP code now (SHA-1, 6 digits, 30 s)
+  secure-login totp -b - < key.txt                  the key from stdin, never in argv
+  secure-login totp --key-file key.hex -d 8 -H sha256 -w 2
+                                                    now and the next 2 steps' codes
+  secure-login totp -b - --verify 123456            exit 0 and the step offset if it matches
+                                                    now or 1 step either side, else exit 1
+  secure-login hotp -k 3132333435363738393031323334353637383930 -c 1
+                                                    287082 (RFC 4226 Appendix D)
+  secure-login ocra --suite OCRA-1:HOTP-SHA1-6:QN08 --key-file key.hex --challenge 11111111
+
+Keys: -k/--key HEX, -b/--base32 B32 ('-' reads the key from stdin), --key-file PATH (hex) or
+--base32-file PATH; surrounding white space and the trailing newline are dropped. Keys shorter
+than 16 bytes (legacy 80-bit ones) are taken, as oathtool takes them.
+Exit status: 0 done (or matched), 1 no match (--verify), 2 bad input.";
+
     /// One-time codes: HOTP (RFC 4226), TOTP (RFC 6238) and OCRA (RFC 6287).
     #[derive(Parser)]
-    #[command(name = "secure-login", version)]
+    #[command(name = "secure-login", version, after_help = EXAMPLES)]
     struct Cli {
         #[command(subcommand)]
         command: Command,
@@ -35,54 +54,85 @@ mod cli {
 
     #[derive(Subcommand)]
     enum Command {
-        /// The HOTP code for a counter (RFC 4226).
-        Hotp {
-            #[command(flatten)]
-            key: KeyArgs,
-            /// The 8-byte counter C.
-            #[arg(long, value_name = "N")]
-            counter: u64,
-            #[command(flatten)]
-            code: CodeArgs,
-        },
-        /// The TOTP code at a given time (RFC 6238).
-        Totp {
-            #[command(flatten)]
-            key: KeyArgs,
-            /// The time, in Unix seconds.
-            #[arg(long, value_name = "UNIX_SECONDS")]
-            time: u64,
-            /// The time step X, in seconds.
-            #[arg(long, default_value_t = 30)]
-            step: u64,
-            /// The start time T0, in Unix seconds.
-            #[arg(long, default_value_t = 0)]
-            t0: u64,
-            #[command(flatten)]
-            code: CodeArgs,
-        },
+        /// The HOTP code for a counter (RFC 4226), or check one with --verify.
+        #[command(after_help = EXAMPLES)]
+        Hotp(HotpArgs),
+        /// The TOTP code now or at --time (RFC 6238), or check one with --verify.
+        #[command(after_help = EXAMPLES)]
+        Totp(TotpArgs),
         /// The OCRA response for a suite and its data input (RFC 6287).
+        #[command(after_help = EXAMPLES)]
         Ocra(OcraArgs),
+    }
+
+    #[derive(Args)]
+    struct HotpArgs {
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The 8-byte counter C.
+        #[arg(short, long, value_name = "N", default_value_t = 0)]
+        counter: u64,
+        /// Also print the codes of the next N counters; with --verify, look N counters ahead.
+        #[arg(short, long, value_name = "N")]
+        window: Option<u32>,
+        /// Check CODE instead of printing codes: prints the counter that matched (exit 0), or
+        /// exits 1 when none did.
+        #[arg(long, value_name = "CODE")]
+        verify: Option<String>,
+        #[command(flatten)]
+        code: CodeArgs,
+    }
+
+    #[derive(Args)]
+    struct TotpArgs {
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The time, in Unix seconds [default: now].
+        #[arg(short, long, value_name = "UNIX_SECONDS")]
+        time: Option<u64>,
+        /// The time step X, in seconds.
+        #[arg(short, long, value_name = "SECONDS", default_value_t = 30)]
+        step: u64,
+        /// The start time T0, in Unix seconds.
+        #[arg(short = 'S', long, value_name = "UNIX_SECONDS", default_value_t = 0)]
+        t0: u64,
+        /// Also print the codes of the next N steps; with --verify, accept N steps either side
+        /// [default with --verify: 1].
+        #[arg(short, long, value_name = "N")]
+        window: Option<u32>,
+        /// Check CODE instead of printing codes: prints the offset in steps of the step that
+        /// matched (0 now, -1 the step before, ...) and exits 0, or exits 1 when none did.
+        #[arg(long, value_name = "CODE")]
+        verify: Option<String>,
+        #[command(flatten)]
+        code: CodeArgs,
     }
 
     #[derive(Args)]
     #[group(required = true, multiple = false)]
     struct KeyArgs {
-        /// The secret key in hex.
-        #[arg(long, value_name = "HEX")]
+        /// The secret key in hex; '-' reads it from stdin.
+        #[arg(short, long, value_name = "HEX")]
         key: Option<String>,
-        /// The secret key in Base32 (RFC 4648), as authenticator apps show it.
-        #[arg(long, value_name = "B32")]
+        /// The secret key in Base32 (RFC 4648), as authenticator apps show it; '-' reads it from
+        /// stdin.
+        #[arg(short, long, value_name = "B32")]
         base32: Option<String>,
+        /// A file holding the key in hex.
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<std::path::PathBuf>,
+        /// A file holding the key in Base32.
+        #[arg(long, value_name = "PATH")]
+        base32_file: Option<std::path::PathBuf>,
     }
 
     #[derive(Args)]
     struct CodeArgs {
         /// Digits of the code, 6 to 10.
-        #[arg(long, default_value_t = 6)]
+        #[arg(short, long, default_value_t = 6)]
         digits: u32,
         /// The HMAC hash: sha1, sha256 or sha512.
-        #[arg(long, default_value = "sha1")]
+        #[arg(short = 'H', long, default_value = "sha1")]
         hash: String,
     }
 
@@ -97,7 +147,7 @@ mod cli {
         #[arg(long, value_name = "Q", required = true)]
         challenge: Vec<String>,
         /// The counter C, for suites with C.
-        #[arg(long, value_name = "N")]
+        #[arg(short, long, value_name = "N")]
         counter: Option<u64>,
         /// The PIN, for suites with P; hashed with the suite's P hash.
         #[arg(long, conflicts_with = "pin_hash")]
@@ -116,6 +166,20 @@ mod cli {
         timestep: Option<String>,
     }
 
+    /// How a run ends when it does not print codes.
+    enum Failure {
+        /// Bad input: one line on stderr, exit 2.
+        Usage(String),
+        /// `--verify` found no match: one line on stderr, exit 1.
+        NoMatch(String),
+    }
+
+    impl From<Error> for Failure {
+        fn from(err: Error) -> Self {
+            Self::Usage(err.to_string())
+        }
+    }
+
     pub(super) fn main() {
         let cli = match Cli::try_parse() {
             Ok(cli) => cli,
@@ -127,12 +191,19 @@ mod cli {
             Err(err) => fail(&usage_message(&err)),
         };
         match run(cli.command) {
-            Ok(code) => {
-                if writeln!(std::io::stdout(), "{code}").is_err() {
-                    exit(1);
+            Ok(lines) => {
+                let mut out = std::io::stdout().lock();
+                for line in lines {
+                    if writeln!(out, "{line}").is_err() {
+                        exit(1);
+                    }
                 }
             }
-            Err(err) => fail(&err.to_string()),
+            Err(Failure::Usage(message)) => fail(&message),
+            Err(Failure::NoMatch(message)) => {
+                let _ = writeln!(std::io::stderr(), "{message}");
+                exit(1);
+            }
         }
     }
 
@@ -183,41 +254,125 @@ mod cli {
         }
     }
 
-    fn run(command: Command) -> Result<String, Error> {
+    fn run(command: Command) -> Result<Vec<String>, Failure> {
         match command {
-            Command::Hotp { key, counter, code } => {
-                let hotp = Hotp::new(key.secret()?.expose_secret(), code.hash()?, code.digits()?)?;
-                Ok(hotp.generate(counter).to_string())
-            }
-            Command::Totp {
-                key,
-                time,
-                step,
-                t0,
-                code,
-            } => {
-                let clock = TimeStep::new(step, t0)?;
-                let totp = Totp::new(
-                    key.secret()?.expose_secret(),
-                    code.hash()?,
-                    code.digits()?,
-                    clock,
-                )?;
-                Ok(totp.generate(time)?.to_string())
-            }
-            Command::Ocra(args) => ocra(&args),
+            Command::Hotp(args) => hotp(&args),
+            Command::Totp(args) => totp(&args),
+            Command::Ocra(args) => Ok(vec![ocra(&args)?]),
         }
     }
 
-    impl KeyArgs {
-        fn secret(&self) -> Result<Secret, Error> {
-            match (&self.key, &self.base32) {
-                (Some(hex), _) => Secret::from_hex(hex),
-                (None, Some(base32)) => Secret::from_base32(base32),
-                // clap's group makes one of the two required.
-                (None, None) => Err(Error::InvalidSecretLength(0)),
-            }
+    fn hotp(args: &HotpArgs) -> Result<Vec<String>, Failure> {
+        let hotp = Hotp::from_secret(&args.key.secret()?, args.code.hash()?, args.code.digits()?)?;
+        let window = Window::new(args.window.unwrap_or(0))?;
+        if let Some(code) = &args.verify {
+            return match hotp.verify(code, args.counter, window)? {
+                Some(found) => Ok(vec![found.counter.to_string()]),
+                None => Err(Failure::NoMatch(format!(
+                    "no match: counters {} to {}",
+                    args.counter,
+                    args.counter.saturating_add(u64::from(window.get()))
+                ))),
+            };
         }
+        let last = args.counter.saturating_add(u64::from(window.get()));
+        Ok((args.counter..=last)
+            .map(|c| hotp.generate(c).to_string())
+            .collect())
+    }
+
+    fn totp(args: &TotpArgs) -> Result<Vec<String>, Failure> {
+        let clock = TimeStep::new(args.step, args.t0)?;
+        let totp = Totp::from_secret(
+            &args.key.secret()?,
+            args.code.hash()?,
+            args.code.digits()?,
+            clock,
+        )?;
+        // The one clock read of the tool: the core reads none.
+        let time = match args.time {
+            Some(time) => time,
+            None => SystemClock.unix_secs()?,
+        };
+        if let Some(code) = &args.verify {
+            let window = Window::new(args.window.unwrap_or(1))?;
+            return match totp.verify(code, time, window)? {
+                Some(found) => Ok(vec![found.offset.to_string()]),
+                None => Err(Failure::NoMatch(format!(
+                    "no match: {} step(s) either side of the time",
+                    window.get()
+                ))),
+            };
+        }
+        let now = clock.counter_at(time)?;
+        let window = Window::new(args.window.unwrap_or(0))?;
+        let last = now.saturating_add(u64::from(window.get()));
+        Ok((now..=last)
+            .map(|step| totp.generate_step(step).to_string())
+            .collect())
+    }
+
+    /// The longest key text read from stdin or a file (a 1024-byte key is 2048 hex digits).
+    const MAX_KEY_TEXT: u64 = 16 * 1024;
+
+    impl KeyArgs {
+        fn secret(&self) -> Result<Secret, Failure> {
+            let (text, base32) = match (&self.key, &self.base32, &self.key_file, &self.base32_file)
+            {
+                (Some(hex), ..) => (given(hex)?, false),
+                (None, Some(b32), ..) => (given(b32)?, true),
+                (None, None, Some(path), _) => (read_key(File::open(path), "--key-file")?, false),
+                (None, None, None, Some(path)) => {
+                    (read_key(File::open(path), "--base32-file")?, true)
+                }
+                // clap's group makes one of them required.
+                (None, None, None, None) => return Err(Failure::Usage("no key given".into())),
+            };
+            let bytes = if base32 {
+                base32_decode(&text)?
+            } else {
+                hex_decode(&text)?
+            };
+            // The tool computes codes for keys that exist, short legacy ones too, as oathtool.
+            Ok(Secret::from_bytes_allow_short(bytes)?)
+        }
+    }
+
+    /// The key as typed, or read from stdin for `-`.
+    fn given(value: &str) -> Result<Zeroizing<String>, Failure> {
+        if value == "-" {
+            read_key(Ok(std::io::stdin().lock()), "stdin")
+        } else {
+            Ok(Zeroizing::new(value.to_owned()))
+        }
+    }
+
+    /// Reads a key from `source` (named `what` in errors), without its surrounding white space
+    /// and trailing newline. Never echoes what it read.
+    fn read_key<R: Read>(
+        source: std::io::Result<R>,
+        what: &str,
+    ) -> Result<Zeroizing<String>, Failure> {
+        let cannot =
+            |e: std::io::Error| Failure::Usage(format!("cannot read the key from {what}: {e}"));
+        let mut bytes = Zeroizing::new(Vec::new());
+        source
+            .map_err(cannot)?
+            .take(MAX_KEY_TEXT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+        if bytes.len() as u64 > MAX_KEY_TEXT {
+            return Err(Failure::Usage(format!(
+                "the key from {what} is longer than {MAX_KEY_TEXT} bytes"
+            )));
+        }
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Failure::Usage(format!("the key from {what} is not UTF-8 text")))?
+            .trim();
+        if text.is_empty() {
+            return Err(Failure::Usage(format!("the key from {what} is empty")));
+        }
+        Ok(Zeroizing::new(text.to_owned()))
     }
 
     impl CodeArgs {
@@ -230,7 +385,7 @@ mod cli {
         }
     }
 
-    fn ocra(args: &OcraArgs) -> Result<String, Error> {
+    fn ocra(args: &OcraArgs) -> Result<String, Failure> {
         let suite: OcraSuite = args.suite.parse()?;
         let challenge = match args.challenge.as_slice() {
             [one] => Challenge::new(suite.challenge(), one)?,
@@ -238,7 +393,8 @@ mod cli {
             _ => {
                 return Err(Error::InvalidChallenge(
                     "give --challenge once, or twice for mutual mode",
-                ))
+                )
+                .into())
             }
         };
         let pin_hash = args
@@ -265,7 +421,7 @@ mod cli {
             session: session.as_deref(),
             time,
         };
-        Ocra::new(suite, args.key.secret()?.expose_secret())?.respond(&input)
+        Ok(Ocra::from_secret(suite, &args.key.secret()?)?.respond(&input)?)
     }
 
     /// The number of time steps from hex, as RFC 6287 Appendix C writes T (`132d0b6`).

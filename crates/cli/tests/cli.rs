@@ -383,3 +383,124 @@ fn stray_words_are_not_repeated() {
     );
     usage_error(&["hotp", "--counter", "x", "--key", SECRET], &[SECRET]);
 }
+
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_secure-login"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// One stderr line, exit 2, nothing on stdout, and none of `secrets` repeated.
+fn stdin_usage_error(args: &[&str], stdin: &[u8], secrets: &[&str]) -> String {
+    let out = run_with_stdin(args, stdin);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: exit status");
+    assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    for secret in secrets {
+        assert!(
+            !stderr.contains(secret),
+            "{args:?}: repeats a secret: {stderr:?}"
+        );
+    }
+    stderr.trim_end().to_owned()
+}
+
+#[test]
+fn keys_from_stdin_are_trimmed_and_bad_ones_refused_without_echo() {
+    // RFC 4226 Appendix D, counter 0 by default, the key with a trailing newline.
+    let out = run_with_stdin(
+        &["hotp", "-k", "-"],
+        b"3132333435363738393031323334353637383930\n",
+    );
+    assert!(out.status.success());
+    assert_eq!(out.stdout, b"755224\n");
+    assert_eq!(
+        stdin_usage_error(&["hotp", "-k", "-"], b"\n", &[]),
+        "error: the key from stdin is empty"
+    );
+    assert_eq!(
+        stdin_usage_error(&["hotp", "-b", "-"], b"\xff\xfe5ec7e7\n", &["5ec7e7"]),
+        "error: the key from stdin is not UTF-8 text"
+    );
+    let bad = "5ec7e75ec7e7zz";
+    assert_eq!(
+        stdin_usage_error(&["totp", "-k", "-"], format!("{bad}\n").as_bytes(), &[bad]),
+        "error: invalid hex: only 0-9 and a-f are allowed"
+    );
+    let huge = vec![b'a'; 20_000];
+    let line = stdin_usage_error(&["hotp", "-k", "-"], &huge, &[]);
+    assert_eq!(line, "error: the key from stdin is longer than 16384 bytes");
+}
+
+#[test]
+fn key_file_errors_are_usage_errors() {
+    let line = usage_error(&["hotp", "--key-file", "/nonexistent/key.hex"], &[]);
+    assert!(
+        line.starts_with("error: cannot read the key from --key-file"),
+        "{line}"
+    );
+    let line = usage_error(
+        &["hotp", "--key-file", "/nonexistent/key.hex", "-k", SECRET],
+        &[SECRET],
+    );
+    assert!(
+        line.contains("--key-file") && line.contains("--key"),
+        "{line}"
+    );
+}
+
+#[test]
+fn verify_exits_0_with_what_matched_and_1_on_no_match() {
+    let key = "3132333435363738393031323334353637383930";
+    // RFC 4226 Appendix D: counter 4's code, found looking 5 ahead of counter 2.
+    assert_eq!(
+        code(&["hotp", "-k", key, "-c", "2", "-w", "5", "--verify", "338314"]),
+        "4"
+    );
+    // RFC 6238 Appendix B: the code of 59 s (step 1) at 89 s (step 2) is one step behind.
+    assert_eq!(
+        code(&["totp", "-k", key, "-t", "89", "-d", "8", "--verify", "94287082"]),
+        "-1"
+    );
+    let out = run(&[
+        "totp", "-k", key, "-t", "89", "-d", "8", "-w", "0", "--verify", "94287082",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("no match") && !stderr.contains("94287082"),
+        "{stderr}"
+    );
+    // A code of the wrong shape is bad input, not a miss; it is not repeated.
+    let line = usage_error(&["hotp", "-k", key, "--verify", "28708x"], &["28708x"]);
+    assert_eq!(line, "error: the code must be 6 digits");
+    let line = usage_error(&["hotp", "-k", key, "-w", "1001"], &[]);
+    assert_eq!(
+        line,
+        "error: the verification window must be at most 1000 steps, not 1001"
+    );
+}
+
+#[test]
+fn windows_print_the_next_codes() {
+    let key = "3132333435363738393031323334353637383930";
+    let out = run(&["hotp", "-k", key, "-c", "7", "-w", "2"]);
+    // RFC 4226 Appendix D, counters 7 to 9.
+    assert_eq!(out.stdout, b"162583\n399871\n520489\n");
+    let out = run(&["hotp", "-k", key, "-c", "18446744073709551615", "-w", "3"]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().lines().count(),
+        1,
+        "stops at 2^64 - 1"
+    );
+}

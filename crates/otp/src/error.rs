@@ -9,11 +9,13 @@ use alloc::string::String;
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// The secret key is empty or longer than [`crate::MAX_SECRET_LEN`] bytes.
+    /// The secret key is longer than [`crate::MAX_SECRET_LEN`] bytes, or empty where the
+    /// legacy escape ([`crate::Secret::from_bytes_allow_short`]) takes shorter ones.
     #[error("the secret must be 1 to 1024 bytes long, not {0}")]
     InvalidSecretLength(usize),
-    /// A newly generated secret would be shorter than 16 bytes (128 bits).
-    #[error("a generated secret must be at least 16 bytes long, not {0}")]
+    /// The secret is shorter than [`crate::MIN_SECRET_LEN`] (16 bytes, 128 bits); the number is
+    /// the length given.
+    #[error("the secret must be at least 16 bytes (128 bits) long, not {0}")]
     SecretTooShort(usize),
     /// The operating system or browser could not supply random bytes.
     #[error("no random bytes available from the system: {0}")]

@@ -5,9 +5,30 @@ use core::ops::RangeInclusive;
 use super::code::{parse_typed_code, truncate, Code, Digits};
 use super::error::Result;
 use super::hash::{HashAlgorithm, HmacKey};
+use super::secret::{check_len, Secret};
 use super::window::{FirstMatch, Window};
 
 /// A HOTP generator: the key's HMAC state, the hash and the digit count, fixed once.
+///
+/// # Examples
+///
+/// ```
+/// use secure_login_otp::{Digits, HashAlgorithm, Hotp, Window};
+///
+/// // RFC 4226 Appendix D: the key "12345678901234567890", counters 0 to 9.
+/// let hotp = Hotp::new(b"12345678901234567890", HashAlgorithm::Sha1, Digits::SIX)?;
+/// assert_eq!(hotp.generate(0).as_str(), "755224");
+/// assert_eq!(hotp.generate(1).as_str(), "287082");
+/// assert_eq!(hotp.generate(9).as_str(), "520489");
+///
+/// // The verifier at counter 3 looks 2 ahead: counter 4's code matches; store 4.
+/// let found = hotp.verify("338314", 3, Window::new(2)?)?;
+/// assert_eq!(found.map(|m| m.counter), Some(4));
+/// // Counter 2's code is behind the window, counter 9's beyond it.
+/// assert_eq!(hotp.verify("359152", 3, Window::new(2)?)?, None);
+/// assert_eq!(hotp.verify("520489", 3, Window::new(2)?)?, None);
+/// # Ok::<(), secure_login_otp::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Hotp {
     key: HmacKey,
@@ -28,10 +49,25 @@ impl Hotp {
     /// [RFC 4226 section 5.3]: https://www.rfc-editor.org/rfc/rfc4226#section-5.3
     ///
     /// # Errors
-    /// [`crate::Error::InvalidSecretLength`] for an empty secret.
+    /// [`crate::Error::SecretTooShort`] below 16 bytes ([`crate::MIN_SECRET_LEN`]; for a legacy
+    /// key use [`Hotp::from_secret`] with [`Secret::from_bytes_allow_short`]),
+    /// [`crate::Error::InvalidSecretLength`] above 1024.
     pub fn new(secret: &[u8], algorithm: HashAlgorithm, digits: Digits) -> Result<Self> {
+        check_len(secret.len())?;
         Ok(Self {
             key: HmacKey::new(algorithm, secret)?,
+            digits,
+        })
+    }
+
+    /// A generator for a [`Secret`], whatever length its constructor accepted (a legacy key
+    /// from [`Secret::from_bytes_allow_short`] too).
+    ///
+    /// # Errors
+    /// None in practice: a `Secret` is never empty.
+    pub fn from_secret(secret: &Secret, algorithm: HashAlgorithm, digits: Digits) -> Result<Self> {
+        Ok(Self {
+            key: HmacKey::new(algorithm, secret.expose_secret())?,
             digits,
         })
     }
@@ -109,6 +145,18 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(found.counter, 3);
+    }
+
+    #[test]
+    fn short_keys_need_the_legacy_escape() {
+        let short = b"1234567890123456";
+        assert_eq!(
+            Hotp::new(&short[..15], HashAlgorithm::Sha1, Digits::SIX).unwrap_err(),
+            crate::Error::SecretTooShort(15)
+        );
+        assert!(Hotp::new(short, HashAlgorithm::Sha1, Digits::SIX).is_ok());
+        let legacy = Secret::from_bytes_allow_short(short[..10].to_vec()).unwrap();
+        assert!(Hotp::from_secret(&legacy, HashAlgorithm::Sha1, Digits::SIX).is_ok());
     }
 
     #[test]

@@ -12,10 +12,13 @@ use alloc::{
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use super::code::Digits;
+use super::encoding::base32_decode;
 use super::error::{Error, Result};
 use super::hash::HashAlgorithm;
-use super::ocra::OcraSuite;
+use super::hotp::Hotp;
+use super::ocra::{Ocra, OcraSuite};
 use super::secret::Secret;
+use super::totp::{TimeStep, Totp};
 
 /// Longest URI the parser reads.
 const MAX_URI_LEN: usize = 4096;
@@ -48,6 +51,32 @@ pub enum TokenKind {
 }
 
 /// A parsed Key URI.
+///
+/// # Examples
+///
+/// ```
+/// use secure_login_otp::{Error, KeyUri, TokenKind};
+///
+/// // RFC 4226's key in Base32, 8 digits: RFC 6238 Appendix B's code at 59 s.
+/// let uri = KeyUri::parse(
+///     "otpauth://totp/ACME%20Co:alice@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8",
+/// )?;
+/// assert_eq!(uri.issuer.as_deref(), Some("ACME Co"));
+/// assert_eq!(uri.account, "alice@example.com");
+/// assert_eq!(uri.kind, TokenKind::Totp { period: 30 });
+/// assert_eq!(uri.totp()?.generate(59)?.as_str(), "94287082");
+/// assert_eq!(
+///     uri.to_uri()?,
+///     "otpauth://totp/ACME%20Co:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
+///      &issuer=ACME%20Co&algorithm=SHA1&digits=8&period=30"
+/// );
+///
+/// // An 80-bit secret needs the legacy escape.
+/// let short = "otpauth://hotp/alice?secret=GEZDGNBVGY3TQOJQ&counter=1";
+/// assert_eq!(KeyUri::parse(short).unwrap_err(), Error::SecretTooShort(10));
+/// assert_eq!(KeyUri::parse_allow_short(short)?.secret.expose_secret(), b"1234567890");
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct KeyUri {
     /// Kind and kind-specific parameter.
@@ -65,12 +94,67 @@ pub struct KeyUri {
 }
 
 impl KeyUri {
-    /// Parses a Key URI.
+    /// Parses a Key URI; its secret must be at least 16 bytes ([`crate::MIN_SECRET_LEN`]).
     ///
     /// # Errors
     /// [`Error::InvalidKeyUri`] naming the problem (the message never repeats the URI, which
-    /// holds the secret); [`Error::InvalidBase32`] for a bad secret.
+    /// holds the secret); [`Error::InvalidBase32`] for a bad secret, [`Error::SecretTooShort`]
+    /// for one below 16 bytes.
     pub fn parse(uri: &str) -> Result<Self> {
+        Self::parse_with(uri, Secret::from_bytes)
+    }
+
+    /// Parses a Key URI whose secret may be shorter than 16 bytes: the escape for the legacy
+    /// 80-bit (16-character Base32) secrets many services issued.
+    ///
+    /// # Errors
+    /// As [`KeyUri::parse`], without [`Error::SecretTooShort`].
+    ///
+    /// # Security
+    /// As [`Secret::from_bytes_allow_short`]: for existing keys only.
+    pub fn parse_allow_short(uri: &str) -> Result<Self> {
+        Self::parse_with(uri, Secret::from_bytes_allow_short)
+    }
+
+    /// The TOTP generator this URI describes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyUri`] when it is not a totp URI.
+    pub fn totp(&self) -> Result<Totp> {
+        match self.kind {
+            TokenKind::Totp { period } => Totp::from_secret(
+                &self.secret,
+                self.algorithm,
+                self.digits,
+                TimeStep::new(period, 0)?,
+            ),
+            _ => Err(Error::InvalidKeyUri("not a totp URI")),
+        }
+    }
+
+    /// The HOTP generator this URI describes; its first counter is in [`TokenKind::Hotp`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyUri`] when it is not a hotp URI.
+    pub fn hotp(&self) -> Result<Hotp> {
+        match self.kind {
+            TokenKind::Hotp { .. } => Hotp::from_secret(&self.secret, self.algorithm, self.digits),
+            _ => Err(Error::InvalidKeyUri("not a hotp URI")),
+        }
+    }
+
+    /// The OCRA instance this URI describes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyUri`] when it is not an ocra URI.
+    pub fn ocra(&self) -> Result<Ocra> {
+        match &self.kind {
+            TokenKind::Ocra { suite } => Ocra::from_secret(suite.clone(), &self.secret),
+            _ => Err(Error::InvalidKeyUri("not an ocra URI")),
+        }
+    }
+
+    fn parse_with(uri: &str, secret: fn(alloc::vec::Vec<u8>) -> Result<Secret>) -> Result<Self> {
         if uri.len() > MAX_URI_LEN {
             return Err(Error::InvalidKeyUri("too long"));
         }
@@ -95,12 +179,10 @@ impl KeyUri {
             params.set(&name.to_ascii_lowercase(), decode(value)?)?;
         }
 
-        let secret = Secret::from_base32(
-            params
-                .secret
-                .as_deref()
-                .ok_or(Error::InvalidKeyUri("the secret parameter is missing"))?,
-        )?;
+        let secret =
+            secret(base32_decode(params.secret.as_deref().ok_or(
+                Error::InvalidKeyUri("the secret parameter is missing"),
+            )?)?)?;
         let issuer = params
             .issuer
             .take()

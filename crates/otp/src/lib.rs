@@ -3,7 +3,11 @@
 #![doc = include_str!("../README.md")]
 
 extern crate alloc;
+// The `std` feature brings only `SystemClock`; everything else stays `core` + `alloc`.
+#[cfg(feature = "std")]
+extern crate std;
 
+mod clock;
 mod code;
 mod encoding;
 mod error;
@@ -18,6 +22,12 @@ mod totp;
 pub mod typed;
 mod window;
 
+#[cfg(all(
+    feature = "std",
+    not(all(target_arch = "wasm32", target_os = "unknown"))
+))]
+pub use clock::SystemClock;
+pub use clock::TimeSource;
 pub use code::{Code, Digits};
 pub use encoding::{base32_decode, base32_encode, hex_decode, hex_encode};
 pub use error::{DataField, Error, Result};

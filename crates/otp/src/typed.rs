@@ -117,6 +117,30 @@ impl TypedCodeError {
 /// character that is neither digit nor separator; [`TypedCodeError::Empty`] when no digit was
 /// typed; [`TypedCodeError::TooShort`] or [`TypedCodeError::TooLong`] for the wrong number of
 /// digits.
+///
+/// # Examples
+///
+/// ```
+/// use secure_login_otp::typed::{read_code, TypedCodeError};
+/// use secure_login_otp::{Digits, HashAlgorithm, Hotp, Window};
+///
+/// // RFC 4226 Appendix D's code for counter 1, typed full-width with a space, then in Arabic-Indic digits.
+/// let code = read_code("２８７ ０８２".chars(), 6)?;
+/// assert_eq!(code.as_str(), "287082");
+/// assert_eq!(read_code("٢٨٧-٠٨٢".chars(), 6)?.as_str(), "287082");
+/// let hotp = Hotp::new(b"12345678901234567890", HashAlgorithm::Sha1, Digits::SIX)?;
+/// assert_eq!(hotp.verify(code.as_str(), 0, Window::new(3)?)?.map(|m| m.counter), Some(1));
+///
+/// assert_eq!(
+///     read_code("28708".chars(), 6),
+///     Err(TypedCodeError::TooShort { expected: 6, found: 5 })
+/// );
+/// assert_eq!(
+///     read_code("287O82".chars(), 6),
+///     Err(TypedCodeError::NotDigits { expected: 6, found: 'O' })
+/// );
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 pub fn read_code<I: IntoIterator<Item = char>>(typed: I, len: u8) -> Result<Code, TypedCodeError> {
     if !(Code::MIN_LEN..=Code::MAX_LEN).contains(&len) {
         return Err(TypedCodeError::InvalidDigits(len));

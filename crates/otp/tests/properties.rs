@@ -34,8 +34,15 @@ fn hash_algorithm() -> impl Strategy<Value = HashAlgorithm> {
     ])
 }
 
+/// Keys of every length, the legacy ones below 16 bytes too: the algorithms' properties hold
+/// for all of them.
 fn key() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(any::<u8>(), 1..=128)
+}
+
+/// A key of any length as a `Secret`, through the legacy escape.
+fn legacy(key: &[u8]) -> Secret {
+    Secret::from_bytes_allow_short(key.to_vec()).unwrap()
 }
 
 fn digits() -> impl Strategy<Value = Digits> {
@@ -201,7 +208,7 @@ proptest! {
         window in window(Window::MAX),
         frac in 0.0f64..=1.0,
     ) {
-        let hotp = Hotp::new(&key, hash, digits).unwrap();
+        let hotp = Hotp::from_secret(&legacy(&key), hash, digits).unwrap();
         let room = u64::MAX - start;
         let ahead = ((f64::from(window.get()) * frac) as u64).min(room);
         let target = start + ahead;
@@ -237,7 +244,7 @@ proptest! {
     ) {
         let (t0, now_secs) = t0_and_time;
         let clock = TimeStep::new(step_len, t0).unwrap();
-        let totp = Totp::new(&key, hash, digits, clock).unwrap();
+        let totp = Totp::from_secret(&legacy(&key), hash, digits, clock).unwrap();
         let now = clock.counter_at(now_secs).unwrap();
         prop_assert_eq!(now, (now_secs - t0) / step_len);
 
@@ -261,7 +268,7 @@ proptest! {
     fn totp_before_t0_is_an_error(t0 in 1u64.., back in 1u64.., step in 1u64..=3600) {
         let now = t0.saturating_sub(back);
         prop_assume!(now < t0);
-        let totp = Totp::new(b"key", HashAlgorithm::Sha1, Digits::SIX, TimeStep::new(step, t0).unwrap()).unwrap();
+        let totp = Totp::new(b"12345678901234567890", HashAlgorithm::Sha1, Digits::SIX, TimeStep::new(step, t0).unwrap()).unwrap();
         prop_assert!(matches!(totp.generate(now), Err(Error::InvalidTime(_))));
         prop_assert!(matches!(totp.verify("123456", now, Window::ONE), Err(Error::InvalidTime(_))));
     }
@@ -275,7 +282,7 @@ proptest! {
         now_secs in any::<u64>(),
     ) {
         let clock = TimeStep::new(step_len, 0).unwrap();
-        let totp = Totp::new(&key, hash, Digits::EIGHT, clock).unwrap();
+        let totp = Totp::from_secret(&legacy(&key), hash, Digits::EIGHT, clock).unwrap();
         let code = totp.generate(now_secs).unwrap();
         let found = totp.verify(code.as_str(), now_secs, Window::EXACT).unwrap().unwrap();
         prop_assert_eq!(found.step, now_secs / step_len);
@@ -451,7 +458,7 @@ proptest! {
     #[test]
     fn ocra_respond_then_verify(case in ocra_case()) {
         let suite = case.parts.suite();
-        let ocra = Ocra::new(suite.clone(), &case.key).unwrap();
+        let ocra = Ocra::from_secret(suite.clone(), &legacy(&case.key)).unwrap();
         let challenge = case.challenge(suite.challenge());
         let session = suite.session_len().map(|_| case.session.as_slice());
         let time = case.time();
@@ -521,7 +528,7 @@ proptest! {
         pin in "\\PC{1,12}",
     ) {
         let suite = parts.suite();
-        let ocra = Ocra::new(suite.clone(), &key).unwrap();
+        let ocra = Ocra::from_secret(suite.clone(), &legacy(&key)).unwrap();
         let challenge = Challenge::new(suite.challenge(), "1234").unwrap();
         let hash = suite.pin_hash().unwrap().digest(pin.as_bytes());
         let plain = OcraInput { pin: Some(Pin::Plain(&pin)), ..OcraInput::challenge(&challenge) };
@@ -653,14 +660,41 @@ proptest! {
         let len = bytes.len();
         match Secret::from_bytes(bytes.clone()) {
             Ok(secret) => {
-                prop_assert!((1..=secure_login_otp::MAX_SECRET_LEN).contains(&len));
+                prop_assert!((16..=secure_login_otp::MAX_SECRET_LEN).contains(&len));
                 prop_assert_eq!(secret.expose_secret(), bytes.as_slice());
                 let again = Secret::from_base32(&secret.to_base32()).unwrap();
                 prop_assert_eq!(again.expose_secret(), bytes.as_slice());
                 let again = Secret::from_hex(&hex_encode(&bytes)).unwrap();
                 prop_assert_eq!(again.expose_secret(), bytes.as_slice());
             }
+            Err(e) if len < 16 => prop_assert_eq!(e, Error::SecretTooShort(len)),
             Err(e) => prop_assert_eq!(e, Error::InvalidSecretLength(len)),
+        }
+        match Secret::from_bytes_allow_short(bytes.clone()) {
+            Ok(secret) => {
+                prop_assert!((1..=secure_login_otp::MAX_SECRET_LEN).contains(&len));
+                prop_assert_eq!(secret.expose_secret(), bytes.as_slice());
+            }
+            Err(e) => prop_assert_eq!(e, Error::InvalidSecretLength(len)),
+        }
+    }
+
+    /// The byte-slice constructors keep the 16-byte minimum; from 16 bytes on they compute what
+    /// the `Secret` constructors do.
+    #[test]
+    fn constructors_from_bytes_keep_the_minimum(key in key(), hash in hash_algorithm(), counter in counter()) {
+        let by_bytes = Hotp::new(&key, hash, Digits::EIGHT);
+        let by_secret = Hotp::from_secret(&legacy(&key), hash, Digits::EIGHT).unwrap();
+        let totp = Totp::new(&key, hash, Digits::EIGHT, TimeStep::DEFAULT);
+        let suite: OcraSuite = "OCRA-1:HOTP-SHA1-6:QN08".parse().unwrap();
+        let ocra = Ocra::new(suite, &key);
+        if key.len() < 16 {
+            prop_assert_eq!(by_bytes.unwrap_err(), Error::SecretTooShort(key.len()));
+            prop_assert_eq!(totp.unwrap_err(), Error::SecretTooShort(key.len()));
+            prop_assert_eq!(ocra.unwrap_err(), Error::SecretTooShort(key.len()));
+        } else {
+            prop_assert_eq!(by_bytes.unwrap().generate(counter), by_secret.generate(counter));
+            prop_assert!(totp.is_ok() && ocra.is_ok());
         }
     }
 
@@ -707,13 +741,13 @@ proptest! {
         parts in suite_parts(),
         response in prop_oneof![any_text(), "[0-9]{4,10}", "[0-9a-fA-F]{40}", "[0-9a-fA-F]{128}"],
     ) {
-        let hotp = Hotp::new(&key, hash, digits).unwrap();
+        let hotp = Hotp::from_secret(&legacy(&key), hash, digits).unwrap();
         match hotp.verify(&response, start, Window::new(3).unwrap()) {
             Ok(Some(m)) => prop_assert_eq!(hotp.generate(m.counter).to_string(), response.clone()),
             Ok(None) => {}
             Err(e) => prop_assert!(matches!(e, Error::InvalidCode(_)), "{e:?}"),
         }
-        let totp = Totp::new(&key, hash, digits, TimeStep::DEFAULT).unwrap();
+        let totp = Totp::from_secret(&legacy(&key), hash, digits, TimeStep::DEFAULT).unwrap();
         match totp.verify(&response, start, Window::ONE) {
             Ok(Some(m)) => prop_assert_eq!(totp.generate_step(m.step).to_string(), response.clone()),
             Ok(None) => {}
@@ -721,7 +755,7 @@ proptest! {
         }
 
         let suite = parts.suite();
-        let ocra = Ocra::new(suite.clone(), &key).unwrap();
+        let ocra = Ocra::from_secret(suite.clone(), &legacy(&key)).unwrap();
         let challenge = Challenge::new(suite.challenge(), "1234").unwrap();
         let input = OcraInput {
             challenge: &challenge,
@@ -822,13 +856,16 @@ proptest! {
             kind: kind.clone(),
             account: account.clone(),
             issuer: issuer.clone(),
-            secret: Secret::from_bytes(secret.clone()).unwrap(),
+            secret: legacy(&secret),
             algorithm,
             digits,
         };
         let text = uri.to_uri().unwrap();
         prop_assert!(text.is_ascii(), "percent-encoded: {text}");
-        let parsed = KeyUri::parse(&text).unwrap();
+        if secret.len() < 16 {
+            prop_assert_eq!(KeyUri::parse(&text).unwrap_err(), Error::SecretTooShort(secret.len()));
+        }
+        let parsed = KeyUri::parse_allow_short(&text).unwrap();
         prop_assert_eq!(&parsed.kind, &kind);
         prop_assert_eq!(&parsed.account, &account);
         prop_assert_eq!(&parsed.issuer, &issuer);
@@ -878,7 +915,7 @@ proptest! {
     ) {
         let encoded: String = control.to_string().bytes().map(|b| format!("%{b:02X}")).collect();
         let good = format!(
-            "otpauth://totp/Issuer:{}?secret=GEZDGNBVGY3TQOJQ&issuer=Issuer",
+            "otpauth://totp/Issuer:{}?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Issuer",
             account.replace('%', "%25").replace('?', "%3F").replace('#', "%23").replace('&', "%26")
         );
         prop_assume!(KeyUri::parse(&good).is_ok());

@@ -368,7 +368,7 @@ impl SecurityCard {
         let pin = Pin::parse(pin.as_str())?;
         let challenge = Challenge::new(suite.challenge(), challenge.as_str())?;
         let key = wrap::unwrap(&self.record.wrapped, &pin, &self.record.kdf)?;
-        let ocra = Ocra::new(suite.clone(), key.expose_secret())?;
+        let ocra = Ocra::from_secret(suite.clone(), &key)?;
         let response = ocra.respond(&OcraInput {
             challenge: &challenge,
             counter: None,

@@ -341,7 +341,7 @@ impl UserRecord {
             None => None,
         };
         let secret = wrap::unwrap(&self.wrapped, pin, &self.kdf)?;
-        let ocra = Ocra::new(suite.clone(), secret.expose_secret())?;
+        let ocra = Ocra::from_secret(suite.clone(), &secret)?;
         let response = ocra.respond(&OcraInput {
             challenge: &challenge,
             counter: *counter,
@@ -379,7 +379,7 @@ impl UserRecord {
         };
         time.counter_at(unix_secs)?;
         let secret = wrap::unwrap(&self.wrapped, pin, &self.kdf)?;
-        let totp = Totp::new(secret.expose_secret(), *algorithm, *digits, *time)?;
+        let totp = Totp::from_secret(&secret, *algorithm, *digits, *time)?;
         Ok(totp.generate(unix_secs)?.to_string())
     }
 

@@ -230,7 +230,7 @@ mod tests {
             Kdf::new(SALT, MAX_ITERATIONS + 1),
             Err(Error::InvalidKdf(_))
         ));
-        let short = Secret::from_bytes(vec![1; 15]).unwrap();
+        let short = Secret::from_bytes_allow_short(vec![1; 15]).unwrap();
         let kdf = Kdf::new(SALT, 1000).unwrap();
         assert_eq!(
             wrap(&short, &Pin::parse("4826").unwrap(), &kdf).unwrap_err(),

@@ -509,7 +509,7 @@ impl<S: Store> Verifier<S> {
                     period,
                 },
             ) => {
-                let totp = Totp::new(secret.expose_secret(), *algorithm, *digits, *period).ok()?;
+                let totp = Totp::from_secret(secret, *algorithm, *digits, *period).ok()?;
                 let window = Window::new(self.policy.totp_window).ok()?;
                 let found = totp.verify(response, now, window).ok()??;
                 Some(Acceptance::TotpStep(found.step))
@@ -702,7 +702,7 @@ pub(crate) fn ocra_matches(
     let Ok(challenge) = Challenge::new(suite.challenge(), challenge) else {
         return false;
     };
-    let Ok(ocra) = Ocra::new(suite.clone(), secret.expose_secret()) else {
+    let Ok(ocra) = Ocra::from_secret(suite.clone(), secret) else {
         return false;
     };
     let input = OcraInput {

@@ -191,7 +191,13 @@ impl TryFrom<FactorKindV1> for FactorKind {
             text.parse::<OcraSuite>()
                 .map_err(|_| "an unknown OCRA suite")
         };
-        let secret = |hex: &str| Secret::from_hex(hex).map_err(|_| "a malformed secret");
+        // A stored secret passed its constructor's check when the factor was made (a legacy
+        // short one through `Secret::from_bytes_allow_short`): it is read back as it was.
+        let secret = |hex: &str| {
+            hex_decode(hex)
+                .and_then(Secret::from_bytes_allow_short)
+                .map_err(|_| "a malformed secret")
+        };
         Ok(match stored {
             FactorKindV1::SoftToken {
                 suite: text,

@@ -42,8 +42,8 @@ pub fn verify_hotp(
         "options",
     )?;
     let look_ahead = convert::window(opts.look_ahead, Window::EXACT)?;
-    let hotp = Hotp::new(
-        convert::secret(&secret)?.expose_secret(),
+    let hotp = Hotp::from_secret(
+        &convert::secret(&secret)?,
         convert::hash(opts.hash.as_deref())?,
         convert::digits(opts.digits)?,
     )
@@ -184,8 +184,8 @@ fn hotp_for(secret: JsValue, options: Option<JsValue>) -> Result<Hotp, JsValue> 
         "options",
     )?;
     let secret = convert::secret(&secret)?;
-    Hotp::new(
-        secret.expose_secret(),
+    Hotp::from_secret(
+        &secret,
         convert::hash(opts.hash.as_deref())?,
         convert::digits(opts.digits)?,
     )
@@ -205,8 +205,8 @@ pub(crate) fn totp_for(
     let opts: TotpOptions = convert::options(options, fields, "options")?;
     let clock = TimeStep::new(opts.step.unwrap_or(30), opts.t0.unwrap_or(0)).js()?;
     let secret = convert::secret(&secret)?;
-    let totp = Totp::new(
-        secret.expose_secret(),
+    let totp = Totp::from_secret(
+        &secret,
         convert::hash(opts.hash.as_deref())?,
         convert::digits(opts.digits)?,
         clock,
@@ -319,5 +319,5 @@ fn ocra_for(
         time,
     };
     let secret = convert::secret(secret)?;
-    Ok((Ocra::new(suite, secret.expose_secret()).js()?, parts))
+    Ok((Ocra::from_secret(suite, &secret).js()?, parts))
 }

@@ -119,9 +119,12 @@ pub(crate) fn window(n: Option<u32>, default: Window) -> Result<Window, JsValue>
     n.map_or(Ok(default), |n| Window::new(n).js())
 }
 
-/// The secret from a `Uint8Array`, wiped when dropped.
+/// The secret from a `Uint8Array`, wiped when dropped: 1 to 1024 bytes, through the core's
+/// legacy escape (`Secret::from_bytes_allow_short`). The JavaScript API computes and checks codes
+/// for keys that already exist (the code calculator's, an app's 80-bit key), as it always has;
+/// the 16-byte minimum for new keys is `randomSecret`'s, and the soft token's own 16 to 64.
 pub(crate) fn secret(value: &JsValue) -> Result<otp::Secret, JsValue> {
-    otp::Secret::from_bytes(bytes(value, "secret")?).js()
+    otp::Secret::from_bytes_allow_short(bytes(value, "secret")?).js()
 }
 
 /// A string argument; anything else is an `InvalidArgument` error rather than undefined

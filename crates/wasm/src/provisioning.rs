@@ -16,7 +16,8 @@ use secure_login_otp::{self as otp, KeyUri, TokenKind};
 pub fn parse_key_uri(
     #[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue,
 ) -> Result<KeyUriInfoJs, JsValue> {
-    let parsed = KeyUri::parse(&convert::string(&uri, "uri")?).js()?;
+    // As every secret the JavaScript API takes: legacy short ones too (convert::secret).
+    let parsed = KeyUri::parse_allow_short(&convert::string(&uri, "uri")?).js()?;
     let (kind, period, counter, ocra_suite) = match &parsed.kind {
         TokenKind::Totp { period } => ("totp", Some(*period), None, None),
         TokenKind::Hotp { counter } => ("hotp", None, Some(*counter), None),
@@ -90,7 +91,7 @@ pub fn format_key_uri(info: KeyUriInfoJs) -> Result<String, JsValue> {
         kind,
         account: info.account.clone(),
         issuer: info.issuer.clone(),
-        secret: otp::Secret::from_bytes(info.secret.clone()).js()?,
+        secret: otp::Secret::from_bytes_allow_short(info.secret.clone()).js()?,
         algorithm: convert::hash(info.algorithm.as_deref())?,
         digits: convert::digits(info.digits)?,
     };

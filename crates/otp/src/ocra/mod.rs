@@ -21,6 +21,7 @@ use super::code::{parse_typed_code, truncate};
 use super::encoding::hex_encode;
 use super::error::{DataField, Error, Result};
 use super::hash::{Digest, HmacKey};
+use super::secret::{check_len, Secret};
 use super::window::{FirstMatch, Window};
 
 /// The most (counter, time step) pairs one verification may scan.
@@ -99,6 +100,32 @@ pub struct OcraMatch {
 }
 
 /// An OCRA token or verifier: one suite and one key.
+///
+/// # Examples
+///
+/// ```
+/// use secure_login_otp::{Challenge, Ocra, OcraInput, OcraSuite, OcraWindow, Pin, Window};
+///
+/// // RFC 6287 Appendix C.1: counter-based responses with a PIN (SHA-1 hash of "1234").
+/// let suite: OcraSuite = "OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1".parse()?;
+/// let key = b"12345678901234567890123456789012";
+/// let challenge = Challenge::new(suite.challenge(), "12345678")?;
+/// let token = Ocra::new(suite, key)?;
+/// let input = |counter| OcraInput {
+///     counter: Some(counter),
+///     pin: Some(Pin::Plain("1234")),
+///     ..OcraInput::challenge(&challenge)
+/// };
+/// assert_eq!(token.respond(&input(0))?, "65347737");
+/// assert_eq!(token.respond(&input(1))?, "86775851");
+///
+/// // The verifier expects counter 0 and looks 3 ahead: counter 3's response matches.
+/// let window = OcraWindow { counter_look_ahead: Window::new(3)?, ..OcraWindow::default() };
+/// let found = token.verify("71565254", &input(0), window)?;
+/// assert_eq!(found.and_then(|m| m.counter), Some(3));
+/// assert_eq!(token.verify("71565254", &input(0), OcraWindow::default())?, None);
+/// # Ok::<(), secure_login_otp::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Ocra {
     suite: OcraSuite,
@@ -115,9 +142,22 @@ impl Ocra {
     /// An OCRA instance for `suite` and `secret`.
     ///
     /// # Errors
-    /// [`Error::InvalidSecretLength`] for an empty secret.
+    /// [`Error::SecretTooShort`] below 16 bytes ([`crate::MIN_SECRET_LEN`]; for a legacy key use
+    /// [`Ocra::from_secret`] with [`Secret::from_bytes_allow_short`]),
+    /// [`Error::InvalidSecretLength`] above 1024.
     pub fn new(suite: OcraSuite, secret: &[u8]) -> Result<Self> {
+        check_len(secret.len())?;
         let key = HmacKey::new(suite.hash(), secret)?;
+        Ok(Self { suite, key })
+    }
+
+    /// An OCRA instance for a [`Secret`], whatever length its constructor accepted (a legacy
+    /// key from [`Secret::from_bytes_allow_short`] too).
+    ///
+    /// # Errors
+    /// None in practice: a `Secret` is never empty.
+    pub fn from_secret(suite: OcraSuite, secret: &Secret) -> Result<Self> {
+        let key = HmacKey::new(suite.hash(), secret.expose_secret())?;
         Ok(Self { suite, key })
     }
 
@@ -411,7 +451,7 @@ mod tests {
     fn a_window_too_large_is_refused_before_any_work() {
         let suite: OcraSuite = "OCRA-1:HOTP-SHA1-6:C-QN08-T1M".parse().unwrap();
         let challenge = Challenge::new(suite.challenge(), "1").unwrap();
-        let ocra = Ocra::new(suite, b"k").unwrap();
+        let ocra = Ocra::new(suite, b"0123456789abcdef").unwrap();
         let input = OcraInput {
             counter: Some(0),
             time: Some(OcraTime::Steps(0)),

@@ -70,7 +70,9 @@ pub(crate) fn secret(value: &JsValue) -> Result<Secret, JsValue> {
     let secret = match value.as_string() {
         Some(text) => {
             let text = Zeroizing::new(text);
-            Secret::from_base32(&text).js()?
+            // Any length here: the soft token checks its own 16 to 64 bytes (InvalidSecret),
+            // as for a Uint8Array.
+            Secret::from_bytes_allow_short(otp::base32_decode(&text).js()?).js()?
         }
         None if value.is_instance_of::<js_sys::Uint8Array>() => convert::secret(value)?,
         None => {
