@@ -70,7 +70,8 @@ fi
 
 # npm packages (package-lock.json): binaryen's wasm-opt, which scripts/build-wasm.sh runs;
 # playwright-core for the end-to-end tests (it drives Debian's Chromium and never downloads a
-# browser of its own); otpauth and otplib, which scripts/bench.sh compares against. Installed
+# browser of its own); otpauth and otplib, which scripts/bench.sh compares against; typescript,
+# esbuild and vite, with which tests/js/npm_package.test.mjs checks the npm package. Installed
 # again whenever package-lock.json is newer than what npm last installed.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   say "installing npm packages"

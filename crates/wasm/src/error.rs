@@ -2,7 +2,61 @@
 //! and, where the Rust error has them, structured details (`expected`, `found`, `reason`) for a
 //! page to word the error itself, never parsing the message. Never a panic.
 
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsValue;
+
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_TYPE: &str = r#"
+/**
+ * The error every function and method throws: an `Error` named "SecureLoginError" whose `code`
+ * is stable (the functions name theirs). Where the Rust error holds them, `expected` is what
+ * was wanted and `found` what was given (counts, or a character, or a range as text), and
+ * `reason` the cause in the library's words (a weak PIN's rule, what is wrong with a suite).
+ */
+export interface SecureLoginError extends Error {
+  name: "SecureLoginError";
+  code: SecureLoginErrorCode;
+  expected?: number | string;
+  found?: number | string;
+  reason?: string;
+}
+"#;
+
+// Every `code` this build can throw, for TypeScript: the codes of the core's, the typed code's
+// and the token's `Error::code()`, of `StorageCode`, the literal codes of this crate's
+// `js_error` calls, and `Freed` (js/freed.js, which scripts/build-wasm.sh appends to the glue:
+// a method called after `free()`). tests/js/error_codes.test.mjs reads the Rust sources and
+// fails when this list and theirs differ.
+#[cfg(feature = "otp")]
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_CODES: &str = r#"
+/** Every `code` of a `SecureLoginError`. */
+export type SecureLoginErrorCode =
+  | "InvalidArgument" | "Freed" | "EntropyUnavailable"
+  | "InvalidSecret" | "SecretTooShort" | "InvalidDigits" | "InvalidHash" | "InvalidTime"
+  | "InvalidWindow" | "InvalidCode" | "CounterOverflow"
+  | "InvalidSuite" | "InvalidChallenge" | "ChallengeTooLong" | "InvalidPin" | "SessionTooLong"
+  | "MissingCounter" | "MissingPin" | "MissingSession" | "MissingTime"
+  | "UnexpectedCounter" | "UnexpectedPin" | "UnexpectedSession" | "UnexpectedTime"
+  | "InvalidBase32" | "InvalidHex" | "InvalidKeyUri"
+  | "Empty" | "NotDigits" | "TooShort" | "TooLong"
+  | "WeakPin" | "ChallengeLength" | "InvalidNumber" | "InvalidRequestId" | "InvalidSession"
+  | "InvalidUsername" | "InvalidIssuer" | "UnknownUser" | "UserExists" | "TooManyUsers"
+  | "WrongKind" | "UnsupportedSuite" | "InvalidKdf" | "CorruptRecord" | "InvalidKey"
+  | "WeakPassphrase" | "WrongPassphrase" | "BackupTampered" | "BackupMalformed"
+  | "BackupUnsupported"
+  | "StorageUnavailable" | "StorageError" | "QuotaExceeded" | "DatabaseClosed"
+  | "StorageCleared" | "DatabaseTooNew" | "UpgradeFailed";
+"#;
+
+// The login bundle's codes (`readCode` alone, login.rs).
+#[cfg(not(feature = "otp"))]
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_CODES: &str = r#"
+/** Every `code` of a `SecureLoginError` that `readCode` throws. */
+export type SecureLoginErrorCode =
+  "InvalidArgument" | "InvalidDigits" | "Empty" | "NotDigits" | "TooShort" | "TooLong";
+"#;
 
 #[cfg(feature = "otp")]
 use secure_login_otp as otp;

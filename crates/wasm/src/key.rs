@@ -9,6 +9,20 @@ use super::error::IntoJs;
 use super::types::{Counter, HotpMatch, HotpMatchJs, TotpMatch, TotpMatchJs, TotpOptionsJs};
 use secure_login_otp::{Totp, Window};
 
+// wasm-bindgen declares `[Symbol.dispose](): void` on every class (the glue sets it where the
+// runtime has `Symbol.dispose`), which TypeScript's libraries before ESNext do not know: with
+// `lib: ["ES2020"]` and `skipLibCheck: false` the declarations would not type-check. The same
+// declaration as TypeScript's esnext.disposable (and @types/node's) makes them type-check at
+// any `lib`; where TypeScript has it already, the two merge.
+#[wasm_bindgen(typescript_custom_section)]
+const SYMBOL_DISPOSE: &str = r#"
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+"#;
+
 /// A HOTP/TOTP key whose HMAC pad states are computed once, when it is made: each code then
 /// costs the hash compressions of its counter and nothing else, where the functions `hotp`,
 /// `totp`, `verifyHotp` and `verifyTotp` copy the secret, read the options and key the HMAC on

@@ -11,23 +11,6 @@ use super::error::{js_error, js_error_with, Detail, Details};
 use secure_login_otp::typed::{self, TypedCodeError};
 use secure_login_otp::Code;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = r#"
-/**
- * The error every function throws: `code` is stable (the functions name theirs). Where the Rust
- * error holds them, `expected` is what was wanted and `found` what was given (counts, or a
- * character, or a range as text), and `reason` the cause in the library's words (a weak PIN's
- * rule, what is wrong with a suite).
- */
-export interface SecureLoginError extends Error {
-  name: "SecureLoginError";
-  code: string;
-  expected?: number | string;
-  found?: number | string;
-  reason?: string;
-}
-"#;
-
 /// The code of `digits` digits (4 to 10) in the text a person typed, as ASCII digits: spaces
 /// and dashes dropped, the digits of any script (full-width `１２３`, Arabic-Indic `١٢٣`, ...)
 /// read as `0`-`9`. A login page checks the answer's shape with it before sending it, so a
