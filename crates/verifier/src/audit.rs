@@ -43,11 +43,23 @@ pub enum EventKind {
     PhoneChanged,
     /// Every session of the account was ended ("sign out everywhere"); the detail counts them.
     SessionsEnded,
+    /// The account holder changed the password.
+    PasswordChanged,
+    /// An administrator set a new password.
+    PasswordReset,
+    /// A factor got a new label (the detail).
+    FactorRenamed,
+    /// An administrator disabled the account.
+    AccountDisabled,
+    /// An administrator enabled the account again.
+    AccountEnabled,
+    /// An administrator deleted the account (its events stay).
+    AccountDeleted,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 24] = [
         Self::AccountCreated,
         Self::PasswordAccepted,
         Self::PasswordRejected,
@@ -66,6 +78,12 @@ impl EventKind {
         Self::FactorRetired,
         Self::PhoneChanged,
         Self::SessionsEnded,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::FactorRenamed,
+        Self::AccountDisabled,
+        Self::AccountEnabled,
+        Self::AccountDeleted,
     ];
 
     /// The kind's name on the wire, in the audit log and in the database (`"code_rejected"`).
@@ -90,6 +108,12 @@ impl EventKind {
             Self::FactorRetired => "factor_retired",
             Self::PhoneChanged => "phone_changed",
             Self::SessionsEnded => "sessions_ended",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
+            Self::FactorRenamed => "factor_renamed",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountEnabled => "account_enabled",
+            Self::AccountDeleted => "account_deleted",
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct Account {
     pub factors: Vec<Factor>,
     /// The next factor id to hand out.
     pub next_factor_id: u32,
+    /// Disabled by an administrator: the password is refused and no session lives.
+    pub disabled: bool,
 }
 
 impl Account {

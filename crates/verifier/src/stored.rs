@@ -23,6 +23,9 @@ pub(crate) struct AccountV1 {
     created_at: u64,
     factors: Vec<FactorV1>,
     next_factor_id: u32,
+    /// Absent in records written before accounts could be disabled.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    disabled: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -78,6 +81,7 @@ impl From<&Account> for AccountV1 {
             created_at: account.created_at,
             factors: account.factors.iter().map(FactorV1::from).collect(),
             next_factor_id: account.next_factor_id,
+            disabled: account.disabled,
         }
     }
 }
@@ -179,6 +183,7 @@ impl TryFrom<AccountV1> for Account {
             created_at: stored.created_at,
             factors,
             next_factor_id: stored.next_factor_id,
+            disabled: stored.disabled,
         })
     }
 }
