@@ -81,7 +81,12 @@ impl<S: Store> Verifier<S> {
     /// [`Error::NotFound`] for a factor that is not active.
     pub fn remove_factor(&self, login_id: &str, factor: u32) -> Result<()> {
         let account_id = self.recently_authenticated(login_id)?;
-        self.retire(&account_id, factor, Some(login_id), "removed by the account holder")
+        self.retire(
+            &account_id,
+            factor,
+            Some(login_id),
+            "removed by the account holder",
+        )
     }
 
     /// An administrator retires factor `factor` of `account` (a lost card, a stolen phone);

@@ -51,7 +51,7 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
         one::<login::Resend>("POST /api/login/{id}/resend", bytes),
         one::<login::Answer>("POST /api/login/{id}/response", bytes),
         one::<Empty>(
-            "POST /api/login/{id}/push, /session, /api/account/totp, /sessions/end, /api/logout",
+            "POST /api/login/{id}/push, /session, /api/account/totp, /sessions/end, /factors/{id}/remove, /api/logout",
             bytes,
         ),
         one::<token::Activate>("POST /api/token/activate", bytes),
@@ -59,6 +59,8 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
         one::<token::PushReply>("POST /api/push/{id}", bytes),
         one::<account::TotpCode>("POST /api/account/totp/confirm", bytes),
         one::<account::NewPhone>("POST /api/account/phone", bytes),
+        one::<account::NewLabel>("POST /api/account/factors/{id}/rename", bytes),
+        one::<account::NewPassword>("POST /api/account/password", bytes),
         one::<testing::SetClock>("POST /api/test/clock", bytes),
     ]
 }
@@ -103,6 +105,15 @@ pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
         .route("/api/account/totp/confirm", post(account::totp_confirm))
         .route("/api/account/phone", post(account::change_phone))
         .route("/api/account/sessions/end", post(account::end_all_sessions))
+        .route("/api/account/password", post(account::change_password))
+        .route(
+            "/api/account/factors/{id}/rename",
+            post(account::rename_factor),
+        )
+        .route(
+            "/api/account/factors/{id}/remove",
+            post(account::remove_factor),
+        )
         .route("/api/logout", post(account::logout))
         .route("/api", any(route_not_found))
         .route("/api/", any(route_not_found))

@@ -193,8 +193,18 @@ impl<'a> From<&'a VerifierPendingPush> for PendingPush<'a> {
 #[derive(Serialize)]
 pub struct Account<'a> {
     pub username: &'a str,
-    pub factors: Vec<Factor<'a>>,
+    pub factors: Vec<AccountFactor<'a>>,
     pub events: Vec<Event<'a>>,
+}
+
+/// A factor on the account page: what the login lists, and when it was added and last used.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountFactor<'a> {
+    #[serde(flatten)]
+    pub factor: Factor<'a>,
+    pub created_at: u64,
+    pub last_used: Option<u64>,
 }
 
 /// One audit event of the account page.

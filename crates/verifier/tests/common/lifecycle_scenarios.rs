@@ -225,7 +225,12 @@ pub fn the_holder_renames_and_removes_factors_but_never_the_last<S: Store>(w: Wo
         ));
     }
     w.verifier.remove_factor(&login_id, f.voice).unwrap();
-    assert!(w.verifier.account(&account).unwrap().active_factor(f.voice).is_none());
+    assert!(w
+        .verifier
+        .account(&account)
+        .unwrap()
+        .active_factor(f.voice)
+        .is_none());
     assert!(live(&w, &token) && !live(&w, &other));
     assert_eq!(
         w.verifier.remove_factor(&login_id, f.voice),
@@ -282,7 +287,8 @@ pub fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions<S
         Err(Error::BadCredentials)
     );
     assert_eq!(
-        w.verifier.change_password(&login_id, PASSWORD, "short", "test"),
+        w.verifier
+            .change_password(&login_id, PASSWORD, "short", "test"),
         Err(Error::InvalidInput("a password has 8 to 1024 characters"))
     );
     w.verifier
@@ -302,7 +308,10 @@ pub fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions<S
         .map(|e| e.kind)
         .collect();
     assert!(kinds.contains(&EventKind::PasswordChanged));
-    assert!(kinds.contains(&EventKind::PasswordRejected), "the wrong current one");
+    assert!(
+        kinds.contains(&EventKind::PasswordRejected),
+        "the wrong current one"
+    );
     w.clock.advance(301);
     assert_eq!(
         w.verifier.change_password(&login_id, NEW, PASSWORD, "test"),
@@ -328,7 +337,9 @@ pub fn an_administrator_disables_resets_retires_and_deletes<S: Store>(w: World<S
         Error::AccountDisabled
     );
     assert_eq!(
-        w.verifier.start_login("alice", "wrong password").unwrap_err(),
+        w.verifier
+            .start_login("alice", "wrong password")
+            .unwrap_err(),
         Error::BadCredentials,
         "a wrong password says nothing about the account"
     );
@@ -336,7 +347,9 @@ pub fn an_administrator_disables_resets_retires_and_deletes<S: Store>(w: World<S
     w.verifier.set_disabled(&account, false).unwrap();
 
     let (_, token) = sign_in(&w, f.totp);
-    w.verifier.reset_password(&account, "reset by the desk").unwrap();
+    w.verifier
+        .reset_password(&account, "reset by the desk")
+        .unwrap();
     assert!(!live(&w, &token));
     assert_eq!(
         w.verifier.start_login("alice", PASSWORD).unwrap_err(),
@@ -347,7 +360,12 @@ pub fn an_administrator_disables_resets_retires_and_deletes<S: Store>(w: World<S
     let (_, token) = sign_in(&w, f.totp);
     w.verifier.retire_factor(&account, f.soft).unwrap();
     assert!(!live(&w, &token));
-    assert!(w.verifier.account(&account).unwrap().active_factor(f.soft).is_none());
+    assert!(w
+        .verifier
+        .account(&account)
+        .unwrap()
+        .active_factor(f.soft)
+        .is_none());
 
     let (_, token) = sign_in(&w, f.totp);
     w.verifier.delete_account(&account).unwrap();
@@ -356,7 +374,10 @@ pub fn an_administrator_disables_resets_retires_and_deletes<S: Store>(w: World<S
         w.verifier.start_login("alice", PASSWORD).unwrap_err(),
         Error::BadCredentials
     );
-    assert_eq!(w.verifier.account(&account).unwrap_err(), Error::NotFound("account"));
+    assert_eq!(
+        w.verifier.account(&account).unwrap_err(),
+        Error::NotFound("account")
+    );
     let kinds: Vec<EventKind> = w
         .verifier
         .recent_events(&account, 100)
