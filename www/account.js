@@ -19,6 +19,10 @@ const ui = {
   username: $('username'),
   logout: $('logout'),
   logoutEverywhere: $('logout-everywhere'),
+  recoveryMake: $('recovery-make'),
+  recoveryShown: $('recovery-shown'),
+  recoveryCodes: $('recovery-codes'),
+  recoveryError: $('recovery-error'),
   passwordForm: $('password-form'),
   currentPassword: $('current-password'),
   newPassword: $('new-password'),
@@ -185,6 +189,7 @@ function factorItem(factor) {
   show(detail, () => [
     factor.label?.toLowerCase() === name.textContent.toLowerCase() ? '' : factor.label,
     factor.phone ? t('factorTo', { phone: factor.phone }) : '',
+    factor.codesLeft != null ? t('factorCodesLeft', { count: factor.codesLeft }) : '',
   ].filter(Boolean).join(' · '));
   const dates = document.createElement('span');
   dates.className = 'muted factor-dates';
@@ -393,6 +398,33 @@ const changePhone = guarded(async () => {
   await load();
 });
 
+// ---- recovery codes -------------------------------------------------------------------------
+
+const makeRecoveryCodes = guarded(async () => {
+  clearMessage();
+  show(ui.recoveryError, null);
+  let issued;
+  try {
+    issued = await api('POST', '/api/account/recovery-codes', {});
+  } catch (error) {
+    if (error.code === 'NotAllowed') {
+      show(ui.recoveryError, () => t('recoveryTooLate'));
+      return;
+    }
+    throw error;
+  }
+  ui.recoveryCodes.replaceChildren(...issued.codes.map((code) => {
+    const item = document.createElement('li');
+    const text = document.createElement('code');
+    text.textContent = code;
+    item.append(text);
+    return item;
+  }));
+  ui.recoveryShown.hidden = false;
+  say('success', () => t('recoveryMade'));
+  await load();
+});
+
 // ---- password -------------------------------------------------------------------------------
 
 const changePassword = guarded(async () => {
@@ -457,6 +489,7 @@ ui.totpStart.addEventListener('click', startTotp);
 ui.totpForm.addEventListener('submit', confirmTotp);
 ui.phoneForm.addEventListener('submit', changePhone);
 ui.passwordForm.addEventListener('submit', changePassword);
+ui.recoveryMake.addEventListener('click', makeRecoveryCodes);
 ui.logout.addEventListener('click', logout);
 ui.logoutEverywhere.addEventListener('click', logoutEverywhere);
 guarded(load)();

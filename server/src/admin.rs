@@ -120,6 +120,11 @@ pub enum AdminCommand {
         /// The factor's id (see `show`).
         factor_id: u32,
     },
+    /// Issues a new set of 10 recovery codes (replacing any earlier set); prints them once.
+    IssueRecoveryCodes {
+        /// The username.
+        name: String,
+    },
     /// Ends every session of an account.
     RevokeSessions {
         /// The username.
@@ -356,6 +361,15 @@ pub fn run<S: Store>(
             Ok(format!(
                 "factor {factor_id} of {} retired; every session ended",
                 account.username
+            ))
+        }
+        AdminCommand::IssueRecoveryCodes { name } => {
+            let account = account(verifier, &name)?;
+            let issued = verifier.issue_recovery_codes_for(&account.id)?;
+            Ok(format!(
+                "factor {}: recovery codes (each good once; every session ended)\n{}",
+                issued.factor,
+                issued.codes.join("\n")
             ))
         }
         AdminCommand::RevokeSessions { name } => {

@@ -1,8 +1,8 @@
 // End to end: managing one's own account. alice logs in with her authenticator app, sees when
 // each factor was added and last used, renames one, removes another (her session on a second
-// device ends with it), and changes her password (the wrong current one
-// is refused; the new one logs in, the old one no longer does). The app's codes are computed here
-// with node:crypto from the Key URI the demo start printed.
+// device ends with it), changes her password (the wrong current one is refused; the new one logs
+// in, the old one no longer does), then makes recovery codes and logs in with one. The app's
+// codes are computed here with node:crypto from the Key URI the demo start printed.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,6 +97,28 @@ test('changing the password: the wrong current one is refused, the new one logs 
   for (const kind of ['Password changed', 'Second factor retired', 'Second factor renamed']) {
     assert.ok(kinds.includes(kind), `${kind} in ${kinds.join(', ')}`);
   }
+});
+
+test('recovery codes: made on the account page, then one logs in, typed as a person types it', async () => {
+  await page.getByRole('button', { name: 'Make new recovery codes' }).click();
+  await page.getByRole('alert').getByText('Your new recovery codes are below.', { exact: false }).waitFor();
+  const codes = await page.locator('#recovery-codes code').allTextContents();
+  assert.equal(codes.length, 10);
+  assert.ok(codes.every((code) => /^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){3}$/.test(code)), codes.join(' '));
+  assert.match(await factorLine('recovery_codes').textContent(), /10 left/);
+
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
+  await page.waitForURL(/\/index\.html$/);
+  await logIn(page, portal, { ...DEMO.alice, password: 'a brand new passphrase' });
+  await page.getByRole('button', { name: /Recovery code/ }).click();
+  await page.getByRole('heading', { name: 'Enter a recovery code' }).waitFor();
+  await page.getByRole('textbox', { name: 'Recovery code', exact: true }).fill(codes[0].toLowerCase().replaceAll('-', ' '));
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.waitForURL(/\/account\.html$/);
+  await page.locator('#username').getByText('alice').waitFor();
+  assert.match(await factorLine('recovery_codes').textContent(), /9 left/);
+  const first = page.locator('#events-body tr').first();
+  assert.equal(await first.locator('td:nth-child(2)').textContent(), 'Logged in with a recovery code');
 });
 
 test('no console errors and no CSP violations', () => {

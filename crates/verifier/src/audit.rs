@@ -55,11 +55,15 @@ pub enum EventKind {
     AccountEnabled,
     /// An administrator deleted the account (its events stay).
     AccountDeleted,
+    /// A new set of recovery codes was issued (the detail: how many).
+    RecoveryCodesIssued,
+    /// A recovery code signed in (the detail: how many are left).
+    RecoveryCodeUsed,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::AccountCreated,
         Self::PasswordAccepted,
         Self::PasswordRejected,
@@ -84,6 +88,8 @@ impl EventKind {
         Self::AccountDisabled,
         Self::AccountEnabled,
         Self::AccountDeleted,
+        Self::RecoveryCodesIssued,
+        Self::RecoveryCodeUsed,
     ];
 
     /// The kind's name on the wire, in the audit log and in the database (`"code_rejected"`).
@@ -114,6 +120,8 @@ impl EventKind {
             Self::AccountDisabled => "account_disabled",
             Self::AccountEnabled => "account_enabled",
             Self::AccountDeleted => "account_deleted",
+            Self::RecoveryCodesIssued => "recovery_codes_issued",
+            Self::RecoveryCodeUsed => "recovery_code_used",
         }
     }
 }

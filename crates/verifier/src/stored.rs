@@ -12,7 +12,7 @@ use secure_login_otp::{
 };
 
 use super::error::{Error, Result};
-use super::model::{Account, Factor, FactorKind};
+use super::model::{Account, Factor, FactorKind, RecoveryCode};
 
 /// An account and its factors, as stored.
 #[derive(Serialize, Deserialize)]
@@ -70,6 +70,16 @@ enum FactorKindV1 {
         salt_hex: String,
         expires_at: u64,
     },
+    RecoveryCodes {
+        codes: Vec<RecoveryCodeV1>,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecoveryCodeV1 {
+    hash_hex: String,
+    salt_hex: String,
+    used_at: Option<u64>,
 }
 
 impl From<&Account> for AccountV1 {
@@ -152,6 +162,16 @@ impl From<&FactorKind> for FactorKindV1 {
                 hash_hex: hash_hex.clone(),
                 salt_hex: salt_hex.clone(),
                 expires_at: *expires_at,
+            },
+            FactorKind::RecoveryCodes { codes } => Self::RecoveryCodes {
+                codes: codes
+                    .iter()
+                    .map(|c| RecoveryCodeV1 {
+                        hash_hex: c.hash_hex.clone(),
+                        salt_hex: c.salt_hex.clone(),
+                        used_at: c.used_at,
+                    })
+                    .collect(),
             },
         }
     }
@@ -263,6 +283,16 @@ impl TryFrom<FactorKindV1> for FactorKind {
                 hash_hex,
                 salt_hex,
                 expires_at,
+            },
+            FactorKindV1::RecoveryCodes { codes } => Self::RecoveryCodes {
+                codes: codes
+                    .into_iter()
+                    .map(|c| RecoveryCode {
+                        hash_hex: c.hash_hex,
+                        salt_hex: c.salt_hex,
+                        used_at: c.used_at,
+                    })
+                    .collect(),
             },
         })
     }

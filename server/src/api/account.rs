@@ -163,6 +163,23 @@ pub async fn change_password(
     Ok(Json(wire::Empty {}))
 }
 
+/// `POST /api/account/recovery-codes`: a new set of recovery codes, shown this once; it
+/// replaces any earlier set, and every other session ends.
+pub async fn recovery_codes(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    ApiJson(_): ApiJson<Empty>,
+) -> ApiResult<Json<wire::RecoveryCodes>> {
+    let login = signed_in.info.login;
+    let issued = state
+        .verify(move |v| v.issue_recovery_codes(&login))
+        .await?;
+    Ok(Json(wire::RecoveryCodes {
+        factor_id: issued.factor,
+        codes: issued.codes,
+    }))
+}
+
 /// `POST /api/account/sessions/end`: "sign out everywhere": every session of the account ends,
 /// this one too.
 pub async fn end_all_sessions(

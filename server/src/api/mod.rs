@@ -51,7 +51,7 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
         one::<login::Resend>("POST /api/login/{id}/resend", bytes),
         one::<login::Answer>("POST /api/login/{id}/response", bytes),
         one::<Empty>(
-            "POST /api/login/{id}/push, /session, /api/account/totp, /sessions/end, /factors/{id}/remove, /api/logout",
+            "POST /api/login/{id}/push, /session, /api/account/totp, /sessions/end, /factors/{id}/remove, /recovery-codes, /api/logout",
             bytes,
         ),
         one::<token::Activate>("POST /api/token/activate", bytes),
@@ -106,6 +106,7 @@ pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
         .route("/api/account/phone", post(account::change_phone))
         .route("/api/account/sessions/end", post(account::end_all_sessions))
         .route("/api/account/password", post(account::change_password))
+        .route("/api/account/recovery-codes", post(account::recovery_codes))
         .route(
             "/api/account/factors/{id}/rename",
             post(account::rename_factor),

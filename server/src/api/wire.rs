@@ -28,12 +28,15 @@ pub struct Empty {}
 
 /// A factor as the login and account pages list it (a phone only masked).
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Factor<'a> {
     pub id: u32,
     pub kind: &'a str,
     pub label: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codes_left: Option<usize>,
 }
 
 impl<'a> From<&'a FactorSummary> for Factor<'a> {
@@ -43,6 +46,7 @@ impl<'a> From<&'a FactorSummary> for Factor<'a> {
             kind: &factor.kind,
             label: &factor.label,
             phone: factor.phone.as_deref(),
+            codes_left: factor.codes_left,
         }
     }
 }
@@ -81,6 +85,7 @@ pub enum Prompt<'a> {
         delivery: &'static str,
     },
     Passcode,
+    RecoveryCode,
 }
 
 /// `POST /api/login/{id}/response`.
@@ -240,6 +245,14 @@ pub struct TotpStarted<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct FactorAdded {
     pub factor_id: u32,
+}
+
+/// `POST /api/account/recovery-codes`: the new set, shown once.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodes {
+    pub factor_id: u32,
+    pub codes: Vec<String>,
 }
 
 /// `POST /api/account/sessions/end`: how many sessions ended.

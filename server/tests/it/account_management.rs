@@ -225,3 +225,94 @@ async fn an_administrator_manages_accounts_with_no_secret_on_the_command_line() 
         .assert_error(401, "BadCredentials");
     assert!(!site.admin(&["list-users"]).contains("alice"));
 }
+
+/// A login of `name` answered with `response` on factor `factor`: the answer.
+async fn answer_with(
+    browser: &mut Browser,
+    name: &str,
+    factor: u64,
+    response: &str,
+) -> (serde_json::Value, Answer) {
+    let login = browser.password(name, PASSWORD).await;
+    let prompt = browser
+        .post(
+            &format!("/api/login/{login}/factor"),
+            &json!({ "factorId": factor }),
+        )
+        .await;
+    let answer = browser
+        .post(
+            &format!("/api/login/{login}/response"),
+            &json!({ "response": response }),
+        )
+        .await;
+    (prompt.ok().clone(), answer)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recovery_codes_over_http_and_from_the_admin_command() {
+    let site = Site::new();
+    let mut gateway = Gateway::start().await;
+    site.account("alice");
+    let portal = production(&site, &gateway, &[]);
+    let mut laptop = Browser::new(&portal.base);
+    laptop.sms_login(&mut gateway, "alice").await;
+    let made = laptop.post("/api/account/recovery-codes", &json!({})).await;
+    let factor = made.ok()["factorId"].as_u64().unwrap();
+    let codes: Vec<String> = made.ok()["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+
+    let mut lost_phone = Browser::new(&portal.base);
+    let typed = codes[3].to_lowercase();
+    let (prompt, answer) = answer_with(&mut lost_phone, "alice", factor, &typed).await;
+    assert_eq!(prompt, json!({ "prompt": "recovery_code" }));
+    assert_eq!(answer.ok()["outcome"], "success", "{}", answer.text);
+    let (_, again) = answer_with(&mut Browser::new(&portal.base), "alice", factor, &codes[3]).await;
+    assert_eq!(again.ok()["outcome"], "wrong_code", "{}", again.text);
+    let page = lost_phone.get("/api/account").await;
+    let listed = page.ok()["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "recovery_codes")
+        .unwrap()
+        .clone();
+    assert_eq!(listed["codesLeft"], 9);
+
+    // The administrator's new set replaces the holder's: the old codes stop, the new ones work.
+    let printed = site.admin(&["issue-recovery-codes", "alice"]);
+    let mut lines = printed.lines();
+    let head = lines.next().unwrap();
+    assert!(
+        head.starts_with("factor ") && head.contains("recovery codes"),
+        "{printed}"
+    );
+    let new_factor: u64 = head["factor ".len()..]
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let new_codes: Vec<&str> = lines.collect();
+    assert_eq!(new_codes.len(), 10, "{printed}");
+    lost_phone
+        .get("/api/account")
+        .await
+        .assert_error(401, "NotSignedIn");
+    let mut stranger = Browser::new(&portal.base);
+    let login = stranger.password("alice", PASSWORD).await;
+    stranger
+        .post(
+            &format!("/api/login/{login}/factor"),
+            &json!({ "factorId": factor }),
+        )
+        .await
+        .assert_error(404, "NotFound");
+    let (_, answer) = answer_with(&mut stranger, "alice", new_factor, new_codes[0]).await;
+    assert_eq!(answer.ok()["outcome"], "success", "{}", answer.text);
+}

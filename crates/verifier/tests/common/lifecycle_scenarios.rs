@@ -12,7 +12,9 @@
 
 use super::scenarios::{alice, login, totp_code, World, PASSWORD};
 use secure_login_otp::{Digits, HashAlgorithm, TimeStep, Totp};
-use secure_login_verifier::{ActivationOutcome, Clock, Error, EventKind, LoginOutcome, Store};
+use secure_login_verifier::{
+    ActivationOutcome, Clock, Error, EventKind, LoginOutcome, Prompt, Store, RECOVERY_CODES,
+};
 
 /// A new login of Alice's completed with the authenticator app, and its session opened.
 fn sign_in<S: Store>(w: &World<S>, totp_factor: u32) -> (String, String) {
@@ -400,6 +402,121 @@ pub fn an_administrator_disables_resets_retires_and_deletes<S: Store>(w: World<S
     assert_ne!(again.id, account);
 }
 
+/// Logs alice in with recovery code `code` of factor `factor`: the outcome.
+fn recovery_login<S: Store>(w: &World<S>, factor: u32, code: &str) -> LoginOutcome {
+    let id = login(w);
+    assert_eq!(
+        w.verifier.choose_factor(&id, factor).unwrap(),
+        Prompt::RecoveryCode
+    );
+    w.verifier.submit_response(&id, code).unwrap()
+}
+
+pub fn recovery_codes_are_shown_once_good_once_throttled_and_replaced_as_a_set<S: Store>(
+    w: World<S>,
+) {
+    let (account, f) = alice(&w);
+    let (_, other) = sign_in(&w, f.totp);
+    let (login_id, token) = sign_in(&w, f.totp);
+    let issued = w.verifier.issue_recovery_codes(&login_id).unwrap();
+    assert_eq!(issued.codes.len(), RECOVERY_CODES);
+    let alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    for code in &issued.codes {
+        let groups: Vec<&str> = code.split('-').collect();
+        assert_eq!(groups.len(), 4, "{code}");
+        assert!(groups
+            .iter()
+            .all(|g| g.len() == 4 && g.chars().all(|c| alphabet.contains(c))));
+    }
+    let distinct: std::collections::BTreeSet<&String> = issued.codes.iter().collect();
+    assert_eq!(distinct.len(), RECOVERY_CODES);
+    assert!(live(&w, &token) && !live(&w, &other), "a new binding");
+    // Only keyed hashes are stored: no code, grouped or not, is in the account's record.
+    let raw = w.verifier.store().scan("account/").unwrap();
+    let raw: String = raw
+        .iter()
+        .map(|(_, v)| String::from_utf8_lossy(&v.value).into_owned())
+        .collect();
+    for code in &issued.codes {
+        assert!(!raw.contains(code.as_str()) && !raw.contains(&code.replace('-', "")));
+    }
+
+    // A code signs in once, typed any way a person types it; the account is told.
+    let first = issued.codes[0].to_lowercase().replace('-', " ");
+    assert!(matches!(
+        recovery_login(&w, issued.factor, &first),
+        LoginOutcome::Success { .. }
+    ));
+    let events = w.verifier.recent_events(&account, 5).unwrap();
+    let used = events
+        .iter()
+        .find(|e| e.kind == EventKind::RecoveryCodeUsed)
+        .unwrap();
+    assert_eq!(used.detail, "9 left");
+    assert!(matches!(
+        recovery_login(&w, issued.factor, &issued.codes[0]),
+        LoginOutcome::WrongCode { .. }
+    ));
+    let summary = w
+        .verifier
+        .start_login("alice", PASSWORD)
+        .unwrap()
+        .factors
+        .into_iter()
+        .find(|s| s.id == issued.factor)
+        .unwrap();
+    assert_eq!(summary.codes_left, Some(9));
+
+    // Throttled like a factor: the tenth failure in a row locks it, even for a good code.
+    for _ in 1..10 {
+        recovery_login(&w, issued.factor, "AAAA-AAAA-AAAA-AAAA");
+    }
+    assert!(matches!(
+        recovery_login(&w, issued.factor, &issued.codes[1]),
+        LoginOutcome::Locked { .. }
+    ));
+    w.verifier.unlock(&account, issued.factor).unwrap();
+    assert!(matches!(
+        recovery_login(&w, issued.factor, &issued.codes[1]),
+        LoginOutcome::Success { .. }
+    ));
+
+    // A new set replaces the old one: its codes are no longer offered or accepted.
+    let renewed = w.verifier.issue_recovery_codes_for(&account).unwrap();
+    assert!(
+        !live(&w, &token),
+        "an administrator's new set ends every session"
+    );
+    assert_eq!(
+        w.verifier.choose_factor(&login(&w), issued.factor),
+        Err(Error::NotFound("factor"))
+    );
+    // The last code used retires the set.
+    for (n, code) in renewed.codes.iter().enumerate() {
+        assert!(
+            matches!(
+                recovery_login(&w, renewed.factor, code),
+                LoginOutcome::Success { .. }
+            ),
+            "code {n}"
+        );
+    }
+    let stored = w.verifier.account(&account).unwrap();
+    assert!(stored.active_factor(renewed.factor).is_none());
+    assert!(w
+        .verifier
+        .recent_events(&account, 3)
+        .unwrap()
+        .iter()
+        .any(|e| e.kind == EventKind::RecoveryCodeUsed && e.detail == "0 left"));
+    // Outside the re-authentication window, a session issues none.
+    w.clock.advance(301);
+    assert_eq!(
+        w.verifier.issue_recovery_codes(&login_id).unwrap_err(),
+        Error::NotAllowed("sign in with your second factor again")
+    );
+}
+
 /// Instantiates every lifecycle scenario as a `#[test]` for the store `make()` returns.
 #[macro_export]
 macro_rules! lifecycle_scenarios {
@@ -413,6 +530,7 @@ macro_rules! lifecycle_scenarios {
             the_holder_renames_and_removes_factors_but_never_the_last,
             changing_the_password_needs_the_current_one_and_ends_the_other_sessions,
             an_administrator_disables_resets_retires_and_deletes,
+            recovery_codes_are_shown_once_good_once_throttled_and_replaced_as_a_set,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
