@@ -23,6 +23,10 @@ const ui = {
   recoveryShown: $('recovery-shown'),
   recoveryCodes: $('recovery-codes'),
   recoveryError: $('recovery-error'),
+  phoneConfirmForm: $('phone-confirm-form'),
+  phoneConfirmSent: $('phone-confirm-sent'),
+  phoneCode: $('phone-code'),
+  phoneCodeError: $('phone-code-error'),
   passwordForm: $('password-form'),
   currentPassword: $('current-password'),
   newPassword: $('new-password'),
@@ -380,8 +384,9 @@ const changePhone = guarded(async () => {
     refuse(() => t('phoneEmpty'));
     return;
   }
+  let started;
   try {
-    await api('POST', '/api/account/phone', { phone });
+    started = await api('POST', '/api/account/phone', { phone });
   } catch (error) {
     if (error.code === 'InvalidInput') {
       refuse(() => t('phoneInvalid'));
@@ -393,6 +398,56 @@ const changePhone = guarded(async () => {
     }
     throw error;
   }
+  // Nothing changes until the code sent to the new number comes back.
+  pendingPhone = { changeId: started.changeId, phone };
+  show(ui.phoneConfirmSent, () => t('phoneCodeSent', { to: started.to }));
+  ui.phoneConfirmForm.hidden = false;
+  ui.phoneCode.value = '';
+  ui.phoneCode.focus();
+});
+
+/** The phone change waiting for its code: { changeId, phone }. */
+let pendingPhone = null;
+
+const confirmPhone = guarded(async () => {
+  clearMessage();
+  show(ui.phoneCodeError, null);
+  ui.phoneCode.removeAttribute('aria-invalid');
+  const refuse = (build) => {
+    show(ui.phoneCodeError, build);
+    ui.phoneCode.setAttribute('aria-invalid', 'true');
+    ui.phoneCode.focus();
+  };
+  const code = ui.phoneCode.value.normalize('NFKC').replace(/\s+/g, '');
+  if (!/^[0-9]+$/.test(code)) {
+    refuse(() => t('phoneCodeDigits'));
+    return;
+  }
+  let answer;
+  try {
+    answer = await api('POST', `/api/account/phone/${pendingPhone.changeId}/confirm`, { code });
+  } catch (error) {
+    if (error.code === 'InvalidInput') {
+      refuse(() => t('phoneCodeDigits'));
+      return;
+    }
+    throw error;
+  }
+  if (answer.outcome === 'wrong_code') {
+    refuse(() => t('phoneCodeWrong', { left: answer.attemptsLeft }));
+    return;
+  }
+  if (answer.outcome === 'locked') {
+    refuse(() => t('phoneCodeLocked', { time: formatTime(answer.until) }));
+    return;
+  }
+  if (answer.outcome === 'expired') {
+    refuse(() => t('phoneCodeExpired'));
+    return;
+  }
+  const { phone } = pendingPhone;
+  pendingPhone = null;
+  ui.phoneConfirmForm.hidden = true;
   ui.newPhone.value = '';
   say('success', () => t('phoneChanged', { phone }));
   await load();
@@ -488,6 +543,7 @@ setupI18n(messages);
 ui.totpStart.addEventListener('click', startTotp);
 ui.totpForm.addEventListener('submit', confirmTotp);
 ui.phoneForm.addEventListener('submit', changePhone);
+ui.phoneConfirmForm.addEventListener('submit', confirmPhone);
 ui.passwordForm.addEventListener('submit', changePassword);
 ui.recoveryMake.addEventListener('click', makeRecoveryCodes);
 ui.logout.addEventListener('click', logout);

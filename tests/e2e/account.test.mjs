@@ -118,16 +118,32 @@ test('adding an authenticator app: QR code and key shown, a wrong code refused, 
   assert.equal(await page.locator('#events-body td:nth-child(2)').first().textContent(), 'Second factor added');
 });
 
-test('changing the phone number: a bad number is refused, a good one moves the SMS factor; later it needs a new login', async () => {
+test('changing the phone number: a bad number is refused, a good one is bound by the code sent to it, the old one told; later it needs a new login', async () => {
   const field = page.getByRole('textbox', { name: 'New phone number' });
   await field.fill('12ab');
   await page.getByRole('button', { name: 'Change phone number' }).click();
   await page.locator('#phone-error').getByText(/^That is not a phone number we can send codes to\./).waitFor();
   assert.equal(await field.getAttribute('aria-invalid'), 'true');
 
+  // The new number gets a code (2 minutes after the login's SMS: the throttle); the number
+  // changes only when it comes back.
+  await portal.advance(120);
+  const before = await phone.locator('#inbox > li').count();
   await field.fill('+41 79 555 12 34');
   await page.getByRole('button', { name: 'Change phone number' }).click();
+  await page.getByText(/^We sent a code by SMS to •+34\./).waitFor();
+  await phone.locator('#inbox > li').nth(before).waitFor();
+  const text = await phone.locator('#inbox > li').first().locator('.bubble-text').textContent();
+  assert.match(text, /confirmation code is \d{6}/);
+  const code = page.getByRole('textbox', { name: 'Code from the SMS' });
+  await code.fill('000000' === text.match(/\d{6}/)[0] ? '111111' : '000000');
+  await page.getByRole('button', { name: 'Confirm the new number' }).click();
+  await page.getByText('That is not the code we sent. 9 tries left.').waitFor();
+  await code.fill(text.match(/\d{6}/)[0]);
+  await page.getByRole('button', { name: 'Confirm the new number' }).click();
   await page.getByText('Your phone number is changed. Codes by SMS and voice call now go to +41 79 555 12 34.').waitFor();
+  // The old number is told.
+  await phone.getByText(/no longer sends codes to this number/).first().waitFor();
   await page.locator('#factors li .factor-detail').getByText(/to •+34$/).waitFor();
   assert.ok((await page.locator('#events-body td:nth-child(2)').allTextContents()).includes('Phone number changed'));
 

@@ -674,7 +674,7 @@ impl<S: Store> Verifier<S> {
         Ok((state, sent))
     }
 
-    fn code_len(&self) -> usize {
+    pub(crate) fn code_len(&self) -> usize {
         usize::try_from(self.policy.code_digits).unwrap_or(6)
     }
 

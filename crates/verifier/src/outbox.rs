@@ -152,11 +152,7 @@ impl OutboxEntry {
             id: id.to_owned(),
             channel: self.channel,
             phone: recipient.phone.clone(),
-            purpose: if self.purpose == "activation" {
-                "activation"
-            } else {
-                "login"
-            },
+            purpose: purpose_named(&self.purpose),
             code: recipient.code.clone(),
         })
     }
@@ -164,6 +160,19 @@ impl OutboxEntry {
     /// `sms to •••••••01`: the number masked.
     fn detail(&self) -> String {
         format!("{} to {}", channel_name(self.channel), self.masked_phone)
+    }
+}
+
+/// How long a notice may wait for the gateway before it is given up.
+const NOTICE_LIFETIME: u64 = 86_400;
+
+/// The `'static` name of a stored purpose (an unknown one reads as a login code's).
+fn purpose_named(purpose: &str) -> &'static str {
+    match purpose {
+        "activation" => "activation",
+        super::phone::CONFIRM_PURPOSE => super::phone::CONFIRM_PURPOSE,
+        super::phone::NOTICE_PURPOSE => super::phone::NOTICE_PURPOSE,
+        _ => "login",
     }
 }
 
@@ -276,6 +285,50 @@ impl<S: Store> Verifier<S> {
                 entry.detail(),
             ));
         Ok((id, now.saturating_add(self.policy.resend_interval)))
+    }
+
+    /// Queues into `tx` a notice without a code to `phone` (the old number after a phone
+    /// change). It skips the throttles: notices follow bindings, which need a recent second
+    /// factor, and a throttle must not swallow a warning.
+    pub(crate) fn queue_notice(
+        &self,
+        tx: &mut Tx,
+        account: &str,
+        phone: &str,
+        purpose: &'static str,
+        now: u64,
+    ) -> Result<String> {
+        let id = super::secrets::random_id(self.entropy.as_ref())?;
+        let recipient = Zeroizing::new(
+            serde_json::to_vec(&Recipient {
+                phone: phone.to_owned(),
+                code: String::new(),
+            })
+            .map_err(|_| Error::Sealed("an outbox message could not be encoded"))?,
+        );
+        let entry = OutboxEntry {
+            account: account.to_owned(),
+            factor: None,
+            channel: Channel::Sms,
+            purpose: purpose.to_owned(),
+            masked_phone: mask_phone(phone),
+            sealed: self.vault.seal(&key::outbox(&id), &recipient)?,
+            queued_at: now,
+            expires_at: now.saturating_add(NOTICE_LIFETIME),
+            attempts: 0,
+            next_attempt_at: now,
+            claimed_until: 0,
+            claimed_by: String::new(),
+            counted: false,
+            number_key: key::number(&super::secrets::phone_key(self.vault.as_ref(), phone)),
+        };
+        tx.put(key::outbox(&id), 0, &entry)?.event(self.event(
+            account,
+            None,
+            EventKind::MessageQueued,
+            entry.detail(),
+        ));
+        Ok(id)
     }
 
     /// Into `tx`: the pending message `id` is replaced by a newer code's (deleted), unless it is

@@ -73,6 +73,14 @@ pub(crate) mod key {
     pub fn activation(id: &str) -> String {
         format!("activation/{id}")
     }
+    /// A phone change waiting for its confirmation code.
+    pub fn phone_change(id: &str) -> String {
+        format!("phonechange/{id}")
+    }
+    /// Lock state of an account's phone-change confirmation codes.
+    pub fn phone_lock(account: &str) -> String {
+        format!("lock/{account}/phone")
+    }
     /// A session, by the SHA-256 of its token.
     pub fn session(token_hash: &str) -> String {
         format!("session/{token_hash}")

@@ -8,13 +8,13 @@ use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secure_login_verifier::FactorSummary;
+use secure_login_verifier::{FactorSummary, PhoneChangeOutcome};
 use serde::Deserialize;
 
 use super::wire;
 use crate::enroll;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Empty, FactorId};
+use crate::extract::{ApiId, ApiJson, Empty, FactorId};
 use crate::session::SignedIn;
 use crate::source::ClientSource;
 use crate::state::AppState;
@@ -106,17 +106,51 @@ pub async fn totp_confirm(
     Ok(Json(wire::FactorAdded { factor_id }))
 }
 
-/// `POST /api/account/phone`.
+/// `POST /api/account/phone`: a confirmation code goes to the new number; nothing changes
+/// until it comes back.
 pub async fn change_phone(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
     ApiJson(body): ApiJson<NewPhone>,
-) -> ApiResult<Json<wire::Empty>> {
+) -> ApiResult<Response> {
     let login = signed_in.info.login;
-    state
-        .verify(move |v| v.change_phone(&login, &body.phone))
+    let started = state
+        .verify(move |v| v.begin_phone_change(&login, &body.phone))
         .await?;
-    Ok(Json(wire::Empty {}))
+    let attempt = super::login::first_attempt(&state, &started.message_id).await;
+    Ok(Json(wire::PhoneChangeStarted {
+        change_id: &started.change_id,
+        to: &started.to,
+        expires_at: started.expires_at,
+        resend_after: started.resend_after,
+        delivery: attempt.delivery,
+    })
+    .into_response())
+}
+
+/// `POST /api/account/phone/{changeId}/confirm`: the code the new number received.
+pub async fn confirm_phone(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    ApiId(change_id): ApiId,
+    ApiJson(body): ApiJson<TotpCode>,
+) -> ApiResult<Json<wire::PhoneChangeOutcome>> {
+    let login = signed_in.info.login;
+    let outcome = state
+        .verify(move |v| v.confirm_phone_change(&login, &change_id, &body.code))
+        .await?;
+    Ok(Json(match outcome {
+        PhoneChangeOutcome::Changed => {
+            // The old number's notice goes out now, not at the next round.
+            state.delivery.wake();
+            wire::PhoneChangeOutcome::Changed
+        }
+        PhoneChangeOutcome::WrongCode { attempts_left } => {
+            wire::PhoneChangeOutcome::WrongCode { attempts_left }
+        }
+        PhoneChangeOutcome::Locked { until } => wire::PhoneChangeOutcome::Locked { until },
+        PhoneChangeOutcome::Expired => wire::PhoneChangeOutcome::Expired,
+    }))
 }
 
 /// `POST /api/account/factors/{id}/rename`.

@@ -57,7 +57,7 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
         one::<token::Activate>("POST /api/token/activate", bytes),
         one::<token::ActivationCode>("POST /api/token/activate/{id}", bytes),
         one::<token::PushReply>("POST /api/push/{id}", bytes),
-        one::<account::TotpCode>("POST /api/account/totp/confirm", bytes),
+        one::<account::TotpCode>("POST /api/account/totp/confirm, /phone/{id}/confirm", bytes),
         one::<account::NewPhone>("POST /api/account/phone", bytes),
         one::<account::NewLabel>("POST /api/account/factors/{id}/rename", bytes),
         one::<account::NewPassword>("POST /api/account/password", bytes),
@@ -104,6 +104,10 @@ pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
         .route("/api/account/totp", post(account::totp_start))
         .route("/api/account/totp/confirm", post(account::totp_confirm))
         .route("/api/account/phone", post(account::change_phone))
+        .route(
+            "/api/account/phone/{id}/confirm",
+            post(account::confirm_phone),
+        )
         .route("/api/account/sessions/end", post(account::end_all_sessions))
         .route("/api/account/password", post(account::change_password))
         .route("/api/account/recovery-codes", post(account::recovery_codes))

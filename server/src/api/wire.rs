@@ -247,6 +247,32 @@ pub struct FactorAdded {
     pub factor_id: u32,
 }
 
+/// `POST /api/account/phone`: the confirmation code is on its way to the new number.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneChangeStarted<'a> {
+    pub change_id: &'a str,
+    pub to: &'a str,
+    pub expires_at: u64,
+    pub resend_after: u64,
+    /// As a login's code: `sent`, `retrying`, `failed` or `queued`.
+    pub delivery: &'static str,
+}
+
+/// `POST /api/account/phone/{changeId}/confirm`.
+#[derive(Serialize)]
+#[serde(
+    tag = "outcome",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum PhoneChangeOutcome {
+    Changed,
+    WrongCode { attempts_left: u32 },
+    Locked { until: u64 },
+    Expired,
+}
+
 /// `POST /api/account/recovery-codes`: the new set, shown once.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

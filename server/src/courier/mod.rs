@@ -33,12 +33,20 @@ impl MessageTexts {
     /// ```
     ///
     /// A call speaks each digit (`Your secure-login code is 1, 2, 3, 4, 5, 6. Never share it.`).
+    ///
+    /// The old number of a phone change gets a notice without a code.
     pub fn text(&self, message: &Message) -> String {
         let issuer = &self.issuer;
-        let what = if message.purpose == "activation" {
-            "activation code"
-        } else {
-            "code"
+        let what = match message.purpose {
+            "activation" => "activation code",
+            "phone_confirm" => "confirmation code",
+            "phone_changed" => {
+                return format!(
+                    "Your {issuer} account no longer sends codes to this number: its phone number \
+                     was changed. If this wasn't you, contact {issuer} at once."
+                )
+            }
+            _ => "code",
         };
         match message.channel {
             Channel::Sms => format!(

@@ -486,7 +486,7 @@ async fn the_account_page_shows_factors_and_events() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn phone_change_only_soon_after_a_second_factor() {
+async fn phone_change_only_soon_after_a_second_factor_and_only_by_the_new_numbers_code() {
     let server = start().await;
     server.account("alice", &[("mobile", sms(PHONE)), ("app", totp_factor())]);
     let mut browser = server.client();
@@ -504,18 +504,53 @@ async fn phone_change_only_soon_after_a_second_factor() {
         .post("/api/account/phone", json!({ "phone": "call me maybe" }))
         .await
         .assert_error(400, "InvalidInput");
-    let changed = browser
+    let started = browser
         .post("/api/account/phone", json!({ "phone": "+41 79 999 99 99" }))
         .await;
-    assert_eq!(changed.ok(), &json!({}));
+    assert_eq!(started.ok()["to"], "•••••••••99");
+    assert_eq!(started.ok()["delivery"], "sent");
+    let change = started.ok()["changeId"].as_str().unwrap().to_owned();
+    let sent = browser.messages().await.last().unwrap().clone();
+    assert_eq!(sent["to"], "+41799999999");
+    let code = code_of(sent["text"].as_str().unwrap());
+    let confirm = format!("/api/account/phone/{change}/confirm");
+    let unchanged = browser.get("/api/account").await;
+    assert!(
+        unchanged.text.contains("•••••••••01"),
+        "bound only by the code"
+    );
+    let answer = browser
+        .post(&confirm, json!({ "code": wrong(&code) }))
+        .await;
+    assert_eq!(
+        answer.ok(),
+        &json!({ "outcome": "wrong_code", "attemptsLeft": 9 })
+    );
+    let answer = browser.post(&confirm, json!({ "code": code })).await;
+    assert_eq!(answer.ok(), &json!({ "outcome": "changed" }));
+    // The old number is told, with no code in the text.
+    let messages = browser
+        .messages_until(|m| m["to"] == PHONE && m["at"] == T0)
+        .await;
+    let notice = messages
+        .iter()
+        .find(|m| m["to"] == PHONE && m["at"] == T0)
+        .unwrap();
+    let text = notice["text"].as_str().unwrap();
+    assert!(
+        text.contains("no longer sends codes to this number"),
+        "{text}"
+    );
+    assert!(!text.chars().any(|c| c.is_ascii_digit()), "no code: {text}");
     let account = browser.get("/api/account").await;
     let factors = account.ok()["factors"].as_array().unwrap().clone();
     assert!(factors
         .iter()
         .any(|f| f["kind"] == "sms" && f["phone"] == "•••••••••99"));
     assert!(!factors.iter().any(|f| f["phone"] == "•••••••••01"));
-    // The next code goes to the new number.
+    // The next code (once the 2-minute throttle allows one) goes to the new number.
     let mut other = server.client();
+    other.set_clock(T0 + 120).await;
     let (next, factors) = other.login("alice", PASSWORD).await;
     other
         .choose(&next, Client::factor(&factors, "sms"))

@@ -50,6 +50,12 @@ const ROUTES: &[&str] = &[
     "POST /api/account/totp",
     "POST /api/account/totp/confirm",
     "POST /api/account/phone",
+    "POST /api/account/phone/{id}/confirm",
+    "POST /api/account/password",
+    "POST /api/account/recovery-codes",
+    "POST /api/account/factors/{id}/rename",
+    "POST /api/account/factors/{id}/remove",
+    "POST /api/account/sessions/end",
     "POST /api/logout",
     "GET /api/phone/messages",
     "GET /api/phone/events",
@@ -415,10 +421,101 @@ async fn every_api_route_answers_success_and_error_with_the_headers() {
             .post("/api/account/phone", json!({ "phone": "call me maybe" }))
             .await,
     );
-    seen.answer(
+    let started = seen.answer(
         "POST /api/account/phone",
         browser
             .post("/api/account/phone", json!({ "phone": "+41 79 999 99 99" }))
+            .await,
+    );
+    let change_id = started.ok()["changeId"].as_str().unwrap().to_owned();
+    let code = browser.last_code().await;
+    seen.answer(
+        "POST /api/account/phone/{id}/confirm",
+        browser
+            .post(
+                &format!("/api/account/phone/{change_id}/confirm"),
+                json!({ "code": code }),
+            )
+            .await,
+    );
+    let change = seen.answer(
+        "POST /api/account/phone/{id}/confirm",
+        browser
+            .post(
+                &format!("/api/account/phone/{unknown}/confirm"),
+                json!({ "code": "123456" }),
+            )
+            .await,
+    );
+    assert_eq!(change.status, 404);
+    seen.answer(
+        "POST /api/account/phone/{id}/confirm",
+        browser
+            .post("/api/account/phone/x/confirm", json!({ "code": "12" }))
+            .await,
+    );
+    seen.answer(
+        "POST /api/account/factors/{id}/rename",
+        browser
+            .post("/api/account/factors/1/rename", json!({ "label": "work" }))
+            .await,
+    );
+    seen.answer(
+        "POST /api/account/factors/{id}/rename",
+        browser
+            .post("/api/account/factors/x/rename", json!({ "label": "work" }))
+            .await,
+    );
+    seen.answer(
+        "POST /api/account/recovery-codes",
+        stranger
+            .clone()
+            .post("/api/account/recovery-codes", json!({}))
+            .await,
+    );
+    seen.answer(
+        "POST /api/account/recovery-codes",
+        browser.post("/api/account/recovery-codes", json!({})).await,
+    );
+    seen.answer(
+        "POST /api/account/factors/{id}/remove",
+        browser
+            .post("/api/account/factors/999/remove", json!({}))
+            .await,
+    );
+    let recovery = browser.get("/api/account").await;
+    let codes_factor = recovery.ok()["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "recovery_codes")
+        .unwrap()["id"]
+        .clone();
+    seen.answer(
+        "POST /api/account/factors/{id}/remove",
+        browser
+            .post(
+                &format!("/api/account/factors/{codes_factor}/remove"),
+                json!({}),
+            )
+            .await,
+    );
+    seen.answer(
+        "POST /api/account/password",
+        browser
+            .post(
+                "/api/account/password",
+                json!({ "current": "wrong", "new": "whatever it is" }),
+            )
+            .await,
+    );
+    seen.answer(
+        "POST /api/account/password",
+        browser
+            .post(
+                "/api/account/password",
+                json!({ "current": PASSWORD, "new": PASSWORD }),
+            )
             .await,
     );
 
@@ -590,6 +687,17 @@ async fn every_api_route_answers_success_and_error_with_the_headers() {
             b"{}",
         )
         .await,
+    );
+    seen.answer(
+        "POST /api/account/sessions/end",
+        stranger
+            .clone()
+            .post("/api/account/sessions/end", json!({}))
+            .await,
+    );
+    seen.answer(
+        "POST /api/account/sessions/end",
+        browser.post("/api/account/sessions/end", json!({})).await,
     );
     seen.answer(
         "POST /api/logout",

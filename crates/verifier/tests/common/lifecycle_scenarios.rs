@@ -13,7 +13,8 @@
 use super::scenarios::{alice, login, totp_code, World, PASSWORD};
 use secure_login_otp::{Digits, HashAlgorithm, TimeStep, Totp};
 use secure_login_verifier::{
-    ActivationOutcome, Clock, Error, EventKind, LoginOutcome, Prompt, Store, RECOVERY_CODES,
+    ActivationOutcome, Clock, Error, EventKind, LoginOutcome, PhoneChangeOutcome, Prompt, Store,
+    RECOVERY_CODES,
 };
 
 /// A new login of Alice's completed with the authenticator app, and its session opened.
@@ -187,11 +188,22 @@ pub fn a_phone_change_ends_the_other_sessions_and_a_migration_ends_all<S: Store>
     let (account, f) = alice(&w);
     let (_, other) = sign_in(&w, f.totp);
     let (login_id, token) = sign_in(&w, f.totp);
-    w.verifier
-        .change_phone(&login_id, "+41 79 999 99 99")
+    let change = w
+        .verifier
+        .begin_phone_change(&login_id, "+41 79 999 99 99")
         .unwrap();
+    assert!(live(&w, &other), "nothing is bound yet");
+    let code = w.phone.last_code();
+    assert_eq!(
+        w.verifier
+            .confirm_phone_change(&login_id, &change.change_id, &code)
+            .unwrap(),
+        PhoneChangeOutcome::Changed
+    );
     assert!(live(&w, &token) && !live(&w, &other));
-    // A new token on a new device: the sessions opened with the old one all end.
+    // A new token on a new device (once the 2-minute SMS throttle allows its code): the
+    // sessions opened with the old one all end.
+    w.clock.advance(120);
     let started = w
         .verifier
         .begin_activation("alice", PASSWORD, "device-b")

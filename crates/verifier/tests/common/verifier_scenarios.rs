@@ -25,8 +25,8 @@ use secure_login_otp::{
 };
 use secure_login_verifier::{
     ActivationOutcome, AeadVault, AuditEvent, Channel, Clock, Courier, Deliverer, DeliveryPolicy,
-    DeliveryState, Error, EventKind, FactorKind, LoginOutcome, LoginStatus, Message, Policy,
-    Prompt, PushAnswer, Store, Verifier, Versioned, Write,
+    DeliveryState, Error, EventKind, FactorKind, LoginOutcome, LoginStatus, Message,
+    PhoneChangeOutcome, Policy, Prompt, PushAnswer, Store, Verifier, Versioned, Write,
 };
 
 /// The start of every scenario: 2026-11-25 00:00:00 UTC.
@@ -1356,11 +1356,13 @@ pub fn activation_code_expires<S: Store>(w: World<S>) {
     ));
 }
 
-pub fn phone_change_needs_a_recent_second_factor<S: Store>(w: World<S>) {
+/// Issue 13: a new number is bound only when the code sent to it comes back; the old number is
+/// told; wrong codes lock phone changes like activation codes; only a recent second factor starts one.
+pub fn a_new_number_is_bound_only_by_its_code_and_the_old_one_is_told<S: Store>(w: World<S>) {
     let (account, f) = alice(&w);
     let id = login(&w);
     assert!(matches!(
-        w.verifier.change_phone(&id, "+41 79 999 99 99"),
+        w.verifier.begin_phone_change(&id, "+41 79 999 99 99"),
         Err(Error::NotAllowed(_))
     ));
     w.verifier.choose_factor(&id, f.totp).unwrap();
@@ -1368,24 +1370,91 @@ pub fn phone_change_needs_a_recent_second_factor<S: Store>(w: World<S>) {
         .submit_response(&id, &totp_code(w.clock.now()))
         .unwrap();
     assert_eq!(
-        w.verifier.change_phone(&id, "not a phone"),
+        w.verifier.begin_phone_change(&id, "not a phone"),
         Err(Error::InvalidInput(
             "a phone number is an optional + and 6 to 15 digits"
         ))
     );
-    w.verifier.change_phone(&id, "+41 79 999 99 99").unwrap();
-    let phone = w
+    let started = w
         .verifier
-        .account(&account)
-        .unwrap()
-        .sms_phone()
-        .unwrap()
-        .to_owned();
-    assert_eq!(phone, "+41799999999");
-    assert_eq!(events_of(&w, &account, EventKind::PhoneChanged), 1);
-    w.clock.advance(301);
+        .begin_phone_change(&id, "+41 79 999 99 99")
+        .unwrap();
+    assert_eq!(started.to, "•••••••••99");
+    let sent = w.phone.messages().last().unwrap().clone();
+    assert_eq!(
+        (sent.phone.as_str(), sent.purpose),
+        ("+41799999999", "phone_confirm")
+    );
+    let sms_phone = |w: &World<S>| {
+        w.verifier
+            .account(&account)
+            .unwrap()
+            .sms_phone()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        sms_phone(&w),
+        PHONE,
+        "nothing changes before the code comes back"
+    );
     assert!(matches!(
-        w.verifier.change_phone(&id, "+41 79 888 88 88"),
+        w.verifier
+            .confirm_phone_change(&id, &started.change_id, &wrong(&sent.code))
+            .unwrap(),
+        PhoneChangeOutcome::WrongCode { attempts_left: 9 }
+    ));
+    let other = login(&w);
+    assert_eq!(
+        w.verifier
+            .confirm_phone_change(&other, &started.change_id, &sent.code)
+            .unwrap_err(),
+        Error::NotFound("phone change"),
+        "only the session that asked confirms"
+    );
+    assert_eq!(
+        w.verifier
+            .confirm_phone_change(&id, &started.change_id, &sent.code)
+            .unwrap(),
+        PhoneChangeOutcome::Changed
+    );
+    assert_eq!(sms_phone(&w), "+41799999999");
+    assert_eq!(events_of(&w, &account, EventKind::PhoneChanged), 1);
+    let notice = w.phone.messages().last().unwrap().clone();
+    assert_eq!(
+        (notice.phone.as_str(), notice.purpose, notice.code.as_str()),
+        (PHONE, "phone_changed", ""),
+        "the old number is told, with no code"
+    );
+    assert_eq!(
+        w.verifier
+            .confirm_phone_change(&id, &started.change_id, &sent.code)
+            .unwrap(),
+        PhoneChangeOutcome::Expired,
+        "a code binds once"
+    );
+    // Wrong codes lock phone changes at the tenth, even for the right code.
+    w.clock.advance(120);
+    let again = w
+        .verifier
+        .begin_phone_change(&id, "+41 79 888 88 88")
+        .unwrap();
+    let code = w.phone.messages().last().unwrap().code.clone();
+    for _ in 0..10 {
+        w.verifier
+            .confirm_phone_change(&id, &again.change_id, &wrong(&code))
+            .unwrap();
+    }
+    assert!(matches!(
+        w.verifier
+            .confirm_phone_change(&id, &again.change_id, &code)
+            .unwrap(),
+        PhoneChangeOutcome::Locked { .. }
+    ));
+    assert_eq!(sms_phone(&w), "+41799999999");
+    w.clock.advance(181);
+    assert!(matches!(
+        w.verifier.begin_phone_change(&id, "+41 79 888 88 88"),
         Err(Error::NotAllowed(_))
     ));
 }
@@ -1807,7 +1876,7 @@ macro_rules! verifier_scenarios {
             push_with_number_matching,
             activation_add_user_and_migration,
             activation_code_expires,
-            phone_change_needs_a_recent_second_factor,
+            a_new_number_is_bound_only_by_its_code_and_the_old_one_is_told,
             temporary_passcode_is_good_once_and_expires,
             security_card_with_pin,
             hostile_input_gets_typed_errors,

@@ -275,16 +275,33 @@ impl Client {
             .clone()
     }
 
-    /// The code in the newest message of the demo phone (digits only, commas of a call dropped).
+    /// The demo phone's messages once one satisfies `wanted` (the delivery worker sends in the
+    /// background: a notice nobody waits for arrives a moment later). Panics after a minute.
+    pub async fn messages_until(&mut self, wanted: impl Fn(&Value) -> bool) -> Vec<Value> {
+        for _ in 0..3000 {
+            let messages = self.messages().await;
+            if messages.iter().any(&wanted) {
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the message never arrived on the demo phone");
+    }
+
+    /// The code in the newest message of the demo phone that carries one (a notice, such as
+    /// the old number's after a phone change, has none); digits only, a call's commas dropped.
     pub async fn last_code(&mut self) -> String {
         let messages = self.messages().await;
-        let text = messages.last().expect("a message")["text"]
-            .as_str()
-            .unwrap()
+        let text = messages
+            .iter()
+            .rev()
+            .filter_map(|m| m["text"].as_str())
+            .find(|text| text.contains("code is "))
+            .expect("a message with a code")
             .to_owned();
         // `... code is 123456. Never share it ...` or a call's `code is 1, 2, 3, 4, 5, 6. ...`
-        let tail = text.split_once("code is ").unwrap().1;
-        let spoken = tail.split('.').next().unwrap();
+        let tail = text.split_once("code is ").map_or("", |(_, tail)| tail);
+        let spoken = tail.split('.').next().unwrap_or_default();
         spoken.chars().filter(char::is_ascii_digit).collect()
     }
 }
