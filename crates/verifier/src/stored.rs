@@ -12,7 +12,7 @@ use secure_login_otp::{
 };
 
 use super::error::{Error, Result};
-use super::model::{Account, Factor, FactorKind};
+use super::model::{Account, DeviceCredential, Factor, FactorKind};
 
 /// An account and its factors, as stored.
 #[derive(Serialize, Deserialize)]
@@ -37,7 +37,8 @@ struct FactorV1 {
     retired_at: Option<u64>,
 }
 
-/// The fields named `secret_hex` and `pin_hash_hex` are the ones sealing.rs seals.
+/// The fields named `secret_hex`, `pin_hash_hex` and `device_key_hex` are the ones sealing.rs
+/// seals.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum FactorKindV1 {
@@ -45,6 +46,11 @@ enum FactorKindV1 {
         suite: String,
         secret_hex: Zeroizing<String>,
         device_id: String,
+        /// Absent for a token activated before device authentication (with `device_key_hex`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device_handle: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device_key_hex: Option<Zeroizing<String>>,
     },
     SecurityCard {
         suite: String,
@@ -106,10 +112,13 @@ impl From<&FactorKind> for FactorKindV1 {
                 suite,
                 secret,
                 device_id,
+                device,
             } => Self::SoftToken {
                 suite: suite.to_string(),
                 secret_hex: hex(secret),
                 device_id: device_id.clone(),
+                device_handle: device.as_ref().map(|d| d.handle.clone()),
+                device_key_hex: device.as_ref().map(|d| hex(&d.key)),
             },
             FactorKind::SecurityCard {
                 suite,
@@ -208,10 +217,22 @@ impl TryFrom<FactorKindV1> for FactorKind {
                 suite: text,
                 secret_hex,
                 device_id,
+                device_handle,
+                device_key_hex,
             } => Self::SoftToken {
                 suite: suite(&text)?,
                 secret: secret(&secret_hex)?,
                 device_id,
+                device: match (device_handle, device_key_hex) {
+                    (None, None) => None,
+                    (Some(handle), Some(key)) => Some(DeviceCredential {
+                        handle,
+                        key: hex_decode(&key)
+                            .and_then(Secret::from_bytes)
+                            .map_err(|_| "a malformed device key")?,
+                    }),
+                    _ => return Err("a device handle without its key"),
+                },
             },
             FactorKindV1::SecurityCard {
                 suite: text,
