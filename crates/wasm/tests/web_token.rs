@@ -557,7 +557,8 @@ async fn a_version_1_database_is_upgraded_with_every_user_intact() {
     let users: Vec<_> = records.iter().filter(|(s, _)| s == "users").collect();
     assert_eq!(users.len(), 2);
     for (_, user) in users {
-        assert_eq!(get(user, "schema").as_f64(), Some(2.0));
+        // Today's record schema (3: schema 2 with the optional device credential).
+        assert_eq!(get(user, "schema").as_f64(), Some(3.0));
     }
     assert!(records
         .iter()
@@ -1453,24 +1454,22 @@ async fn a_device_credential_is_stored_with_the_user_and_proves_across_a_reopen(
     );
     let id = get_str(&user, "id");
     let expected = "4d0b519e72ee0cf485089d0e57516e540bc22f62d945ed2b65dba9aaa784ad68";
-    let proof = |token: &SoftToken| {
-        token.device_proof(
-            id.as_str().into(),
-            "n0nce".into(),
-            "pushes".into(),
-            "".into(),
-        )
-    };
-    assert_eq!(proof(&token).await.unwrap(), expected);
+    async fn proof(token: &SoftToken, id: &str) -> Result<String, JsValue> {
+        token
+            .device_proof(id.into(), "n0nce".into(), "pushes".into(), "".into())
+            .await
+    }
+    assert_eq!(proof(&token, &id).await.unwrap(), expected);
     token.close();
     let token = open(&name).await;
-    assert_eq!(proof(&token).await.unwrap(), expected, "kept in the store");
+    assert_eq!(
+        proof(&token, &id).await.unwrap(),
+        expected,
+        "kept in the store"
+    );
     // A user activated without one cannot prove anything.
     let legacy = add(&token, "frank", bytes(KEY32), "4826", TOKEN_SUITE).await;
-    let error = token
-        .device_proof(legacy.into(), "n0nce".into(), "pushes".into(), "".into())
-        .await
-        .unwrap_err();
+    let error = proof(&token, &legacy).await.unwrap_err();
     assert_eq!(code_of(&error), "NoDeviceKey");
     // Half a credential, or a malformed one, is refused before anything is stored.
     for fields in [
