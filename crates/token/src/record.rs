@@ -13,7 +13,7 @@
 //!       token: { type: "ocra", suite, counter? } | { type: "totp", algorithm, digits, step, t0 },
 //!       kdf: { algorithm: "PBKDF2-HMAC-SHA256", salt, iterations }, wrapped }
 //! v3: v2 with schema: 3 and, for a user activated with a device credential,
-//!     device: { handle, key (hex) }
+//!     deviceHandle, deviceKey (hex)
 //! ```
 //!
 //! # Security
@@ -626,15 +626,11 @@ struct RecordJson {
     token: TokenJson,
     kdf: Kdf,
     wrapped: String,
+    /// The device credential: both or neither (flat, to keep the wasm small).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    device: Option<DeviceJson>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DeviceJson {
-    handle: String,
-    key: String,
+    device_handle: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_key: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -657,22 +653,23 @@ impl TryFrom<RecordJson> for UserRecord {
     type Error = Error;
     fn try_from(json: RecordJson) -> Result<Self> {
         // Schema 2 is schema 3 without a device credential.
-        if !(json.schema == SCHEMA || json.schema == 2 && json.device.is_none()) {
-            return Err(Error::CorruptRecord("unknown schema"));
-        }
-        let device = match &json.device {
-            None => None,
-            Some(d) => {
+        let device = match (&json.device_handle, &json.device_key) {
+            (None, None) => None,
+            (Some(handle), Some(key)) if json.schema == SCHEMA => {
                 let key = Zeroizing::new(
-                    secure_login_otp::hex_decode(&d.key)
+                    secure_login_otp::hex_decode(key)
                         .map_err(|_| Error::CorruptRecord("device key"))?,
                 );
                 Some(
-                    DeviceCredential::new(&d.handle, &key)
+                    DeviceCredential::new(handle, &key)
                         .map_err(|_| Error::CorruptRecord("device credential"))?,
                 )
             }
+            _ => return Err(Error::CorruptRecord("device credential")),
         };
+        if json.schema != SCHEMA && json.schema != 2 {
+            return Err(Error::CorruptRecord("unknown schema"));
+        }
         let params = match json.token {
             TokenJson::Ocra { suite, counter } => TokenParams::ocra(suite.parse()?, counter)?,
             TokenJson::Totp {
@@ -729,10 +726,11 @@ impl From<UserRecord> for RecordJson {
             token,
             kdf: record.kdf.clone(),
             wrapped: secure_login_otp::hex_encode(&record.wrapped),
-            device: record.device.as_ref().map(|d| DeviceJson {
-                handle: d.handle.clone(),
-                key: secure_login_otp::hex_encode(&d.key),
-            }),
+            device_handle: record.device.as_ref().map(|d| d.handle.clone()),
+            device_key: record
+                .device
+                .as_ref()
+                .map(|d| secure_login_otp::hex_encode(&d.key)),
         }
     }
 }

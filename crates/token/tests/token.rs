@@ -875,9 +875,13 @@ fn a_device_credential_is_kept_in_the_record_and_proves_without_the_pin() {
         Err(Error::CorruptRecord(_))
     ));
     for damaged in [
-        json.replace("\"handle\":\"handle1\"", "\"handle\":\"handle-1\""),
-        json.replace("\"key\":\"41", "\"key\":\"4"),
-        json.replace("\"key\":\"", "\"key\":\"zz"),
+        json.replace(
+            "\"deviceHandle\":\"handle1\"",
+            "\"deviceHandle\":\"handle-1\"",
+        ),
+        json.replace("\"deviceKey\":\"41", "\"deviceKey\":\"4"),
+        json.replace("\"deviceKey\":\"", "\"deviceKey\":\"zz"),
+        json.replace(",\"deviceHandle\":\"handle1\"", ""),
     ] {
         assert!(
             matches!(
