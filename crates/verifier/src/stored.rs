@@ -177,9 +177,17 @@ impl TryFrom<AccountV1> for Account {
                     record: format!("account/{}/factor/{}", stored.id, factor.id),
                     reason,
                 })?;
+            // Before device authentication a soft token was labelled with its device id, then a
+            // bearer name: read as the neutral label (and written so at the next change).
+            let label = match kind {
+                FactorKind::SoftToken { .. } if factor.label.starts_with("soft token on ") => {
+                    super::activation::SOFT_TOKEN_LABEL.to_owned()
+                }
+                _ => factor.label,
+            };
             factors.push(Factor {
                 id: factor.id,
-                label: factor.label,
+                label,
                 kind,
                 created_at: factor.created_at,
                 retired_at: factor.retired_at,

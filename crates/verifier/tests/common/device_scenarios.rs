@@ -240,7 +240,14 @@ pub fn a_token_activated_before_device_authentication_answers_challenges_but_get
         device_id: "65cba4e2".into(),
         device: None,
     };
-    let factor = w.verifier.add_factor(&account, "", legacy).unwrap();
+    // Labelled as activations labelled them before: with the device id.
+    let factor = w
+        .verifier
+        .add_factor(&account, "soft token on 65cba4e2", legacy)
+        .unwrap();
+    let shown = w.verifier.start_login("alice", PASSWORD).unwrap();
+    let label = &shown.factors.iter().find(|f| f.id == factor).unwrap().label;
+    assert_eq!(label, SOFT_TOKEN_LABEL, "the device id is no label");
     let id = login(&w);
     assert!(refused(w.verifier.start_push(&id)));
     let challenge = challenge_of(&w.verifier.choose_factor(&id, factor).unwrap());
