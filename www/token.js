@@ -246,7 +246,10 @@ let activation = null;
 
 function clearSecret() {
   activation?.secret?.fill(0);
-  if (activation) activation.secret = null;
+  if (activation) {
+    activation.secret = null;
+    activation.deviceKey = null;
+  }
 }
 
 function activationStep(step) {
@@ -325,6 +328,9 @@ async function submitCode(event) {
         activation.issuer = result.issuer;
         activation.suite = result.suite;
         activation.factorId = result.factorId;
+        // The device credential: the token proves itself with it on every push call.
+        activation.deviceHandle = result.deviceHandle;
+        activation.deviceKey = result.deviceKey;
         say($('act-pin-intro'), 'activate.pinIntro', { user: result.username });
         activationStep('pin');
         break;
@@ -367,6 +373,9 @@ async function submitPin(event) {
     secret: activation.secret,
     pin,
     suite: activation.suite,
+    ...(activation.deviceHandle && activation.deviceKey
+      ? { deviceHandle: activation.deviceHandle, deviceKey: activation.deviceKey }
+      : {}),
   });
   let replaced = false;
   try {
@@ -514,39 +523,92 @@ async function removeUser(user) {
 
 // ---- pushes: server-sent events, number matching --------------------------------------------------
 
-/** Open event streams, one per device id the users were activated on. */
+/** Open event streams, one per user with a device credential (by user id): an EventSource, or
+ * `null` while its ticket is asked for, or `'refused'` when the portal no longer knows the
+ * credential (the token moved to another device). */
 const pushSources = new Map();
-/** The latest list per device id. */
+/** The latest list per user id. */
 const pushLists = new Map();
 /** Forms shown, by request id (kept across list updates so nothing typed is lost). */
 const pushForms = new Map();
 /** Requests answered here: a list sent before the answer must not bring them back. */
 const answered = new Set();
+/** How long to wait before asking for a new stream after one ended. */
+const RECONNECT_MS = 3000;
+
+/** A one-time nonce from the portal and this user's device proof of `action` over it: the fields
+ * every token call adds to its body (the device id is never sent). */
+async function proved(user, action, detail = '') {
+  const { nonce } = await api('POST', '/api/token/challenge', { handle: user.deviceHandle });
+  const proof = await token.deviceProof(user.id, nonce, action, detail);
+  return { handle: user.deviceHandle, nonce, proof };
+}
+
+function closeSource(source) {
+  if (source && typeof source.close === 'function') source.close();
+}
 
 function connectPushes() {
   // Offline there is nothing to listen to; the streams come back with the network.
-  if (!token || users.length === 0 || !navigator.onLine) return;
-  const devices = new Set([token.deviceId, ...users.map((user) => user.deviceId)]);
-  for (const deviceId of devices) {
-    if (pushSources.has(deviceId)) continue;
-    const source = new EventSource(`/api/token/${encodeURIComponent(deviceId)}/events`);
-    source.addEventListener('pushes', (event) => {
-      try {
-        const list = JSON.parse(event.data);
-        pushLists.set(deviceId, Array.isArray(list) ? list : []);
-      } catch {
-        pushLists.set(deviceId, []);
-      }
-      renderPushes();
-    });
-    // Connection errors: EventSource reconnects by itself; the list stays as it was.
-    source.addEventListener('error', () => {});
-    pushSources.set(deviceId, source);
+  if (!token || !navigator.onLine) return;
+  // Users activated before device authentication have no credential: challenge/response only.
+  const listening = users.filter((user) => user.deviceHandle);
+  const ids = new Set(listening.map((user) => user.id));
+  for (const [id, source] of pushSources) {
+    if (ids.has(id)) continue;
+    closeSource(source);
+    pushSources.delete(id);
+    pushLists.delete(id);
   }
+  for (const user of listening) {
+    if (pushSources.has(user.id)) continue;
+    pushSources.set(user.id, null);
+    openStream(user);
+  }
+}
+
+/** Opens the user's event stream with a single-use ticket; asks for a new one when it ends. */
+async function openStream(user) {
+  let source;
+  try {
+    const { ticket } = await api('POST', '/api/token/stream', await proved(user, 'stream'));
+    if (pushSources.get(user.id) !== null) return; // removed or offline meanwhile
+    source = new EventSource(`/api/token/events/${encodeURIComponent(ticket)}`);
+  } catch (e) {
+    if (pushSources.get(user.id) !== null) return;
+    if (e instanceof PageError && e.fromApi && e.code === 'NotAllowed') {
+      pushSources.set(user.id, 'refused');
+      return;
+    }
+    pushSources.delete(user.id);
+    setTimeout(connectPushes, RECONNECT_MS);
+    return;
+  }
+  pushSources.set(user.id, source);
+  source.addEventListener('pushes', (event) => {
+    let list;
+    try {
+      list = JSON.parse(event.data);
+    } catch {
+      list = [];
+    }
+    const mine = Array.isArray(list) ? list.map((push) => ({ ...push, userId: user.id })) : [];
+    pushLists.set(user.id, mine);
+    renderPushes();
+  });
+  // A ticket opens one stream once: when it ends, ask for a new ticket (the list stays as it was).
+  source.addEventListener('error', () => {
+    source.close();
+    if (pushSources.get(user.id) !== source) return;
+    pushSources.delete(user.id);
+    setTimeout(connectPushes, RECONNECT_MS);
+  });
 }
 
 /** The local user a push is for: the factor recorded at activation, else the same username. */
 function pushUser(push) {
+  const own = users.find((user) => user.id === push.userId);
+  if (own) return own;
   const map = factorMap();
   const byFactor = users.find(
     (user) => map[user.id]?.account === push.username && map[user.id]?.factorId === push.factorId,
@@ -662,7 +724,10 @@ async function answerPush(form, push, decision) {
         decision === 'approve'
           ? await token.approvePush(userId, push.requestId, number, pin)
           : await token.denyPush(userId, push.requestId, 0, pin);
-      return api('POST', `/api/push/${encodeURIComponent(push.requestId)}`, { decision, mac });
+      // The proof comes from the user whose device credential the push came to.
+      const device = users.find((user) => user.id === push.userId) ?? users.find((user) => user.id === userId);
+      const proof = await proved(device, 'answer', `${push.requestId} ${decision}`);
+      return api('POST', `/api/push/${encodeURIComponent(push.requestId)}`, { decision, mac, ...proof });
     });
   } catch (e) {
     showError(error, e);
@@ -770,7 +835,7 @@ function showNetwork() {
     connectPushes();
   } else {
     say(note, 'network.offline');
-    for (const source of pushSources.values()) source.close();
+    for (const source of pushSources.values()) closeSource(source);
     pushSources.clear();
     pushLists.clear();
     renderPushes();

@@ -47,7 +47,7 @@ export function bundleSize(dir) {
 export const BUDGETS = {
   'pkg/': { gzip: 200 * 1024 },
   'pkg/login/': { gzip: 8000 },
-  'pkg-node/': { gzip: 225 * 1024 },
+  'pkg-node/': { gzip: 230 * 1024 },
 };
 
 /** The JavaScript libraries' browser builds, as the benchmark page loads them. */

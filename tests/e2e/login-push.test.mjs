@@ -30,7 +30,23 @@ async function activate() {
   const code = messages.at(-1).text.match(/(\d{8})$/)[1];
   const done = await portal.api('POST', `/api/token/activate/${started.body.activationId}`, { code, deviceId: DEVICE });
   assert.equal(done.body.outcome, 'activated', JSON.stringify(done.body));
-  return { secret: Buffer.from(done.body.secret, 'hex'), suite: done.body.suite };
+  return {
+    secret: Buffer.from(done.body.secret, 'hex'),
+    suite: done.body.suite,
+    handle: done.body.deviceHandle,
+    deviceKey: Buffer.from(done.body.deviceKey, 'hex'),
+  };
+}
+
+/** A one-time nonce and the token's device proof of `action` (docs/api.md; crates/otp/src/device.rs). */
+async function proved(action, detail = '') {
+  const issued = await portal.api('POST', '/api/token/challenge', { handle: token.handle });
+  assert.equal(issued.status, 200, JSON.stringify(issued.body));
+  const { nonce } = issued.body;
+  const proof = createHmac('sha256', token.deviceKey)
+    .update(Buffer.from(`secure-login device v1\0${nonce}\0${action}\0${token.handle}\0${detail}`))
+    .digest('hex');
+  return { handle: token.handle, nonce, proof };
 }
 
 /** The token's answer to a push (docs/api.md; crates/otp/src/push.rs). */
@@ -49,10 +65,15 @@ function pushMac(requestId, number, decision) {
 
 /** The token answers the push waiting for it, typing `number`. */
 async function answerPush(number, decision) {
-  const pending = (await portal.api('GET', `/api/token/${DEVICE}/pushes`)).body;
+  const pending = (await portal.api('POST', '/api/token/pushes', await proved('pushes'))).body;
   assert.equal(pending.length, 1, JSON.stringify(pending));
   const { requestId } = pending[0];
-  const answer = await portal.api('POST', `/api/push/${requestId}`, { decision, mac: pushMac(requestId, number, decision) });
+  const proof = await proved('answer', `${requestId} ${decision}`);
+  const answer = await portal.api('POST', `/api/push/${requestId}`, {
+    decision,
+    mac: pushMac(requestId, number, decision),
+    ...proof,
+  });
   return answer.body.answer;
 }
 

@@ -95,13 +95,13 @@ test('push approval with number matching: a wrong number and a wrong PIN are ref
   await answer(form, { number: otherNumber(number), pin: ALICE_PIN });
   await assertVisibleText(
     form.locator('.push-error'),
-    'Not approved: the number or the PIN does not match. Attempts left: 9.',
+    'Not approved: the number or the PIN does not match. Attempts left: 2.',
   );
   // The right number with a wrong PIN: refused the same way (no PIN oracle).
   await answer(form, { number, pin: '739146' });
   await assertVisibleText(
     form.locator('.push-error'),
-    'Not approved: the number or the PIN does not match. Attempts left: 8.',
+    'Not approved: the number or the PIN does not match. Attempts left: 1.',
   );
   assert.equal(await login.locator('#step-done').isVisible(), false, 'the login page is still waiting');
   assert.equal(await login.locator('#push-waiting').isVisible(), true);
@@ -156,7 +156,7 @@ test('push for the second user of the token (Add User) reaches the same token pa
   await assertVisibleText(form.locator('.push-user'), 'On this token as bob at work.');
   // alice's PIN is not bob's: refused.
   await answer(form, { number, pin: ALICE_PIN });
-  await assertVisibleText(form.locator('.push-error'), /Attempts left: 9\.$/);
+  await assertVisibleText(form.locator('.push-error'), /Attempts left: 2\.$/);
   await answer(form, { number, pin: BOB_PIN });
   await assertVisibleText(token.locator('#push-outcome'), 'Login approved for bob.');
   await assertLoggedIn(login);

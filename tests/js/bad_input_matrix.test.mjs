@@ -29,6 +29,7 @@ const DOCUMENTED_CODES = new Set([
   // crates/token/src/error.rs
   'WeakPin', 'ChallengeLength', 'InvalidNumber', 'InvalidRequestId', 'InvalidSession',
   'InvalidUsername', 'InvalidIssuer', 'UnknownUser', 'UserExists', 'TooManyUsers', 'WrongKind',
+  'InvalidDevice', 'NoDeviceKey',
   'UnsupportedSuite', 'InvalidKdf', 'CorruptRecord', 'InvalidKey', 'WeakPassphrase',
   'WrongPassphrase', 'BackupTampered', 'BackupMalformed', 'BackupUnsupported',
   // crates/wasm/src/token/mod.rs (StorageCode)

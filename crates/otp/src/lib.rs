@@ -9,6 +9,7 @@ extern crate std;
 
 mod clock;
 mod code;
+mod device;
 mod encoding;
 mod error;
 mod hash;
@@ -29,6 +30,7 @@ mod window;
 pub use clock::SystemClock;
 pub use clock::TimeSource;
 pub use code::{Code, Digits};
+pub use device::{device_proof, verify_device_proof, MAX_DEVICE_FIELD_LEN};
 pub use encoding::{base32_decode, base32_encode, hex_decode, hex_encode};
 pub use error::{DataField, Error, Result};
 pub use hash::{Digest, HashAlgorithm, HmacKey};

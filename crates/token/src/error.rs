@@ -57,6 +57,12 @@ pub enum Error {
     /// `currentCode` for an OCRA user, or `respond` for a TOTP user.
     #[error("this user has a {0} token")]
     WrongKind(&'static str),
+    /// A device credential (from an activation answer) or a device nonce of the wrong shape.
+    #[error("invalid device credential: {0}")]
+    InvalidDevice(&'static str),
+    /// A user activated before device authentication: it cannot prove itself for pushes.
+    #[error("this user has no device key; activate it again to approve pushes")]
+    NoDeviceKey,
     /// A suite the token (or the card) cannot answer with.
     #[error("unsupported suite: {0}")]
     UnsupportedSuite(&'static str),
@@ -109,6 +115,8 @@ impl Error {
             Self::UserExists => "UserExists",
             Self::TooManyUsers(_) => "TooManyUsers",
             Self::WrongKind(_) => "WrongKind",
+            Self::InvalidDevice(_) => "InvalidDevice",
+            Self::NoDeviceKey => "NoDeviceKey",
             Self::UnsupportedSuite(_) => "UnsupportedSuite",
             Self::InvalidKdf(_) => "InvalidKdf",
             Self::CorruptRecord(_) => "CorruptRecord",

@@ -29,8 +29,8 @@ pub use card::{CardRecord, SecurityCard, CARD_SUITE};
 pub use error::{Error, Result};
 pub use pin::{Pin, CARD_PIN_LEN, MAX_PIN_LEN, MIN_PIN_LEN};
 pub use record::{
-    Moment, NewUser, Provenance, Responded, TokenParams, UserInfo, UserRecord, MAX_SAFE_INTEGER,
-    SCHEMA,
+    DeviceCredential, Moment, NewUser, Provenance, Responded, TokenParams, UserInfo, UserRecord,
+    MAX_SAFE_INTEGER, SCHEMA,
 };
 pub use vault::{Changes, Vault, MAX_USERS};
 pub use wrap::{Kdf, DEFAULT_ITERATIONS, SALT_LEN};

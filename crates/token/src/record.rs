@@ -1,8 +1,10 @@
 //! One user of the token (the seed's "Add User"): who, for which portal, with which algorithm,
 //! and the secret wrapped under the user's PIN.
 //!
-//! Records are stored as JSON-shaped objects (IndexedDB, backups). Schema 2 is today's; schema 1
-//! is the shape of the first release, still read so that an old database opens intact:
+//! Records are stored as JSON-shaped objects (IndexedDB, backups). Schema 3 is today's; schemas 1
+//! and 2 are the shapes of earlier releases, still read so that an old database opens intact (a
+//! schema-2 record is a schema-3 one without `device`: a token activated before device
+//! authentication, which answers challenges but cannot prove itself for pushes):
 //!
 //! ```text
 //! v1: { id, username, issuer, suite, salt (hex), iterations, wrapped (hex), deviceId }
@@ -10,7 +12,16 @@
 //! v2: { schema: 2, id, username, issuer, deviceId, createdAt,
 //!       token: { type: "ocra", suite, counter? } | { type: "totp", algorithm, digits, step, t0 },
 //!       kdf: { algorithm: "PBKDF2-HMAC-SHA256", salt, iterations }, wrapped }
+//! v3: v2 with schema: 3 and, for a user activated with a device credential,
+//!     deviceHandle, deviceKey (hex)
 //! ```
+//!
+//! # Security
+//! The device key is kept as it came, **not** wrapped under the PIN: the token proves itself
+//! with it before any PIN is typed (to list its pushes), and the portal does not count a wrong
+//! device proof against the factor, so a PIN-wrapped key would be an unthrottled online test of
+//! PIN guesses. It guards only the push API (who may see and answer pushes); the response and
+//! push MACs still need the PIN-wrapped secret.
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -25,7 +36,57 @@ use secure_login_otp::{
 };
 
 /// The schema of records written today.
-pub const SCHEMA: u32 = 2;
+pub const SCHEMA: u32 = 3;
+
+/// The bytes of a device key the token accepts (the portal gives 32).
+const DEVICE_KEY_LENS: core::ops::RangeInclusive<usize> = 16..=64;
+
+/// The device credential a portal handed over at activation: the token's handle in its calls
+/// and the key of its proofs ([`secure_login_otp::device_proof`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceCredential {
+    handle: String,
+    key: Zeroizing<Vec<u8>>,
+}
+
+impl core::fmt::Debug for DeviceCredential {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DeviceCredential")
+            .field("handle", &self.handle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceCredential {
+    /// Checks a credential from an activation answer.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDevice`] for a handle that is not 1 to 128 letters and digits, or a key
+    /// that is not 16 to 64 bytes.
+    pub fn new(handle: &str, key: &[u8]) -> Result<Self> {
+        let handle_ok = !handle.is_empty()
+            && handle.len() <= secure_login_otp::MAX_DEVICE_FIELD_LEN
+            && handle.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !handle_ok {
+            return Err(Error::InvalidDevice(
+                "a handle is 1 to 128 letters and digits",
+            ));
+        }
+        if !DEVICE_KEY_LENS.contains(&key.len()) {
+            return Err(Error::InvalidDevice("a device key is 16 to 64 bytes"));
+        }
+        Ok(Self {
+            handle: handle.to_owned(),
+            key: Zeroizing::new(key.to_vec()),
+        })
+    }
+
+    /// The handle.
+    #[must_use]
+    pub fn handle(&self) -> &str {
+        &self.handle
+    }
+}
 
 /// The largest integer a JavaScript number holds exactly: counters and times stay below it.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
@@ -126,6 +187,7 @@ pub struct UserRecord {
     wrapped: Vec<u8>,
     device_id: String,
     created_at: u64,
+    device: Option<DeviceCredential>,
 }
 
 impl core::fmt::Debug for UserRecord {
@@ -193,7 +255,33 @@ impl UserRecord {
             wrapped,
             device_id: provenance.device_id,
             created_at: provenance.created_at,
+            device: None,
         })
+    }
+
+    /// The record with the device credential of its activation.
+    #[must_use]
+    pub fn with_device(mut self, device: DeviceCredential) -> Self {
+        self.device = Some(device);
+        self
+    }
+
+    /// The device credential, if the user was activated with one.
+    #[must_use]
+    pub fn device(&self) -> Option<&DeviceCredential> {
+        self.device.as_ref()
+    }
+
+    /// The device proof of `action` (with `detail`) under the portal's one-time `nonce`, in hex:
+    /// no PIN needed (see the module's "Security").
+    ///
+    /// # Errors
+    /// [`Error::NoDeviceKey`] for a user activated before device authentication;
+    /// [`Error::InvalidDevice`] for an empty or over-long nonce or action.
+    pub fn device_proof(&self, nonce: &str, action: &str, detail: &str) -> Result<String> {
+        let device = self.device.as_ref().ok_or(Error::NoDeviceKey)?;
+        secure_login_otp::device_proof(&device.key, nonce, action, &device.handle, detail)
+            .map_err(|_| Error::InvalidDevice("a nonce or action is 1 to 128 bytes"))
     }
 
     fn checked(mut self) -> Result<Self> {
@@ -310,6 +398,7 @@ impl UserRecord {
             t0,
             device_id: self.device_id.clone(),
             created_at: self.created_at,
+            device_handle: self.device.as_ref().map(|d| d.handle.clone()),
         }
     }
 
@@ -442,6 +531,7 @@ impl UserRecord {
                 .map_err(|_| Error::CorruptRecord("wrapped"))?,
             device_id: v1.device_id,
             created_at,
+            device: None,
         })
     }
 
@@ -450,10 +540,11 @@ impl UserRecord {
     /// # Errors
     /// [`Error::CorruptRecord`] when it is not one.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|_| Error::CorruptRecord("not a schema-2 user record"))
+        serde_json::from_str(json)
+            .map_err(|_| Error::CorruptRecord("not a schema-2 or schema-3 user record"))
     }
 
-    /// The record as JSON (schema 2). It holds no secret: only the wrapped key.
+    /// The record as JSON (schema 3). It holds the PIN-wrapped key and, if any, the device key.
     ///
     /// # Errors
     /// None in practice; serialization of these plain fields cannot fail.
@@ -505,6 +596,9 @@ pub struct UserInfo {
     pub device_id: String,
     /// Unix seconds when the user was added.
     pub created_at: u64,
+    /// The handle of the device credential (never the key), if the user has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_handle: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -532,6 +626,11 @@ struct RecordJson {
     token: TokenJson,
     kdf: Kdf,
     wrapped: String,
+    /// The device credential: both or neither (flat, to keep the wasm small).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_handle: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_key: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -553,7 +652,22 @@ enum TokenJson {
 impl TryFrom<RecordJson> for UserRecord {
     type Error = Error;
     fn try_from(json: RecordJson) -> Result<Self> {
-        if json.schema != SCHEMA {
+        // Schema 2 is schema 3 without a device credential.
+        let device = match (&json.device_handle, &json.device_key) {
+            (None, None) => None,
+            (Some(handle), Some(key)) if json.schema == SCHEMA => {
+                let key = Zeroizing::new(
+                    secure_login_otp::hex_decode(key)
+                        .map_err(|_| Error::CorruptRecord("device key"))?,
+                );
+                Some(
+                    DeviceCredential::new(handle, &key)
+                        .map_err(|_| Error::CorruptRecord("device credential"))?,
+                )
+            }
+            _ => return Err(Error::CorruptRecord("device credential")),
+        };
+        if json.schema != SCHEMA && json.schema != 2 {
             return Err(Error::CorruptRecord("unknown schema"));
         }
         let params = match json.token {
@@ -579,6 +693,7 @@ impl TryFrom<RecordJson> for UserRecord {
                 .map_err(|_| Error::CorruptRecord("wrapped"))?,
             device_id: json.device_id,
             created_at: json.created_at,
+            device,
         })
     }
 }
@@ -611,6 +726,11 @@ impl From<UserRecord> for RecordJson {
             token,
             kdf: record.kdf.clone(),
             wrapped: secure_login_otp::hex_encode(&record.wrapped),
+            device_handle: record.device.as_ref().map(|d| d.handle.clone()),
+            device_key: record
+                .device
+                .as_ref()
+                .map(|d| secure_login_otp::hex_encode(&d.key)),
         }
     }
 }

@@ -11,8 +11,8 @@ use secure_login_otp::{
 };
 use secure_login_token::backup::{self, BackupKdf, BackupRandom};
 use secure_login_token::{
-    CardRecord, Error, Kdf, Moment, NewUser, Pin, Provenance, SecurityCard, TokenParams,
-    UserRecord, Vault, CARD_SUITE, MAX_USERS, TOKEN_SUITE,
+    CardRecord, DeviceCredential, Error, Kdf, Moment, NewUser, Pin, Provenance, SecurityCard,
+    TokenParams, UserRecord, Vault, CARD_SUITE, MAX_USERS, TOKEN_SUITE,
 };
 
 /// The RFC 6287 Appendix C 32-byte key.
@@ -422,7 +422,8 @@ fn stored_records_round_trip_and_damage_is_typed() {
     );
 
     for damaged in [
-        json.replace("\"schema\":2", "\"schema\":3"),
+        json.replace("\"schema\":3", "\"schema\":4"),
+        json.replace("\"schema\":3", "\"schema\":1"),
         json.replace("QN08", "QN99"),
         json.replace("\"iterations\":1000", "\"iterations\":1"),
         json.replace("\"wrapped\":\"8a", "\"wrapped\":\"8"),
@@ -848,4 +849,60 @@ fn a_backup_needs_a_real_passphrase() {
     );
     assert!(BackupKdf::new(65_537, 1, 1).is_err());
     assert!(BackupKdf::new(1024, 0, 1).is_err());
+}
+
+#[test]
+fn a_device_credential_is_kept_in_the_record_and_proves_without_the_pin() {
+    // The key 0x41..0x60 (32 bytes). Expected proof from Python: hmac.new(bytes(range(0x41,
+    //   0x61)), b"secure-login device v1\x00n0nce\x00pushes\x00handle1\x00", "sha256").hexdigest()
+    let key: Vec<u8> = (0x41..=0x60).collect();
+    let user = ocra_user("0d", "erin", TOKEN_SUITE, KEY32, "4826")
+        .with_device(DeviceCredential::new("handle1", &key).unwrap());
+    assert_eq!(user.info().device_handle.as_deref(), Some("handle1"));
+    let proof = user.device_proof("n0nce", "pushes", "").unwrap();
+    assert_eq!(
+        proof,
+        "4d0b519e72ee0cf485089d0e57516e540bc22f62d945ed2b65dba9aaa784ad68"
+    );
+    // Kept across a store and a read (schema 3), and a schema-2 record may not carry one.
+    let json = user.to_json().unwrap();
+    assert!(json.contains("\"schema\":3"), "{json}");
+    let read = UserRecord::from_json(&json).unwrap();
+    assert_eq!(read, user);
+    assert_eq!(read.device_proof("n0nce", "pushes", "").unwrap(), proof);
+    assert!(matches!(
+        UserRecord::from_json(&json.replace("\"schema\":3", "\"schema\":2")),
+        Err(Error::CorruptRecord(_))
+    ));
+    for damaged in [
+        json.replace(
+            "\"deviceHandle\":\"handle1\"",
+            "\"deviceHandle\":\"handle-1\"",
+        ),
+        json.replace("\"deviceKey\":\"41", "\"deviceKey\":\"4"),
+        json.replace("\"deviceKey\":\"", "\"deviceKey\":\"zz"),
+        json.replace(",\"deviceHandle\":\"handle1\"", ""),
+    ] {
+        assert!(
+            matches!(
+                UserRecord::from_json(&damaged),
+                Err(Error::CorruptRecord(_))
+            ),
+            "{damaged}"
+        );
+    }
+    // A user without a credential (activated before device authentication) has no proof.
+    let legacy = ocra_user("0e", "frank", TOKEN_SUITE, KEY32, "4826");
+    assert!(matches!(
+        legacy.device_proof("n0nce", "pushes", ""),
+        Err(Error::NoDeviceKey)
+    ));
+    assert_eq!(legacy.info().device_handle, None);
+    // Credentials of the wrong shape are refused where they come in.
+    for (handle, len) in [("", 32), ("handle 1", 32), ("handle1", 15), ("handle1", 65)] {
+        assert!(matches!(
+            DeviceCredential::new(handle, &vec![1; len]),
+            Err(Error::InvalidDevice(_))
+        ));
+    }
 }

@@ -8,7 +8,9 @@ use super::audit::EventKind;
 use super::error::{Error, Result};
 use super::lockout::Charge;
 use super::login::LoginOutcome;
-use super::model::{Activation, Factor, FactorKind, Login, LoginState};
+use super::model::{
+    Activation, DeviceCredential, DeviceIndex, Factor, FactorKind, Login, LoginState,
+};
 use super::outbox::NewMessage;
 use super::ports::Channel;
 use super::records::{key, load, retry, Tx};
@@ -16,6 +18,12 @@ use super::secrets;
 use super::store::Store;
 use super::Verifier;
 use secure_login_otp::{OcraSuite, Secret};
+
+/// The label of a new soft token factor (the person may rename it).
+pub const SOFT_TOKEN_LABEL: &str = "Soft token";
+
+/// Bytes of a device key (256 bits).
+const DEVICE_KEY_LEN: usize = 32;
 
 /// The longest device id accepted.
 const MAX_DEVICE_ID: usize = 128;
@@ -36,7 +44,8 @@ pub struct ActivationStarted {
     pub password_rejected: bool,
 }
 
-/// A new soft token factor: give `secret` to the token, once; the server keeps its own copy.
+/// A new soft token factor: give `secret`, `device_handle` and `device_key` to the token, once;
+/// the server keeps its own copies (sealed).
 #[derive(Debug)]
 pub struct Activated {
     /// Account id.
@@ -49,6 +58,10 @@ pub struct Activated {
     pub suite: String,
     /// Its secret.
     pub secret: Secret,
+    /// The token's handle in its calls (instead of the device id).
+    pub device_handle: String,
+    /// The key of the token's device proofs.
+    pub device_key: Secret,
 }
 
 /// What became of an activation code.
@@ -234,6 +247,10 @@ impl<S: Store> Verifier<S> {
         let suite: OcraSuite = self.policy.soft_token_suite.parse()?;
         let secret =
             secrets::random_secret(self.entropy.as_ref(), suite.hash().output_len().max(20))?;
+        let device = DeviceCredential {
+            handle: secrets::random_id(self.entropy.as_ref())?,
+            key: secrets::random_secret(self.entropy.as_ref(), DEVICE_KEY_LEN)?,
+        };
         let account = self.account_record(&activation.value.account)?;
         let mut updated = account.value.clone();
         let mut tx = Tx::default();
@@ -258,11 +275,13 @@ impl<S: Store> Verifier<S> {
         updated.next_factor_id += 1;
         updated.factors.push(Factor {
             id: factor,
-            label: format!("soft token on {}", activation.value.device_id),
+            // Neutral: the device id is no label (it was shown on the login and account pages).
+            label: SOFT_TOKEN_LABEL.to_owned(),
             kind: FactorKind::SoftToken {
                 suite: suite.clone(),
                 secret: secret.clone(),
                 device_id: activation.value.device_id.clone(),
+                device: Some(device.clone()),
             },
             created_at: now,
             retired_at: None,
@@ -275,7 +294,12 @@ impl<S: Store> Verifier<S> {
             used: true,
             ..activation.value.clone()
         };
+        let index = DeviceIndex {
+            account: updated.id.clone(),
+            factor,
+        };
         tx.put(key::activation(activation_id), activation.version, &used)?
+            .put(key::device(&device.handle), 0, &index)?
             .put_account(self.vault.as_ref(), account.version, &updated)?
             .event(self.event(&updated.id, Some(factor), EventKind::TokenActivated, ""));
         if !tx.commit(&self.store)? {
@@ -287,6 +311,8 @@ impl<S: Store> Verifier<S> {
             factor,
             suite: suite.to_string(),
             secret,
+            device_handle: device.handle,
+            device_key: device.key,
         }))
     }
 

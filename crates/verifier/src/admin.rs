@@ -6,7 +6,7 @@ use super::activation::normalize_phone;
 use super::audit::EventKind;
 use super::error::{Error, Result};
 use super::lockout;
-use super::model::{Account, Factor, FactorKind, LockState, ReplayState};
+use super::model::{Account, DeviceIndex, Factor, FactorKind, LockState, ReplayState};
 use super::records::{key, load_or_default, retry, Tx};
 use super::secrets;
 use super::store::Store;
@@ -141,6 +141,18 @@ impl<S: Store> Verifier<S> {
                 .event(self.event(account, Some(id), EventKind::FactorAdded, kind.name()));
             if let Some(login) = binder {
                 self.end_sessions_in(&mut tx, account, Some(login))?;
+            }
+            if let FactorKind::SoftToken {
+                device: Some(device),
+                ..
+            } = &kind
+            {
+                // The handle names this factor in the token's calls (a handle in use fails the commit).
+                let index = DeviceIndex {
+                    account: account.to_owned(),
+                    factor: id,
+                };
+                tx.put(key::device(&device.handle), 0, &index)?;
             }
             if let Some(step) = used_step {
                 // Factor ids are never reused, so this factor has no replay record yet.

@@ -7,6 +7,7 @@
 mod activation;
 mod admin;
 mod audit;
+mod device;
 mod enrollment;
 mod error;
 mod keys;
@@ -32,14 +33,21 @@ mod vault;
 
 use std::sync::Arc;
 
-pub use activation::{Activated, ActivationOutcome, ActivationStarted};
+pub use activation::{Activated, ActivationOutcome, ActivationStarted, SOFT_TOKEN_LABEL};
 pub use admin::{IssuedCard, IssuedPasscode};
 pub use audit::{AuditEvent, EventKind};
+pub use device::{
+    action as device_action, DeviceCall, DeviceChallenge, MAX_NONCES, NONCE_LIFETIME,
+    TICKET_LIFETIME,
+};
 pub use enrollment::{TotpKeyShown, ENROLLMENT_TRIES};
 pub use error::{Error, Result};
 pub use login::{CodeSent, LoginOutcome, LoginStarted, LoginStatus, Prompt};
 pub use manage::AccountListed;
-pub use model::{mask_phone, Account, Factor, FactorKind, FactorSummary, LockState, RecoveryCode};
+pub use model::{
+    mask_phone, Account, DeviceCredential, DeviceIndex, Factor, FactorKind, FactorSummary,
+    LockState, RecoveryCode, MAX_PUSH_FAILURES,
+};
 pub use outbox::{Deliverer, DeliveryPolicy, DeliveryState, DeliveryStatus};
 pub use password_throttle::{source_of, PasswordFailures};
 pub use phone::{PhoneChangeOutcome, PhoneChangeStarted};

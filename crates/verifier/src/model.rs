@@ -79,8 +79,11 @@ pub enum FactorKind {
         suite: OcraSuite,
         /// Shared secret.
         secret: Secret,
-        /// The device it was activated on.
+        /// The device it was activated on (kept for the record; never shown, never a credential).
         device_id: String,
+        /// The credential the token proves itself with on every call; `None` for a token activated
+        /// before device authentication (a legacy token: challenge/response only, no push).
+        device: Option<DeviceCredential>,
     },
     /// The Digital Security Card+: 6-digit challenge, 8-digit response, PIN set at issue.
     SecurityCard {
@@ -168,6 +171,17 @@ impl FactorKind {
             Self::RecoveryCodes { .. } => "recovery_codes",
         }
     }
+}
+
+/// A soft token's device credential, drawn at activation and handed to the token once: an opaque
+/// `handle` that names the token in its calls (not the device id) and the 256-bit `key` of its
+/// proofs ([`secure_login_otp::device_proof`]). The key is sealed at rest like the factor secret.
+#[derive(Debug, Clone)]
+pub struct DeviceCredential {
+    /// Random hex, unique per activation.
+    pub handle: String,
+    /// The proof key.
+    pub key: Secret,
 }
 
 /// What a login page may show about a factor: never a secret, a phone only masked.
@@ -357,6 +371,38 @@ pub struct PushRequest {
     pub expires_at: u64,
     /// Pending, approved or denied.
     pub state: PushState,
+    /// Wrong answers from the authenticated token (a wrong number or PIN): the request expires at
+    /// [`MAX_PUSH_FAILURES`]; they never count against the factor. Absent (0) in older records.
+    #[serde(default)]
+    pub failures: u32,
+}
+
+/// Wrong answers after which a push request is spent.
+pub const MAX_PUSH_FAILURES: u32 = 3;
+
+/// Where a soft token's handle points (the record `device/{handle}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceIndex {
+    /// The account.
+    pub account: String,
+    /// The soft token factor.
+    pub factor: u32,
+}
+
+/// The unused one-time nonces issued to one token (a few, so calls may overlap).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceNonces {
+    /// Nonce and expiry (Unix seconds), oldest first.
+    pub nonces: Vec<(String, u64)>,
+}
+
+/// A single-use ticket that opens one event stream of a token's pushes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamTicket {
+    /// The token's handle.
+    pub handle: String,
+    /// Unix seconds.
+    pub expires_at: u64,
 }
 
 /// Where a push request stands.

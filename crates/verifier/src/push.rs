@@ -4,10 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::audit::EventKind;
+use super::device::{action, DeviceCall};
 use super::error::{Error, Result};
-use super::lockout::Charge;
-use super::login::LoginOutcome;
-use super::model::{FactorKind, Login, LoginState, PushLog, PushRequest, PushState};
+use super::model::{
+    FactorKind, Login, LoginState, PushLog, PushRequest, PushState, MAX_PUSH_FAILURES,
+};
 use super::records::{key, load, load_or_default, retry, Tx};
 use super::secrets;
 use super::store::Store;
@@ -49,15 +50,10 @@ pub enum PushAnswer {
     Denied,
     /// Wrong number, wrong MAC, or the request was answered already (all look alike).
     Rejected {
-        /// Attempts before the token's factor locks.
+        /// Answers left before this request is spent (never the factor's attempts).
         attempts_left: u32,
     },
-    /// Too many failures.
-    Locked {
-        /// Unix seconds.
-        until: u64,
-    },
-    /// The request is too old.
+    /// The request is too old, or spent by [`MAX_PUSH_FAILURES`] wrong answers.
     Expired,
 }
 
@@ -65,7 +61,8 @@ impl<S: Store> Verifier<S> {
     /// Sends a push to the account's soft token for this login.
     ///
     /// # Errors
-    /// [`Error::NotAllowed`] when the account has no soft token or the login is over,
+    /// [`Error::NotAllowed`] when the account has no soft token with a device credential (a token
+    /// activated before device authentication answers challenges only) or the login is over,
     /// [`Error::Throttled`] within [`super::Policy::push_interval`] of the last push,
     /// [`Error::NotFound`], [`Error::Expired`].
     pub fn start_push(&self, login_id: &str) -> Result<PushStarted> {
@@ -79,13 +76,18 @@ impl<S: Store> Verifier<S> {
                 return Err(Error::NotAllowed("this login is over"));
             }
             let account = self.account(&login.value.account)?;
-            let (factor, device_id) = account
+            let (factor, handle) = account
                 .active_factors()
                 .find_map(|f| match &f.kind {
-                    FactorKind::SoftToken { device_id, .. } => Some((f, device_id.clone())),
+                    FactorKind::SoftToken {
+                        device: Some(device),
+                        ..
+                    } => Some((f, device.handle.clone())),
                     _ => None,
                 })
-                .ok_or(Error::NotAllowed("the account has no soft token"))?;
+                .ok_or(Error::NotAllowed(
+                    "the account has no soft token that takes pushes",
+                ))?;
             let log_key = key::push_log(&account.id);
             let log = load_or_default::<PushLog>(&self.store, &log_key)?;
             if let Some(last) = log.value.last_push_at {
@@ -106,6 +108,7 @@ impl<S: Store> Verifier<S> {
                 number,
                 expires_at,
                 state: PushState::Pending,
+                failures: 0,
             };
             let waiting = Login {
                 state: LoginState::Push {
@@ -116,7 +119,7 @@ impl<S: Store> Verifier<S> {
             };
             let mut tx = Tx::default();
             tx.put(key::push(&request_id), 0, &request)?
-                .put(key::device_push(&device_id, &request_id), 0, &device_id)?
+                .put(key::device_push(&handle, &request_id), 0, &handle)?
                 .put(
                     log_key,
                     log.version,
@@ -137,20 +140,25 @@ impl<S: Store> Verifier<S> {
         })
     }
 
-    /// Pushes waiting for the soft token on `device_id`.
+    /// Pushes waiting for the soft token `handle`, with no proof: only for a caller that
+    /// authenticated the token ([`Verifier::device_pushes`], or a stream opened with
+    /// [`Verifier::open_stream`]).
     ///
     /// # Errors
     /// [`Error::Store`].
-    pub fn pending_pushes(&self, device_id: &str) -> Result<Vec<PendingPush>> {
+    pub fn pending_pushes(&self, handle: &str) -> Result<Vec<PendingPush>> {
         let now = self.now();
         let mut pending = Vec::new();
-        let prefix = key::device_pushes(device_id);
+        let prefix = key::device_pushes(handle);
         for (index_key, index) in self.store.scan(&prefix)? {
             let request_id = index_key.trim_start_matches(&prefix).to_owned();
             let Some(push) = load::<PushRequest>(&self.store, &key::push(&request_id))? else {
                 continue;
             };
-            if push.value.state != PushState::Pending || now >= push.value.expires_at {
+            if push.value.state != PushState::Pending
+                || now >= push.value.expires_at
+                || push.value.failures >= MAX_PUSH_FAILURES
+            {
                 // Answered or expired: drop it from the device's index (a lost race is harmless).
                 let mut tx = Tx::default();
                 tx.delete(index_key, index.version);
@@ -158,9 +166,9 @@ impl<S: Store> Verifier<S> {
                 continue;
             }
             let account = self.account(&push.value.account)?;
-            let on_device = account.active_factor(push.value.factor).is_some_and(
-                |f| matches!(&f.kind, FactorKind::SoftToken { device_id: d, .. } if d == device_id),
-            );
+            let on_device = account.active_factor(push.value.factor).is_some_and(|f| {
+                matches!(&f.kind, FactorKind::SoftToken { device: Some(d), .. } if d.handle == handle)
+            });
             if on_device {
                 pending.push(PendingPush {
                     request_id,
@@ -173,13 +181,19 @@ impl<S: Store> Verifier<S> {
         Ok(pending)
     }
 
-    /// The token's answer to a push: `mac_hex` from [`secure_login_otp::push_response`] over the
-    /// number the person typed. A wrong number counts as a failed attempt of the token's factor.
+    /// The token's answer to a push: `call` proves the token ([`super::device::action::ANSWER`],
+    /// detail `"{request_id} {approve|deny}"`) and `mac_hex`, from
+    /// [`secure_login_otp::push_response`] over the number the person typed, proves the PIN and
+    /// the number. Only the token the push went to may answer; a wrong number or PIN counts
+    /// against this request ([`MAX_PUSH_FAILURES`] spend it), never against the factor.
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown request, [`Error::InvalidInput`] for a MAC that is not hex.
+    /// [`Error::NotAllowed`] for a refused device proof or a push of another token,
+    /// [`Error::NotFound`] for an unknown request, [`Error::InvalidInput`] for a MAC that is not
+    /// hex.
     pub fn answer_push(
         &self,
+        call: DeviceCall<'_>,
         request_id: &str,
         decision: PushDecision,
         mac_hex: &str,
@@ -187,22 +201,22 @@ impl<S: Store> Verifier<S> {
         if mac_hex.len() != 64 || hex_decode(mac_hex).is_err() {
             return Err(Error::InvalidInput("the push answer must be 64 hex digits"));
         }
+        let word = match decision {
+            PushDecision::Approve => "approve",
+            PushDecision::Deny => "deny",
+        };
+        let device =
+            self.authenticate_device(call, action::ANSWER, &format!("{request_id} {word}"))?;
         let now = self.now();
         let push = load::<PushRequest>(&self.store, &key::push(request_id))?
             .ok_or(Error::NotFound("push request"))?;
-        if now >= push.value.expires_at {
+        let request = &push.value;
+        if request.account != device.account || request.factor != device.factor {
+            return Err(Error::NotAllowed("the device proof was refused"));
+        }
+        if now >= request.expires_at || request.failures >= MAX_PUSH_FAILURES {
             return Ok(PushAnswer::Expired);
         }
-        let request = &push.value;
-        let lock_key = key::lock(&request.account, request.factor);
-        let (attempts_left, number) =
-            match self.charge(&request.account, request.factor, &lock_key, now)? {
-                Charge::Locked { until } => return Ok(PushAnswer::Locked { until }),
-                Charge::Allowed {
-                    attempts_left,
-                    number,
-                } => (attempts_left, number),
-            };
         let account = self.account(&request.account)?;
         let secret = account
             .active_factor(request.factor)
@@ -220,24 +234,37 @@ impl<S: Store> Verifier<S> {
             && request.state == PushState::Pending
             && self.settle_push(request_id, &push, decision, now)?
         {
-            self.forgive(&lock_key, number)?;
             return Ok(match decision {
                 PushDecision::Approve => PushAnswer::Approved,
                 PushDecision::Deny => PushAnswer::Denied,
             });
         }
-        Ok(
-            match self.fail(
-                &request.account,
-                request.factor,
-                &lock_key,
-                attempts_left,
-                now,
-            )? {
-                LoginOutcome::Locked { until } => PushAnswer::Locked { until },
-                _ => PushAnswer::Rejected { attempts_left },
-            },
-        )
+        self.fail_push(request_id)
+    }
+
+    /// Counts a wrong answer against the request (re-read, so concurrent answers all count).
+    fn fail_push(&self, request_id: &str) -> Result<PushAnswer> {
+        retry(&self.store, || {
+            let push = load::<PushRequest>(&self.store, &key::push(request_id))?
+                .ok_or(Error::NotFound("push request"))?;
+            let failures = push.value.failures.saturating_add(1).min(MAX_PUSH_FAILURES);
+            let mut tx = Tx::default();
+            if push.value.state == PushState::Pending {
+                let counted = PushRequest {
+                    failures,
+                    ..push.value.clone()
+                };
+                tx.put(key::push(request_id), push.version, &counted)?;
+            }
+            let answer = if failures >= MAX_PUSH_FAILURES {
+                PushAnswer::Expired
+            } else {
+                PushAnswer::Rejected {
+                    attempts_left: MAX_PUSH_FAILURES - failures,
+                }
+            };
+            Ok((tx, answer))
+        })
     }
 
     /// Marks the push answered and the login complete (or denied), both or neither.

@@ -41,13 +41,25 @@ pub(crate) mod key {
     pub fn push(id: &str) -> String {
         format!("push/{id}")
     }
-    /// Index of the pushes waiting on a device (an empty marker per request).
-    pub fn device_push(device_id: &str, request: &str) -> String {
-        format!("devicepush/{device_id}/{request}")
+    /// Index of the pushes waiting on a token, by its handle (an empty marker per request).
+    pub fn device_push(handle: &str, request: &str) -> String {
+        format!("devicepush/{handle}/{request}")
     }
-    /// The prefix of [`device_push`] keys of one device.
-    pub fn device_pushes(device_id: &str) -> String {
-        format!("devicepush/{device_id}/")
+    /// The prefix of [`device_push`] keys of one token.
+    pub fn device_pushes(handle: &str) -> String {
+        format!("devicepush/{handle}/")
+    }
+    /// A token's handle -> its account and factor.
+    pub fn device(handle: &str) -> String {
+        format!("device/{handle}")
+    }
+    /// The unused nonces of a token.
+    pub fn device_nonces(handle: &str) -> String {
+        format!("devicenonce/{handle}")
+    }
+    /// A ticket that opens one event stream.
+    pub fn stream_ticket(ticket: &str) -> String {
+        format!("streamticket/{ticket}")
     }
     /// The push throttle of an account.
     pub fn push_log(account: &str) -> String {

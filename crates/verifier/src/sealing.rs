@@ -11,7 +11,7 @@ use super::stored::AccountV1;
 use super::vault::{KeyVault, Sealed};
 
 /// The fields of a factor's kind that hold a secret (`FactorKindV1` in `stored.rs`).
-const SECRET_FIELDS: [&str; 2] = ["secret_hex", "pin_hash_hex"];
+const SECRET_FIELDS: [&str; 3] = ["secret_hex", "pin_hash_hex", "device_key_hex"];
 
 /// The associated data of one sealed field: moving it to another field, factor or account makes
 /// it fail to open.

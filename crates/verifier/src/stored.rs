@@ -12,7 +12,7 @@ use secure_login_otp::{
 };
 
 use super::error::{Error, Result};
-use super::model::{Account, Factor, FactorKind, RecoveryCode};
+use super::model::{Account, DeviceCredential, Factor, FactorKind, RecoveryCode};
 
 /// An account and its factors, as stored.
 #[derive(Serialize, Deserialize)]
@@ -37,7 +37,8 @@ struct FactorV1 {
     retired_at: Option<u64>,
 }
 
-/// The fields named `secret_hex` and `pin_hash_hex` are the ones sealing.rs seals.
+/// The fields named `secret_hex`, `pin_hash_hex` and `device_key_hex` are the ones sealing.rs
+/// seals.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum FactorKindV1 {
@@ -45,6 +46,11 @@ enum FactorKindV1 {
         suite: String,
         secret_hex: Zeroizing<String>,
         device_id: String,
+        /// Absent for a token activated before device authentication (with `device_key_hex`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device_handle: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device_key_hex: Option<Zeroizing<String>>,
     },
     SecurityCard {
         suite: String,
@@ -116,10 +122,13 @@ impl From<&FactorKind> for FactorKindV1 {
                 suite,
                 secret,
                 device_id,
+                device,
             } => Self::SoftToken {
                 suite: suite.to_string(),
                 secret_hex: hex(secret),
                 device_id: device_id.clone(),
+                device_handle: device.as_ref().map(|d| d.handle.clone()),
+                device_key_hex: device.as_ref().map(|d| hex(&d.key)),
             },
             FactorKind::SecurityCard {
                 suite,
@@ -188,9 +197,17 @@ impl TryFrom<AccountV1> for Account {
                     record: format!("account/{}/factor/{}", stored.id, factor.id),
                     reason,
                 })?;
+            // Before device authentication a soft token was labelled with its device id, then a
+            // bearer name: read as the neutral label (and written so at the next change).
+            let label = match kind {
+                FactorKind::SoftToken { .. } if factor.label.starts_with("soft token on ") => {
+                    super::activation::SOFT_TOKEN_LABEL.to_owned()
+                }
+                _ => factor.label,
+            };
             factors.push(Factor {
                 id: factor.id,
-                label: factor.label,
+                label,
                 kind,
                 created_at: factor.created_at,
                 retired_at: factor.retired_at,
@@ -228,10 +245,22 @@ impl TryFrom<FactorKindV1> for FactorKind {
                 suite: text,
                 secret_hex,
                 device_id,
+                device_handle,
+                device_key_hex,
             } => Self::SoftToken {
                 suite: suite(&text)?,
                 secret: secret(&secret_hex)?,
                 device_id,
+                device: match (device_handle, device_key_hex) {
+                    (None, None) => None,
+                    (Some(handle), Some(key)) => Some(DeviceCredential {
+                        handle,
+                        key: hex_decode(&key)
+                            .and_then(Secret::from_bytes)
+                            .map_err(|_| "a malformed device key")?,
+                    }),
+                    _ => return Err("a device handle without its key"),
+                },
             },
             FactorKindV1::SecurityCard {
                 suite: text,

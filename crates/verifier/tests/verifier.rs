@@ -16,7 +16,12 @@ mod scenarios;
 #[path = "common/lifecycle_scenarios.rs"]
 mod lifecycle;
 
+#[macro_use]
+#[path = "common/device_scenarios.rs"]
+mod device;
+
 use secure_login_verifier::MemoryStore;
 
 verifier_scenarios!(MemoryStore::new());
 lifecycle_scenarios!(MemoryStore::new());
+device_scenarios!(MemoryStore::new());

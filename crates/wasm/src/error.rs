@@ -42,7 +42,7 @@ export type SecureLoginErrorCode =
   | "Empty" | "NotDigits" | "TooShort" | "TooLong"
   | "WeakPin" | "ChallengeLength" | "InvalidNumber" | "InvalidRequestId" | "InvalidSession"
   | "InvalidUsername" | "InvalidIssuer" | "UnknownUser" | "UserExists" | "TooManyUsers"
-  | "WrongKind" | "UnsupportedSuite" | "InvalidKdf" | "CorruptRecord" | "InvalidKey"
+  | "WrongKind" | "InvalidDevice" | "NoDeviceKey" | "UnsupportedSuite" | "InvalidKdf" | "CorruptRecord" | "InvalidKey"
   | "WeakPassphrase" | "WrongPassphrase" | "BackupTampered" | "BackupMalformed"
   | "BackupUnsupported"
   | "StorageUnavailable" | "StorageError" | "QuotaExceeded" | "DatabaseClosed"
@@ -225,6 +225,7 @@ fn token_details(error: &token::Error) -> Details {
         | E::InvalidUsername(why)
         | E::InvalidIssuer(why)
         | E::UnsupportedSuite(why)
+        | E::InvalidDevice(why)
         | E::InvalidKdf(why)
         | E::CorruptRecord(why)
         | E::BackupMalformed(why)

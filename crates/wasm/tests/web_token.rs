@@ -557,7 +557,8 @@ async fn a_version_1_database_is_upgraded_with_every_user_intact() {
     let users: Vec<_> = records.iter().filter(|(s, _)| s == "users").collect();
     assert_eq!(users.len(), 2);
     for (_, user) in users {
-        assert_eq!(get(user, "schema").as_f64(), Some(2.0));
+        // Today's record schema (3: schema 2 with the optional device credential).
+        assert_eq!(get(user, "schema").as_f64(), Some(3.0));
     }
     assert!(records
         .iter()
@@ -1422,4 +1423,75 @@ async fn backup_cost_with_the_default_parameters() {
         .unwrap();
     let import = js_sys::Date::now() - start;
     console_log!("backup export {export} ms, import {import} ms");
+}
+
+#[wasm_bindgen_test]
+async fn a_device_credential_is_stored_with_the_user_and_proves_across_a_reopen() {
+    let name = fresh("device").await;
+    let token = open(&name).await;
+    // The key 0x41..0x60 (32 bytes) in hex. Expected proof from Python: hmac.new(bytes(range(
+    //   0x41, 0x61)), b"secure-login device v1\x00n0nce\x00pushes\x00handle1\x00", "sha256")
+    let key_hex = "4142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f60";
+    let user = token
+        .add_user(
+            obj(&[
+                ("username", "erin".into()),
+                ("issuer", "Example Broker".into()),
+                ("secret", bytes(KEY32)),
+                ("pin", "4826".into()),
+                ("iterations", 1000.into()),
+                ("deviceHandle", "handle1".into()),
+                ("deviceKey", key_hex.into()),
+            ])
+            .unchecked_into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(get_str(&user, "deviceHandle"), "handle1");
+    assert!(
+        get(&user, "deviceKey").is_undefined(),
+        "the key is never listed"
+    );
+    let id = get_str(&user, "id");
+    let expected = "4d0b519e72ee0cf485089d0e57516e540bc22f62d945ed2b65dba9aaa784ad68";
+    async fn proof(token: &SoftToken, id: &str) -> Result<String, JsValue> {
+        token
+            .device_proof(id.into(), "n0nce".into(), "pushes".into(), "".into())
+            .await
+    }
+    assert_eq!(proof(&token, &id).await.unwrap(), expected);
+    token.close();
+    let token = open(&name).await;
+    assert_eq!(
+        proof(&token, &id).await.unwrap(),
+        expected,
+        "kept in the store"
+    );
+    // A user activated without one cannot prove anything.
+    let legacy = add(&token, "frank", bytes(KEY32), "4826", TOKEN_SUITE).await;
+    let error = proof(&token, &legacy).await.unwrap_err();
+    assert_eq!(code_of(&error), "NoDeviceKey");
+    // Half a credential, or a malformed one, is refused before anything is stored.
+    for fields in [
+        vec![("deviceHandle", JsValue::from("handle2"))],
+        vec![
+            ("deviceHandle", "handle-2".into()),
+            ("deviceKey", key_hex.into()),
+        ],
+        vec![
+            ("deviceHandle", "handle2".into()),
+            ("deviceKey", "zz".into()),
+        ],
+    ] {
+        let mut all = vec![
+            ("username", JsValue::from("gina")),
+            ("issuer", "Example Broker".into()),
+            ("secret", bytes(KEY32)),
+            ("pin", "4826".into()),
+            ("iterations", 1000.into()),
+        ];
+        all.extend(fields);
+        assert!(token.add_user(obj(&all).unchecked_into()).await.is_err());
+    }
+    assert_eq!(usernames(&token).await, ["erin", "frank"]);
 }

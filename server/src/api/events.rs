@@ -1,5 +1,6 @@
-//! Server-sent events: `/api/token/{deviceId}/events` (event `pushes`: the device's waiting
-//! pushes on connect, whenever a push starts or is answered, and every few seconds) and
+//! Server-sent events: `/api/token/events/{ticket}` (event `pushes`: the token's waiting pushes
+//! on connect, whenever a push starts or is answered, and every few seconds; the ticket, from an
+//! authenticated `POST /api/token/stream`, opens one stream once) and
 //! `/api/phone/events` (event `message` per new message of the demo phone).
 
 use std::convert::Infallible;
@@ -28,19 +29,20 @@ fn json_event(name: &str, body: &impl serde::Serialize) -> Event {
 /// shows expired pushes gone).
 pub const PUSHES_EVERY: Duration = Duration::from_secs(5);
 
-async fn pushes_event(state: &AppState, device_id: &str) -> Event {
-    let device = device_id.to_owned();
-    match state.verify(move |v| v.pending_pushes(&device)).await {
+async fn pushes_event(state: &AppState, handle: &str) -> Event {
+    let handle = handle.to_owned();
+    match state.verify(move |v| v.pending_pushes(&handle)).await {
         Ok(pending) => json_event("pushes", &pushes(&pending)),
         Err(error) => json_event("error", &wire::StreamError { code: error.code() }),
     }
 }
 
-/// `GET /api/token/{deviceId}/events`.
+/// `GET /api/token/events/{ticket}`: 403 `NotAllowed` for a used, expired or unknown ticket.
 pub async fn token_events(
     State(state): State<Arc<AppState>>,
-    ApiId(device_id): ApiId,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    ApiId(ticket): ApiId,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let device_id = state.verify(move |v| v.open_stream(&ticket)).await?;
     let changes = state.push_changes.subscribe();
     let mut tick = tokio::time::interval(PUSHES_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -63,7 +65,7 @@ pub async fn token_events(
             Some((Ok(event), (state, device_id, changes, tick)))
         },
     );
-    Sse::new(events)
+    Ok(Sse::new(events))
 }
 
 /// `GET /api/phone/events` (404 when a webhook is the courier).

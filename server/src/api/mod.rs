@@ -56,6 +56,8 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
         ),
         one::<token::Activate>("POST /api/token/activate", bytes),
         one::<token::ActivationCode>("POST /api/token/activate/{id}", bytes),
+        one::<token::ChallengeRequest>("POST /api/token/challenge", bytes),
+        one::<token::DeviceProof>("POST /api/token/pushes, /api/token/stream", bytes),
         one::<token::PushReply>("POST /api/push/{id}", bytes),
         one::<account::TotpCode>("POST /api/account/totp/confirm, /phone/{id}/confirm", bytes),
         one::<account::NewPhone>("POST /api/account/phone", bytes),
@@ -97,8 +99,10 @@ pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
         .route("/api/login/{id}/session", post(login::session))
         .route("/api/token/activate", post(token::begin_activation))
         .route("/api/token/activate/{id}", post(token::complete_activation))
-        .route("/api/token/{id}/pushes", get(token::pending_pushes))
-        .route("/api/token/{id}/events", get(events::token_events))
+        .route("/api/token/challenge", post(token::challenge))
+        .route("/api/token/pushes", post(token::pending_pushes))
+        .route("/api/token/stream", post(token::stream_ticket))
+        .route("/api/token/events/{ticket}", get(events::token_events))
         .route("/api/push/{id}", post(token::answer_push))
         .route("/api/account", get(account::show))
         .route("/api/account/totp", post(account::totp_start))

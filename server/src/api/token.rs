@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secure_login_otp::{hex_encode, PushDecision};
-use secure_login_verifier::{ActivationOutcome, PendingPush, PushAnswer};
+use secure_login_verifier::{ActivationOutcome, DeviceCall, PendingPush, PushAnswer};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
@@ -40,10 +40,36 @@ pub enum Decision {
     Deny,
 }
 
+/// `POST /api/token/challenge`: the token's handle (from activation, never its device id).
+#[derive(Debug, Deserialize)]
+pub struct ChallengeRequest {
+    handle: String,
+}
+
+/// A proved call: the handle, a nonce from `POST /api/token/challenge`, the MAC in hex.
+#[derive(Debug, Deserialize)]
+pub struct DeviceProof {
+    handle: String,
+    nonce: String,
+    proof: String,
+}
+
+impl DeviceProof {
+    fn call(&self) -> DeviceCall<'_> {
+        DeviceCall {
+            handle: &self.handle,
+            nonce: &self.nonce,
+            proof: &self.proof,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct PushReply {
     decision: Decision,
     mac: String,
+    #[serde(flatten)]
+    device: DeviceProof,
 }
 
 /// The pending pushes of a device, as the token page and its event stream get them.
@@ -106,12 +132,15 @@ pub async fn complete_activation(
             // The old token of the account (if any) is retired: its pushes are gone.
             state.pushes_changed();
             let secret = Zeroizing::new(hex_encode(token.secret.expose_secret()));
+            let device_key = Zeroizing::new(hex_encode(token.device_key.expose_secret()));
             return Ok(Json(wire::ActivationOutcome::Activated {
                 username: &token.username,
                 issuer: &state.issuer,
                 suite: &token.suite,
                 secret: &secret,
                 factor_id: token.factor,
+                device_handle: &token.device_handle,
+                device_key: &device_key,
             })
             .into_response());
         }
@@ -124,13 +153,39 @@ pub async fn complete_activation(
     Ok(Json(body).into_response())
 }
 
-/// `GET /api/token/{deviceId}/pushes`.
+/// `POST /api/token/challenge`: a one-time nonce for the token's next call.
+pub async fn challenge(
+    State(state): State<Arc<AppState>>,
+    ApiJson(body): ApiJson<ChallengeRequest>,
+) -> ApiResult<Json<wire::DeviceNonce>> {
+    let issued = state
+        .verify(move |v| v.device_challenge(&body.handle))
+        .await?;
+    Ok(Json(wire::DeviceNonce {
+        nonce: issued.nonce,
+        expires_at: issued.expires_at,
+    }))
+}
+
+/// `POST /api/token/pushes`: the pushes waiting for the token that proves itself.
 pub async fn pending_pushes(
     State(state): State<Arc<AppState>>,
-    ApiId(device_id): ApiId,
+    ApiJson(body): ApiJson<DeviceProof>,
 ) -> ApiResult<Response> {
-    let pending = state.verify(move |v| v.pending_pushes(&device_id)).await?;
+    let pending = state.verify(move |v| v.device_pushes(body.call())).await?;
     Ok(Json(pushes(&pending)).into_response())
+}
+
+/// `POST /api/token/stream`: a single-use ticket for `GET /api/token/events/{ticket}`.
+pub async fn stream_ticket(
+    State(state): State<Arc<AppState>>,
+    ApiJson(body): ApiJson<DeviceProof>,
+) -> ApiResult<Json<wire::StreamTicket>> {
+    let ticket = state.verify(move |v| v.stream_ticket(body.call())).await?;
+    Ok(Json(wire::StreamTicket {
+        ticket: ticket.nonce,
+        expires_at: ticket.expires_at,
+    }))
 }
 
 /// `POST /api/push/{requestId}`.
@@ -144,14 +199,13 @@ pub async fn answer_push(
         Decision::Deny => PushDecision::Deny,
     };
     let answer = state
-        .verify(move |v| v.answer_push(&request_id, decision, &body.mac))
+        .verify(move |v| v.answer_push(body.device.call(), &request_id, decision, &body.mac))
         .await?;
     state.pushes_changed();
     Ok(Json(match answer {
         PushAnswer::Approved => wire::PushAnswer::Approved,
         PushAnswer::Denied => wire::PushAnswer::Denied,
         PushAnswer::Rejected { attempts_left } => wire::PushAnswer::Rejected { attempts_left },
-        PushAnswer::Locked { until } => wire::PushAnswer::Locked { until },
         PushAnswer::Expired => wire::PushAnswer::Expired,
     }))
 }

@@ -147,6 +147,10 @@ pub enum ActivationOutcome<'a> {
         /// Hex; the token wraps it under the PIN at once.
         secret: &'a str,
         factor_id: u32,
+        /// Names the token in its calls (never its device id).
+        device_handle: &'a str,
+        /// Hex; the key of the token's device proofs, shown once.
+        device_key: &'a str,
     },
     WrongCode {
         attempts_left: u32,
@@ -168,12 +172,26 @@ pub enum PushAnswer {
     Approved,
     Denied,
     Rejected { attempts_left: u32 },
-    Locked { until: u64 },
     Expired,
 }
 
-/// One login waiting for a token's push answer (`GET /api/token/{deviceId}/pushes` and the
-/// event stream).
+/// `POST /api/token/challenge`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceNonce {
+    pub nonce: String,
+    pub expires_at: u64,
+}
+
+/// `POST /api/token/stream`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamTicket {
+    pub ticket: String,
+    pub expires_at: u64,
+}
+
+/// One login waiting for a token's push answer (`POST /api/token/pushes` and the event stream).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingPush<'a> {

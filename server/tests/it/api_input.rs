@@ -93,9 +93,18 @@ fn post_endpoints() -> Vec<(&'static str, Value)> {
             leak(format!("/api/token/activate/{id}")),
             json!({ "code": "12345678", "deviceId": "dev-a" }),
         ),
+        ("/api/token/challenge", json!({ "handle": id })),
+        (
+            "/api/token/pushes",
+            json!({ "handle": id, "nonce": id, "proof": "ab".repeat(32) }),
+        ),
+        (
+            "/api/token/stream",
+            json!({ "handle": id, "nonce": id, "proof": "ab".repeat(32) }),
+        ),
         (
             leak(format!("/api/push/{id}")),
-            json!({ "decision": "approve", "mac": "ab".repeat(32) }),
+            json!({ "decision": "approve", "mac": "ab".repeat(32), "handle": "h", "nonce": "n", "proof": "ab".repeat(32) }),
         ),
         ("/api/account/totp", json!({})),
         ("/api/account/totp/confirm", json!({ "code": "123456" })),
@@ -395,8 +404,7 @@ async fn bad_ids_in_paths() {
     ] {
         for path in [
             format!("/api/login/{id}/status"),
-            format!("/api/token/{id}/pushes"),
-            format!("/api/token/{id}/events"),
+            format!("/api/token/events/{id}"),
         ] {
             let answer = client.get(&path).await;
             answer.assert_error(400, "InvalidInput");
@@ -416,10 +424,17 @@ async fn bad_ids_in_paths() {
     let unknown = client.get("/api/login/0123456789abcdef/status").await;
     unknown.assert_error(404, "NotFound");
     assert_typed(&unknown, "unknown login");
-    // An unknown device simply has no pushes.
-    let none = client.get("/api/token/never-seen/pushes").await;
-    assert_eq!(none.ok(), &json!([]));
-    assert_api_headers(&none, "pushes");
+    // An unknown handle gets no nonce (refused like a wrong proof); a device id is no handle.
+    for handle in ["neverseen", "dev-a"] {
+        let none = client
+            .post("/api/token/challenge", json!({ "handle": handle }))
+            .await;
+        assert_eq!(
+            none.status.as_u16(),
+            if handle == "dev-a" { 400 } else { 409 }
+        );
+        assert_api_headers(&none, "challenge");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -518,7 +533,9 @@ async fn every_api_answer_carries_the_headers() {
     let answers = vec![
         client.get("/api/account").await,
         client.get(&format!("/api/login/{login}/status")).await,
-        client.get("/api/token/dev-a/pushes").await,
+        client
+            .post("/api/token/challenge", json!({ "handle": "neverseen" }))
+            .await,
         client.get("/api/phone/messages").await,
         client
             .post(
@@ -559,7 +576,12 @@ async fn a_broken_database_is_503_not_500() {
             )
             .await,
         client.get("/api/account").await,
-        client.get("/api/token/dev-a/pushes").await,
+        client
+            .post(
+                "/api/token/challenge",
+                json!({ "handle": handle_of("dev-a") }),
+            )
+            .await,
         client
             .get("/api/login/0123456789abcdef0123456789abcdef/status")
             .await,

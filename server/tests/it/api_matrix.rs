@@ -262,9 +262,21 @@ async fn bad_input_on_every_post_changes_nothing() {
         },
         Endpoint {
             path: format!("/api/push/{request}"),
-            fields: vec![("decision", s("approve")), ("mac", s(&"ab".repeat(32)))],
-            // mac: 64 hex digits; decision: approve or deny.
+            fields: vec![
+                ("decision", s("approve")),
+                ("mac", s(&"ab".repeat(32))),
+                ("handle", s(&handle_of("dev-a"))),
+                ("nonce", s("0123456789abcdef")),
+                ("proof", s(&"ab".repeat(32))),
+            ],
+            // mac and proof: 64 hex digits; decision: approve or deny; handle and nonce: 1 to
+            // 128 letters and digits (a device id with '-' is no handle).
             refused_strings: vec![
+                ("handle", s("")),
+                ("handle", s("dev-a")),
+                ("nonce", s(&"a".repeat(129))),
+                ("proof", s(&"zz".repeat(32))),
+                ("proof", s(&"ab".repeat(31))),
                 ("decision", s("maybe")),
                 ("decision", s("")),
                 ("mac", s("")),
@@ -455,10 +467,6 @@ async fn bad_input_on_every_post_changes_nothing() {
             json!({ "response": "12345678" }),
         ),
         (
-            "/api/push/0123456789abcdef",
-            json!({ "decision": "deny", "mac": "ab".repeat(32) }),
-        ),
-        (
             "/api/token/activate/0123456789abcdef",
             json!({ "code": "12345678", "deviceId": "dev-b" }),
         ),
@@ -502,7 +510,7 @@ async fn bad_input_on_every_post_changes_nothing() {
     // The login still waits for its push; the request is still listed for the token.
     let status = other.get(&format!("/api/login/{live_login}/status")).await;
     assert_eq!(status.ok()["status"], "pending");
-    let pushes = other.get("/api/token/dev-a/pushes").await;
+    let pushes = other.pushes("dev-a").await;
     assert_eq!(pushes.ok()[0]["requestId"], request.as_str());
     // The activation still takes its code (the newest message on the demo phone).
     let code = other.last_code().await;
@@ -571,7 +579,7 @@ async fn the_largest_clocks_never_break_the_portal() {
         "status",
         client.get(&format!("/api/login/{login}/status")).await,
     ));
-    answers.push(("pushes", client.get("/api/token/dev-a/pushes").await));
+    answers.push(("pushes", client.pushes("dev-a").await));
     for (what, answer) in &answers {
         assert!(
             answer.status.is_success() || (400..500).contains(&answer.status.as_u16()),

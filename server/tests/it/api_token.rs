@@ -29,6 +29,14 @@ async fn activate(client: &mut Client, username: &str, device: &str) -> Value {
     done.ok().clone()
 }
 
+/// The device handle and key (hex) of an activation answer.
+fn credential(activated: &Value) -> (String, String) {
+    (
+        activated["deviceHandle"].as_str().unwrap().to_owned(),
+        activated["deviceKey"].as_str().unwrap().to_owned(),
+    )
+}
+
 /// A full challenge/response login with a token's secret; returns the outcome.
 async fn token_login(server: &Server, username: &str, factor: u64, secret: &str) -> Value {
     let mut browser = server.client();
@@ -86,6 +94,10 @@ async fn activation_add_user_and_migration() {
     let bob_secret = bob["secret"].as_str().unwrap().to_owned();
     assert_eq!(bob_secret.len(), 64, "a 256-bit secret for SHA-256");
     let bob_factor = bob["factorId"].as_u64().unwrap();
+    // The device credential: a handle and a 256-bit key, neither the device id.
+    let (bob_handle, bob_key) = credential(&bob);
+    assert_eq!(bob_key.len(), 64);
+    assert!(!done.text.contains("device-1"), "{}", done.text);
     // Used once only.
     let again = token
         .post(&path, json!({ "code": code, "deviceId": "device-1" }))
@@ -122,16 +134,21 @@ async fn activation_add_user_and_migration() {
         .post(&format!("/api/login/{bob_login}/push"), json!({}))
         .await
         .ok();
-    let pushes = token.get("/api/token/device-1/pushes").await;
-    let mut users: Vec<&str> = pushes
-        .ok()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["username"].as_str().unwrap())
-        .collect();
-    users.sort_unstable();
-    assert_eq!(users, ["alice", "bob"]);
+    // Each user of the token proves itself with its own credential and hears its own push.
+    let (alice_handle, alice_key) = credential(&alice);
+    assert_ne!(alice_handle, bob_handle);
+    let alices = token.pushes_of(&alice_handle, &alice_key).await;
+    assert_eq!(alices.ok()[0]["username"], "alice");
+    assert_eq!(alices.body.as_array().unwrap().len(), 1);
+    let bobs = token.pushes_of(&bob_handle, &bob_key).await;
+    assert_eq!(bobs.ok()[0]["username"], "bob");
+    assert_eq!(bobs.body.as_array().unwrap().len(), 1);
+    // The other's key proves nothing.
+    let crossed = token.prove(&bob_handle, &alice_key, "pushes", "").await;
+    token
+        .post("/api/token/pushes", crossed)
+        .await
+        .assert_error(409, "NotAllowed");
 
     // Migration: bob moves to device-2; the old token stops working.
     token.set_clock(T0 + 121).await;
@@ -161,11 +178,13 @@ async fn activation_add_user_and_migration() {
         .post(&format!("/api/login/{next}/push"), json!({}))
         .await
         .ok();
-    assert_eq!(
-        token.get("/api/token/device-1/pushes").await.ok(),
-        &json!([])
-    );
-    let listed = token.get("/api/token/device-2/pushes").await;
+    // The retired token's credential names nothing any more.
+    token
+        .post("/api/token/challenge", json!({ "handle": bob_handle }))
+        .await
+        .assert_error(409, "NotAllowed");
+    let (new_handle, new_key) = credential(&moved);
+    let listed = token.pushes_of(&new_handle, &new_key).await;
     assert_eq!(listed.ok()[0]["username"], "bob");
     assert_eq!(listed.body[0]["factorId"], new_factor);
 }
@@ -287,35 +306,48 @@ async fn push_with_number_matching() {
     assert_eq!(push["expiresAt"], T0 + 120);
 
     // The token lists the request, without the number.
-    let listed = token.get("/api/token/dev-a/pushes").await;
+    let listed = token.pushes("dev-a").await;
     assert_eq!(
         listed.ok(),
         &json!([{ "requestId": request, "username": "alice", "factorId": 1, "expiresAt": T0 + 120 }])
     );
     assert!(!listed.text.contains("\"number\""));
-    assert_eq!(token.get("/api/token/dev-b/pushes").await.ok(), &json!([]));
+    // A handle no token has: refused like a wrong proof.
+    token
+        .post(
+            "/api/token/challenge",
+            json!({ "handle": handle_of("dev-b") }),
+        )
+        .await
+        .assert_error(409, "NotAllowed");
 
-    // The wrong number is refused and counted.
+    // The wrong number is refused and counted against this push (never the factor).
     let other = if number == 99 { 10 } else { number + 1 };
     let answer = format!("/api/push/{request}");
     let refused = token
-        .post(
+        .answer(
             &answer,
+            "dev-a",
             json!({ "decision": "approve", "mac": push_mac(SOFT_SECRET, &request, other, true) }),
         )
         .await;
     assert_eq!(
         refused.ok(),
-        &json!({ "answer": "rejected", "attemptsLeft": 9 })
+        &json!({ "answer": "rejected", "attemptsLeft": 2 })
     );
     assert_eq!(login_page.get(&status).await.ok()["status"], "pending");
     token
-        .post(&answer, json!({ "decision": "approve", "mac": "zz" }))
+        .answer(
+            &answer,
+            "dev-a",
+            json!({ "decision": "approve", "mac": "zz" }),
+        )
         .await
         .assert_error(400, "InvalidInput");
     token
-        .post(
+        .answer(
             &answer,
+            "dev-a",
             json!({ "decision": "maybe", "mac": push_mac(SOFT_SECRET, &request, number, true) }),
         )
         .await
@@ -324,7 +356,11 @@ async fn push_with_number_matching() {
     // The right one logs the browser in.
     let mac = push_mac(SOFT_SECRET, &request, number, true);
     let approved = token
-        .post(&answer, json!({ "decision": "approve", "mac": mac }))
+        .answer(
+            &answer,
+            "dev-a",
+            json!({ "decision": "approve", "mac": mac }),
+        )
         .await;
     assert_eq!(approved.ok(), &json!({ "answer": "approved" }));
     assert_eq!(
@@ -341,14 +377,19 @@ async fn push_with_number_matching() {
         "alice"
     );
     // Answered: gone from the list; the same approval again is refused.
-    assert_eq!(token.get("/api/token/dev-a/pushes").await.ok(), &json!([]));
+    assert_eq!(token.pushes("dev-a").await.ok(), &json!([]));
     let replay = token
-        .post(&answer, json!({ "decision": "approve", "mac": mac }))
+        .answer(
+            &answer,
+            "dev-a",
+            json!({ "decision": "approve", "mac": mac }),
+        )
         .await;
     assert_eq!(replay.ok()["answer"], "rejected");
     token
-        .post(
+        .answer(
             "/api/push/00000000000000000000000000000000",
+            "dev-a",
             json!({ "decision": "approve", "mac": mac }),
         )
         .await
@@ -372,8 +413,9 @@ async fn push_denied_expired_and_throttled() {
         .await
         .assert_error(429, "Throttled");
     let denied = page
-        .post(
+        .answer(
             &format!("/api/push/{request}"),
+            "dev-a",
             json!({ "decision": "deny", "mac": push_mac(SOFT_SECRET, &request, number, false) }),
         )
         .await;
@@ -395,8 +437,9 @@ async fn push_denied_expired_and_throttled() {
     let number = u32::try_from(push.body["number"].as_u64().unwrap()).unwrap();
     page.set_clock(T0 + 31 + 120).await;
     let late = page
-        .post(
+        .answer(
             &format!("/api/push/{request}"),
+            "dev-a",
             json!({ "decision": "approve", "mac": push_mac(SOFT_SECRET, &request, number, true) }),
         )
         .await;
@@ -460,7 +503,15 @@ async fn the_token_page_hears_of_pushes_as_they_come_and_go() {
     let server = start().await;
     server.account("alice", &[("IB Key", soft_token("dev-a"))]);
     let mut page = server.client();
-    let mut events = Events::open(&page, "/api/token/dev-a/events").await;
+    let fields = page
+        .prove(&handle_of("dev-a"), DEVICE_KEY, "stream", "")
+        .await;
+    let ticket = page.post("/api/token/stream", fields).await;
+    let ticket = ticket.ok()["ticket"].as_str().unwrap().to_owned();
+    let stream = format!("/api/token/events/{ticket}");
+    let mut events = Events::open(&page, &stream).await;
+    // The ticket opened one stream: not a second.
+    page.get(&stream).await.assert_error(409, "NotAllowed");
     assert_eq!(events.next().await, ("pushes".to_owned(), json!([])));
 
     let (login, _) = page.login("alice", PASSWORD).await;
@@ -474,8 +525,9 @@ async fn the_token_page_hears_of_pushes_as_they_come_and_go() {
     assert_eq!(list[0]["requestId"], request.as_str());
     assert_eq!(list[0]["username"], "alice");
 
-    page.post(
+    page.answer(
         &format!("/api/push/{request}"),
+        "dev-a",
         json!({ "decision": "approve", "mac": push_mac(SOFT_SECRET, &request, number, true) }),
     )
     .await
@@ -485,7 +537,7 @@ async fn the_token_page_hears_of_pushes_as_they_come_and_go() {
     let started = std::time::Instant::now();
     assert_eq!(events.next().await, ("pushes".to_owned(), json!([])));
     assert!(started.elapsed() >= Duration::from_secs(3));
-    page.get("/api/token/bad%20id/events")
+    page.get("/api/token/events/bad%20id")
         .await
         .assert_error(400, "InvalidInput");
 }

@@ -43,8 +43,10 @@ const ROUTES: &[&str] = &[
     "POST /api/login/{id}/session",
     "POST /api/token/activate",
     "POST /api/token/activate/{id}",
-    "GET /api/token/{id}/pushes",
-    "GET /api/token/{id}/events",
+    "POST /api/token/challenge",
+    "POST /api/token/pushes",
+    "POST /api/token/stream",
+    "GET /api/token/events/{ticket}",
     "POST /api/push/{id}",
     "GET /api/account",
     "POST /api/account/totp",
@@ -536,26 +538,62 @@ async fn every_api_route_answers_success_and_error_with_the_headers() {
     let request = push.ok()["requestId"].as_str().unwrap().to_owned();
     let number = u32::try_from(push.body["number"].as_u64().unwrap()).unwrap();
     seen.answer(
-        "GET /api/token/{id}/pushes",
-        token.clone().get("/api/token/dev-a/pushes").await,
+        "POST /api/token/challenge",
+        token
+            .clone()
+            .post("/api/token/challenge", json!({ "handle": "bad id" }))
+            .await,
     );
     seen.answer(
-        "GET /api/token/{id}/pushes",
-        token.clone().get("/api/token/bad%20id/pushes").await,
+        "POST /api/token/pushes",
+        token.clone().pushes("dev-a").await,
     );
+    seen.answer(
+        "POST /api/token/pushes",
+        token
+            .clone()
+            .post("/api/token/pushes", json!({ "handle": "bad id" }))
+            .await,
+    );
+    seen.answer(
+        "POST /api/token/challenge",
+        token
+            .clone()
+            .post(
+                "/api/token/challenge",
+                json!({ "handle": handle_of("dev-a") }),
+            )
+            .await,
+    );
+    seen.answer(
+        "POST /api/token/stream",
+        token
+            .clone()
+            .post("/api/token/stream", json!({ "handle": "bad id" }))
+            .await,
+    );
+    let fields = token
+        .clone()
+        .prove(&handle_of("dev-a"), DEVICE_KEY, "stream", "")
+        .await;
+    let ticket = seen.answer(
+        "POST /api/token/stream",
+        token.clone().post("/api/token/stream", fields).await,
+    );
+    let ticket = ticket.ok()["ticket"].as_str().unwrap().to_owned();
     assert_eq!(
         seen.stream(
-            "GET /api/token/{id}/events",
+            "GET /api/token/events/{ticket}",
             &token,
-            "/api/token/dev-a/events"
+            &format!("/api/token/events/{ticket}"),
         )
         .await,
         200
     );
     seen.stream(
-        "GET /api/token/{id}/events",
+        "GET /api/token/events/{ticket}",
         &token,
-        "/api/token/bad%20id/events",
+        "/api/token/events/bad%20id",
     )
     .await;
     let reply = format!("/api/push/{request}");
@@ -563,15 +601,20 @@ async fn every_api_route_answers_success_and_error_with_the_headers() {
         "POST /api/push/{id}",
         token
             .clone()
-            .post(&reply, json!({ "decision": "approve", "mac": "zz" }))
+            .answer(
+                &reply,
+                "dev-a",
+                json!({ "decision": "approve", "mac": "zz" }),
+            )
             .await,
     );
     let approved = seen.answer(
         "POST /api/push/{id}",
         token
             .clone()
-            .post(
+            .answer(
                 &reply,
+                "dev-a",
                 json!({ "decision": "approve", "mac": push_mac(SOFT_SECRET, &request, number, true) }),
             )
             .await,

@@ -82,13 +82,19 @@ async fn a_whole_login_at_trace_level_logs_every_request_and_no_secret() {
     secrets.push(activation);
     secrets.push(code);
     secrets.push(activated.body["secret"].as_str().unwrap().to_owned());
-    browser
-        .get(&format!("/api/token/{DEVICE}/pushes"))
-        .await
-        .ok();
+    let handle = activated.body["deviceHandle"].as_str().unwrap().to_owned();
+    let key = activated.body["deviceKey"].as_str().unwrap().to_owned();
+    secrets.push(key.clone());
+    // The token lists its pushes, proving itself with the device key.
+    let issued = browser
+        .post("/api/token/challenge", &json!({ "handle": handle }))
+        .await;
+    let nonce = issued.ok()["nonce"].as_str().unwrap().to_owned();
+    let fields = device_fields(&handle, &nonce, &key, "pushes", "");
+    browser.post("/api/token/pushes", &fields).await.ok();
 
     let log = portal.stop();
-    assert_eq!(secrets.len(), 15);
+    assert_eq!(secrets.len(), 16);
     for secret in &secrets {
         assert!(
             !log.contains(secret.as_str()),
@@ -101,7 +107,7 @@ async fn a_whole_login_at_trace_level_logs_every_request_and_no_secret() {
         .filter(|l| l["route"].is_string() && l["status"].is_u64())
         .collect();
     // One line per request, each with its method, route, status, latency and client.
-    assert_eq!(requests.len(), 9, "{log}");
+    assert_eq!(requests.len(), 10, "{log}");
     for line in &requests {
         assert!(line["method"].is_string(), "{line}");
         assert!(line["latency_ms"].is_f64(), "{line}");
@@ -122,7 +128,8 @@ async fn a_whole_login_at_trace_level_logs_every_request_and_no_secret() {
             ("/api/logout", 200),
             ("/api/token/activate", 200),
             ("/api/token/activate/{id}", 200),
-            ("/api/token/{id}/pushes", 200),
+            ("/api/token/challenge", 200),
+            ("/api/token/pushes", 200),
         ]
     );
     // The failed password is a security event: at warn, with its code.

@@ -24,6 +24,7 @@ mod api_matrix;
 mod api_token;
 mod courier;
 mod crash;
+mod device_auth;
 mod headers;
 mod http;
 mod load;

@@ -467,7 +467,7 @@ async fn two_tabs_activate_two_users_on_one_device_at_once() {
             assert!(
                 factors.iter().any(|f| f["kind"] == "soft_token"
                     && f["id"] == factor
-                    && f["label"] == format!("soft token on {device}")),
+                    && f["label"] == "Soft token"),
                 "{factors:?}"
             );
             let prompt = choose(&mut http, &login_id, factor).await;
@@ -495,25 +495,32 @@ async fn two_tabs_activate_two_users_on_one_device_at_once() {
                 .unwrap()
                 .ok();
         }
-        let pushes = http
-            .get(&format!("/api/token/{device}/pushes"))
-            .await
-            .unwrap();
-        let listed: BTreeSet<&str> = pushes
-            .ok()
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["username"].as_str().unwrap())
-            .collect();
-        let expected: BTreeSet<&str> = users.iter().map(String::as_str).collect();
-        assert_eq!(listed, expected);
+        // Each user of the device lists its own push, proved with its own device key.
+        for (answer, user) in done.iter().zip(&users) {
+            let handle = answer.body["deviceHandle"].as_str().unwrap();
+            let key = answer.body["deviceKey"].as_str().unwrap();
+            let fields = http.prove(handle, key, "pushes", "").await;
+            let pushes = http.post("/api/token/pushes", &fields).await.unwrap();
+            let listed: Vec<&str> = pushes
+                .ok()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["username"].as_str().unwrap())
+                .collect();
+            assert_eq!(listed, [user.as_str()]);
+        }
     }
 }
 
 /// Activates a soft token for `name` (who has an SMS factor to `phone`) on `device`; (factor,
-/// secret).
-async fn activate(http: &mut Http, name: &str, phone: &str, device: &str) -> (u64, String) {
+/// secret, device handle, device key).
+async fn activate(
+    http: &mut Http,
+    name: &str,
+    phone: &str,
+    device: &str,
+) -> (u64, String, String, String) {
     let begun = http
         .post(
             "/api/token/activate",
@@ -535,6 +542,8 @@ async fn activate(http: &mut Http, name: &str, phone: &str, device: &str) -> (u6
     (
         body["factorId"].as_u64().unwrap(),
         body["secret"].as_str().unwrap().to_owned(),
+        body["deviceHandle"].as_str().unwrap().to_owned(),
+        body["deviceKey"].as_str().unwrap().to_owned(),
     )
 }
 
@@ -554,7 +563,7 @@ async fn fifty_simultaneous_session_claims_after_a_push_open_one_session() {
     admin(&portal, &["add-factor", "pat", "sms", "--phone", phone]);
     let mut http = portal.client();
     http.set_clock(T0).await;
-    let (_, secret) = activate(&mut http, "pat", phone, "pat-device").await;
+    let (_, secret, handle, key) = activate(&mut http, "pat", phone, "pat-device").await;
     let (login_id, _) = login(&mut http, "pat").await;
     let push = http
         .post(&format!("/api/login/{login_id}/push"), &json!({}))
@@ -564,17 +573,16 @@ async fn fifty_simultaneous_session_claims_after_a_push_open_one_session() {
     let number = u32::try_from(push.body["number"].as_u64().unwrap()).unwrap();
     // The token answers twice at once too: one approval counts.
     let mac = push_mac(&secret, &request, number, true);
-    let answers = all_at_once(
-        &portal.base,
-        vec![
-            (
-                format!("/api/push/{request}"),
-                json!({ "decision": "approve", "mac": mac })
-            );
-            2
-        ],
-    )
-    .await;
+    let mut replies = Vec::new();
+    for _ in 0..2 {
+        let mut body = http
+            .prove(&handle, &key, "answer", &format!("{request} approve"))
+            .await;
+        body["decision"] = json!("approve");
+        body["mac"] = json!(mac);
+        replies.push((format!("/api/push/{request}"), body));
+    }
+    let answers = all_at_once(&portal.base, replies).await;
     let approved = answers.iter().filter(|a| a.outcome() == "approved").count();
     assert_eq!(approved, 1, "{answers:?}");
     // 50 tabs of the login page claim the session at once.

@@ -20,13 +20,14 @@ use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
 use secure_login_otp::{
-    hex_decode, push_response, Challenge, Digits, HashAlgorithm, Ocra, OcraInput, OcraSuite, Pin,
-    PushDecision, Secret, TimeStep, Totp,
+    device_proof, hex_decode, push_response, Challenge, Digits, HashAlgorithm, Ocra, OcraInput,
+    OcraSuite, Pin, PushDecision, Secret, TimeStep, Totp,
 };
 use secure_login_verifier::{
-    ActivationOutcome, AeadVault, AuditEvent, Channel, Clock, Courier, Deliverer, DeliveryPolicy,
-    DeliveryState, Error, EventKind, FactorKind, LoginOutcome, LoginStatus, Message,
-    PhoneChangeOutcome, Policy, Prompt, PushAnswer, Store, Verifier, Versioned, Write,
+    device_action, ActivationOutcome, AeadVault, AuditEvent, Channel, Clock, Courier, Deliverer,
+    DeliveryPolicy, DeliveryState, DeviceCall, DeviceCredential, Error, EventKind, FactorKind,
+    LoginOutcome, LoginStatus, Message, PhoneChangeOutcome, Policy, Prompt, PushAnswer, Store,
+    Verifier, Versioned, Write,
 };
 
 /// The start of every scenario: 2026-11-25 00:00:00 UTC.
@@ -268,13 +269,81 @@ pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
 pub const SOFT_SECRET: &str = "3132333435363738393031323334353637383930313233343536373839303132";
 pub const TOTP_SECRET: &str = "3132333435363738393031323334353637383930";
 
-/// The soft token factor of the scenarios (RFC 6287's 32-byte key).
+/// The device key of the scenarios' soft tokens (any 32 bytes: the proofs are computed with
+/// `secure_login_otp::device_proof`, checked against Python's hmac in its unit tests).
+pub const DEVICE_KEY: &str = "4142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f60";
+
+/// The handle of the soft token activated on `device` in the scenarios.
+pub fn handle_of(device: &str) -> String {
+    format!("handle{}", device.replace('-', ""))
+}
+
+/// The soft token factor of the scenarios (RFC 6287's 32-byte key), with its device credential.
 pub fn soft_token_kind(device: &str) -> FactorKind {
     FactorKind::SoftToken {
         suite: SOFT_SUITE.parse().unwrap(),
         secret: Secret::from_hex(SOFT_SECRET).unwrap(),
         device_id: device.into(),
+        device: Some(DeviceCredential {
+            handle: handle_of(device),
+            key: Secret::from_hex(DEVICE_KEY).unwrap(),
+        }),
     }
+}
+
+/// A fresh nonce from the verifier and the token's proof of `action` with `key` (hex).
+pub fn prove<S: Store>(
+    w: &World<S>,
+    handle: &str,
+    key_hex: &str,
+    action: &str,
+    detail: &str,
+) -> (String, String) {
+    let nonce = w.verifier.device_challenge(handle).unwrap().nonce;
+    let key = hex_decode(key_hex).unwrap();
+    let proof = device_proof(&key, &nonce, action, handle, detail).unwrap();
+    (nonce, proof)
+}
+
+/// The pushes the token `device` of the scenarios lists, with a good proof.
+pub fn listed<S: Store>(w: &World<S>, device: &str) -> Vec<secure_login_verifier::PendingPush> {
+    let handle = handle_of(device);
+    let (nonce, proof) = prove(w, &handle, DEVICE_KEY, device_action::PUSHES, "");
+    w.verifier
+        .device_pushes(DeviceCall {
+            handle: &handle,
+            nonce: &nonce,
+            proof: &proof,
+        })
+        .unwrap()
+}
+
+/// The token `device` of the scenarios answers push `request` (its MAC `mac`), with a good proof.
+pub fn answer<S: Store>(
+    w: &World<S>,
+    device: &str,
+    request: &str,
+    decision: PushDecision,
+    mac: &str,
+) -> secure_login_verifier::Result<PushAnswer> {
+    let handle = handle_of(device);
+    let word = match decision {
+        PushDecision::Approve => "approve",
+        PushDecision::Deny => "deny",
+    };
+    let (nonce, proof) = prove(
+        w,
+        &handle,
+        DEVICE_KEY,
+        device_action::ANSWER,
+        &format!("{request} {word}"),
+    );
+    let call = DeviceCall {
+        handle: &handle,
+        nonce: &nonce,
+        proof: &proof,
+    };
+    w.verifier.answer_push(call, request, decision, mac)
 }
 
 /// The authenticator app of the scenarios (RFC 6238's SHA-1 key, 6 digits, 30 s).
@@ -1128,7 +1197,7 @@ pub fn push_with_number_matching<S: Store>(w: World<S>) {
     let id = login(&w);
     let push = w.verifier.start_push(&id).unwrap();
     assert!((10..100).contains(&push.number));
-    let pending = w.verifier.pending_pushes("phone-a").unwrap();
+    let pending = listed(&w, "phone-a");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].username, "alice");
     assert!(w
@@ -1151,10 +1220,8 @@ pub fn push_with_number_matching<S: Store>(w: World<S>) {
     )
     .unwrap();
     assert_eq!(
-        w.verifier
-            .answer_push(&push.request_id, PushDecision::Approve, &mac)
-            .unwrap(),
-        PushAnswer::Rejected { attempts_left: 9 }
+        answer(&w, "phone-a", &push.request_id, PushDecision::Approve, &mac).unwrap(),
+        PushAnswer::Rejected { attempts_left: 2 }
     );
     assert_eq!(w.verifier.login_status(&id).unwrap(), LoginStatus::Pending);
     let mac = push_response(
@@ -1165,9 +1232,7 @@ pub fn push_with_number_matching<S: Store>(w: World<S>) {
     )
     .unwrap();
     assert_eq!(
-        w.verifier
-            .answer_push(&push.request_id, PushDecision::Approve, &mac)
-            .unwrap(),
+        answer(&w, "phone-a", &push.request_id, PushDecision::Approve, &mac).unwrap(),
         PushAnswer::Approved
     );
     assert_eq!(
@@ -1175,12 +1240,10 @@ pub fn push_with_number_matching<S: Store>(w: World<S>) {
         LoginStatus::Succeeded
     );
     assert!(matches!(
-        w.verifier
-            .answer_push(&push.request_id, PushDecision::Approve, &mac)
-            .unwrap(),
+        answer(&w, "phone-a", &push.request_id, PushDecision::Approve, &mac).unwrap(),
         PushAnswer::Rejected { .. }
     ));
-    assert!(w.verifier.pending_pushes("phone-a").unwrap().is_empty());
+    assert!(listed(&w, "phone-a").is_empty());
     assert_eq!(events_of(&w, &account, EventKind::PushApproved), 1);
 
     // Pushes are rate limited per account, and expire.
@@ -1200,9 +1263,7 @@ pub fn push_with_number_matching<S: Store>(w: World<S>) {
     )
     .unwrap();
     assert_eq!(
-        w.verifier
-            .answer_push(&push.request_id, PushDecision::Approve, &mac)
-            .unwrap(),
+        answer(&w, "phone-a", &push.request_id, PushDecision::Approve, &mac).unwrap(),
         PushAnswer::Expired
     );
 
@@ -1211,9 +1272,7 @@ pub fn push_with_number_matching<S: Store>(w: World<S>) {
     let push = w.verifier.start_push(&id).unwrap();
     let mac = push_response(&secret, &push.request_id, push.number, PushDecision::Deny).unwrap();
     assert_eq!(
-        w.verifier
-            .answer_push(&push.request_id, PushDecision::Deny, &mac)
-            .unwrap(),
+        answer(&w, "phone-a", &push.request_id, PushDecision::Deny, &mac).unwrap(),
         PushAnswer::Denied
     );
     assert_eq!(w.verifier.login_status(&id).unwrap(), LoginStatus::Denied);
@@ -1560,11 +1619,17 @@ pub fn hostile_input_gets_typed_errors<S: Store>(w: World<S>) {
         "malformed input is not charged"
     );
     assert!(matches!(
-        v.answer_push("nope", PushDecision::Approve, &"0".repeat(64)),
+        answer(
+            &w,
+            "phone-a",
+            "nope",
+            PushDecision::Approve,
+            &"0".repeat(64)
+        ),
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        v.answer_push("nope", PushDecision::Approve, "zz"),
+        answer(&w, "phone-a", "nope", PushDecision::Approve, "zz"),
         Err(Error::InvalidInput(_))
     ));
     assert!(matches!(

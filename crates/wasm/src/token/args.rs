@@ -86,6 +86,26 @@ pub(crate) fn secret(value: &JsValue) -> Result<Secret, JsValue> {
     Ok(secret)
 }
 
+/// The device credential of an activation answer: both `handle` and `key` (hex) or neither.
+pub(crate) fn device(
+    handle: &JsValue,
+    key: &JsValue,
+) -> Result<Option<token::DeviceCredential>, JsValue> {
+    let handle = opt_string(handle, "deviceHandle")?;
+    let key = opt_string(key, "deviceKey")?.map(Zeroizing::new);
+    match (handle, key) {
+        (None, None) => Ok(None),
+        (Some(handle), Some(key)) => {
+            let bytes = Zeroizing::new(otp::hex_decode(&key).js()?);
+            Ok(Some(token::DeviceCredential::new(&handle, &bytes).js()?))
+        }
+        _ => Err(invalid_argument(
+            "user",
+            "give deviceHandle and deviceKey together",
+        )),
+    }
+}
+
 /// A push number typed as text, or given as a number.
 pub(crate) fn number_text(value: &JsValue) -> Result<String, JsValue> {
     if let Some(text) = value.as_string() {

@@ -4,7 +4,9 @@
 //! # Schema
 //! * **Version 1** (the first release): object store `users` (key path `id`) holding schema-1
 //!   records (see [`secure_login_token::UserRecord::from_v1`]).
-//! * **Version 2** (today): `users` holds schema-2 records; a new store `meta` (key path `key`)
+//! * **Version 2** (today): `users` holds user records of schema 2 or 3 (3 adds the device
+//!   credential of the push API; a schema-2 record is read as it is and written as 3 at its next
+//!   change: no upgrade needed); a new store `meta` (key path `key`)
 //!   holds `{ key: "device", deviceId }`, the token's device id. Upgrading from 1 rewrites every
 //!   user record in the upgrade transaction and moves the device id into `meta`; if one record
 //!   cannot be read the whole upgrade is aborted and the database stays at version 1, intact.
@@ -369,7 +371,7 @@ fn fail(what: &'static str) -> impl Fn(JsValue) -> String {
     move |e: JsValue| format!("{what}: {}", describe(&e))
 }
 
-/// Rewrites the schema-1 record under `cursor` as schema 2, and keeps its device id as the
+/// Rewrites the schema-1 record under `cursor` in today's schema, and keeps its device id as the
 /// token's (every schema-1 record carried the id of the device it was on).
 fn migrate_v1(cursor: &IdbCursorWithValue, tx: &IdbTransaction, now: u64) -> Result<(), String> {
     let value = cursor.value().map_err(|e| describe(&e))?;

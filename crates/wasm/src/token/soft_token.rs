@@ -264,9 +264,12 @@ impl SoftToken {
                 "totp",
                 "iterations",
                 "replaces",
+                "deviceHandle",
+                "deviceKey",
             ],
             "user",
         )?;
+        let device = args::device(&field(&user, "deviceHandle")?, &field(&user, "deviceKey")?)?;
         let username = args::string(&field(&user, "username")?, "username")?;
         let issuer = args::string(&field(&user, "issuer")?, "issuer")?;
         let secret = args::secret(&field(&user, "secret")?)?;
@@ -316,6 +319,10 @@ impl SoftToken {
             },
         )
         .js()?;
+        let record = match device {
+            Some(device) => record.with_device(device),
+            None => record,
+        };
         drop(pin);
         drop(secret);
         self.guard(async {
@@ -479,6 +486,29 @@ impl SoftToken {
     ) -> Result<String, JsValue> {
         self.push(id, request, number, pin, PushDecision::Deny)
             .await
+    }
+
+    /// The device proof of `action` (`"pushes"`, `"stream"` or `"answer"`) by user `id`'s
+    /// device credential under the portal's one-time `nonce`, binding `detail` (for an answer:
+    /// `"{requestId} approve"` or `"{requestId} deny"`). No PIN: it proves the device, not the
+    /// person.
+    ///
+    /// @throws {SecureLoginError} `UnknownUser`, `NoDeviceKey` (a user activated before device
+    /// authentication: activate again), `InvalidDevice`, storage codes.
+    #[wasm_bindgen(js_name = deviceProof)]
+    pub async fn device_proof(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] nonce: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] action: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] detail: JsValue,
+    ) -> Result<String, JsValue> {
+        let id = args::string(&id, "id")?;
+        let nonce = args::string(&nonce, "nonce")?;
+        let action = args::string(&action, "action")?;
+        let detail = args::string(&detail, "detail")?;
+        let record = self.read_user(&id).await?;
+        record.device_proof(&nonce, &action, &detail).js()
     }
 
     async fn push(

@@ -25,6 +25,9 @@ export interface TokenUser {
   deviceId: string;
   /** Unix seconds. */
   createdAt: number;
+  /** The handle of its device credential (never the key); absent for a user activated before
+   * device authentication, which answers challenges but cannot prove itself for pushes. */
+  deviceHandle?: string;
 }
 /** A user to add. Give `suite` (OCRA; default "OCRA-1:HOTP-SHA256-8:QN08") or `totp`, not both. */
 export interface NewTokenUser {
@@ -45,6 +48,10 @@ export interface NewTokenUser {
    * removed in the same transaction, so it stays if the new one cannot be stored.
    */
   replaces?: string;
+  /** The device credential of the activation answer (`deviceHandle`, `deviceKey` in hex), given
+   * together: kept with the user (not under the PIN) for `deviceProof`. */
+  deviceHandle?: string;
+  deviceKey?: string;
 }
 /** Options of `respond`: session information in hex, for suites with S. */
 export interface RespondOptions { session?: string; }

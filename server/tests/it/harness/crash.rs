@@ -38,8 +38,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::{
-    admin, code_of, event_counts, ocra_response, push_mac, show, Answer, Http, Portal, Rng, Shown,
-    CHEAP, PASSWORD, SOFT_SUITE, T0,
+    admin, code_of, device_fields, event_counts, ocra_response, push_mac, show, Answer, Http,
+    Portal, Rng, Shown, CHEAP, PASSWORD, SOFT_SUITE, T0,
 };
 
 /// What to run.
@@ -191,7 +191,7 @@ impl Step {
             Self::ChooseToken => "POST factor (token challenge)",
             Self::TokenResponse => "POST response (OCRA)",
             Self::StartPush => "POST push",
-            Self::ListPushes => "GET /api/token/{device}/pushes",
+            Self::ListPushes => "POST /api/token/pushes",
             Self::WrongPush => "POST /api/push/{id} (wrong number)",
             Self::AnswerPush => "POST /api/push/{id} (answer)",
             Self::Status => "GET status",
@@ -233,6 +233,8 @@ struct Account {
     last_message: i64,
     /// The known active soft token (factor id, secret).
     token: Option<(u32, String)>,
+    /// The known active token's device handle and key (hex), empty when unknown.
+    cred: (String, String),
     device: String,
     // This cycle:
     login: Option<String>,
@@ -262,6 +264,7 @@ impl Account {
             done: false,
             last_message: 0,
             token: None,
+            cred: (String::new(), String::new()),
             device: String::new(),
             login: None,
             code: None,
@@ -405,11 +408,12 @@ impl Account {
             }
             Some(Step::TokenResponse) => (vec!["login_succeeded"], token, true),
             Some(Step::StartPush) => (vec!["push_sent"], None, false),
-            Some(Step::WrongPush) => (vec!["code_rejected", "factor_locked"], token, false),
+            // A wrong push answer counts against the push only: no event, no factor failure.
+            Some(Step::WrongPush) => (vec![], None, false),
             Some(Step::AnswerPush) if self.approve => {
-                (vec!["push_approved", "login_succeeded"], token, true)
+                (vec!["push_approved", "login_succeeded"], None, true)
             }
-            Some(Step::AnswerPush) => (vec!["push_denied"], token, true),
+            Some(Step::AnswerPush) => (vec!["push_denied"], None, true),
             _ => (vec![], None, false),
         }
     }
@@ -623,6 +627,7 @@ async fn activation_flow(a: &mut Account, http: &mut Http, rng: &mut Rng, cycle:
         a.retired = Some(old);
     }
     a.token = Some((factor, secret));
+    a.cred = credential(&answer.body);
     a.ledger.failures.insert(factor, 0);
     a.activated = true;
     if token_login(a, http).await.is_some() {
@@ -631,7 +636,7 @@ async fn activation_flow(a: &mut Account, http: &mut Http, rng: &mut Rng, cycle:
 }
 
 async fn push_flow(a: &mut Account, http: &mut Http, rng: &mut Rng) {
-    let Some((factor, secret)) = a.token.clone() else {
+    let Some((_, secret)) = a.token.clone() else {
         a.problem("no token".into());
         return;
     };
@@ -662,12 +667,15 @@ async fn push_flow(a: &mut Account, http: &mut Http, rng: &mut Rng) {
     let number = u32::try_from(started.body["number"].as_u64().unwrap_or(0)).unwrap_or(0);
     a.push = Some((request.clone(), number));
     a.approve = !rng.chance(20);
+    let Some(fields) = proved(a, http, Step::ListPushes, "pushes", "").await else {
+        return;
+    };
     let Some(list) = a
         .expect(
             http,
             Step::ListPushes,
-            &format!("/api/token/{}/pushes", a.device),
-            None,
+            "/api/token/pushes",
+            Some(fields),
             None,
         )
         .await
@@ -685,20 +693,29 @@ async fn push_flow(a: &mut Account, http: &mut Http, rng: &mut Rng) {
     if rng.chance(30) {
         let wrong_number = if number == 99 { 10 } else { number + 1 };
         let mac = push_mac(&secret, &request, wrong_number, true);
-        let body = json!({ "decision": "approve", "mac": mac });
+        let detail = format!("{request} approve");
+        let Some(mut body) = proved(a, http, Step::WrongPush, "answer", &detail).await else {
+            return;
+        };
+        body["decision"] = json!("approve");
+        body["mac"] = json!(mac);
         if a.expect(http, Step::WrongPush, &path, Some(body), Some("rejected"))
             .await
             .is_none()
         {
             return;
         }
-        a.ledger.add("code_rejected");
-        a.ledger.failed(factor);
+        // Counted against this push only: no event, the factor's failures unchanged.
     }
     let mac = push_mac(&secret, &request, number, a.approve);
     let decision = if a.approve { "approve" } else { "deny" };
     let expected = if a.approve { "approved" } else { "denied" };
-    let body = json!({ "decision": decision, "mac": mac });
+    let detail = format!("{request} {decision}");
+    let Some(mut body) = proved(a, http, Step::AnswerPush, "answer", &detail).await else {
+        return;
+    };
+    body["decision"] = json!(decision);
+    body["mac"] = json!(mac);
     if a.expect(http, Step::AnswerPush, &path, Some(body), Some(expected))
         .await
         .is_none()
@@ -706,7 +723,6 @@ async fn push_flow(a: &mut Account, http: &mut Http, rng: &mut Rng) {
         return;
     }
     a.answered = true;
-    a.ledger.failures.insert(factor, 0);
     if a.approve {
         a.ledger.add("push_approved");
         a.ledger.add("login_succeeded");
@@ -838,6 +854,30 @@ fn soft_tokens(shown: &[Shown]) -> Vec<u32> {
         .filter(|f| f.kind == "soft_token")
         .map(|f| f.id)
         .collect()
+}
+
+/// The device handle and key of an activation answer.
+fn credential(body: &Value) -> (String, String) {
+    let text = |name: &str| body[name].as_str().unwrap_or("").to_owned();
+    (text("deviceHandle"), text("deviceKey"))
+}
+
+/// A nonce from `POST /api/token/challenge` (sent as `step`: a kill may cut it) and the token's
+/// proof of `action`: the fields its call adds to the body.
+async fn proved(
+    a: &mut Account,
+    http: &mut Http,
+    step: Step,
+    action: &str,
+    detail: &str,
+) -> Option<Value> {
+    let (handle, key) = a.cred.clone();
+    let body = json!({ "handle": handle });
+    let issued = a
+        .expect(http, step, "/api/token/challenge", Some(body), None)
+        .await?;
+    let nonce = issued.body["nonce"].as_str().unwrap_or("").to_owned();
+    Some(device_fields(&handle, &nonce, &key, action, detail))
 }
 
 async fn post(http: &mut Http, path: &str, body: Value) -> Answer {
@@ -1052,6 +1092,7 @@ async fn recover_activation(
             run.report.finding("an activation committed but its answer (the secret) was lost with the kill: the new token is unusable, the previous one retired; the person activates again");
             // Active, but its secret is unknown (nobody can answer its challenges).
             a.token = orphan.map(|f| (f, String::new()));
+            a.cred = (String::new(), String::new());
         } else {
             a.problem(format!(
                 "committed activation: retry {} tokens {tokens:?} known {known:?}",
@@ -1068,6 +1109,7 @@ async fn recover_activation(
             let factor = u32::try_from(retry.body["factorId"].as_u64().unwrap_or(0)).unwrap_or(0);
             let secret = retry.body["secret"].as_str().unwrap_or("").to_owned();
             a.token = Some((factor, secret));
+            a.cred = credential(&retry.body);
             recover_token_login(run, a, http).await;
         }
         _ => a.problem(format!("activation after the restart: {}", retry.text)),
@@ -1102,7 +1144,19 @@ async fn recover_push(run: &mut Run, a: &mut Account, http: &mut Http, shown: &[
         return;
     };
     let mac = push_mac(&secret, &request, number, a.approve);
-    let body = json!({ "decision": if a.approve { "approve" } else { "deny" }, "mac": mac });
+    let decision = if a.approve { "approve" } else { "deny" };
+    let (handle, key) = a.cred.clone();
+    let issued = post(http, "/api/token/challenge", json!({ "handle": handle })).await;
+    let nonce = issued.body["nonce"].as_str().unwrap_or("").to_owned();
+    let mut body = device_fields(
+        &handle,
+        &nonce,
+        &key,
+        "answer",
+        &format!("{request} {decision}"),
+    );
+    body["decision"] = json!(decision);
+    body["mac"] = json!(mac);
     let path = format!("/api/push/{request}");
     let settled = if a.approve { "succeeded" } else { "denied" };
     let answered = a.answered || status == settled;
@@ -1200,6 +1254,7 @@ pub async fn run(opts: &CrashOptions) -> CrashReport {
         let body = done.ok();
         let factor = u32::try_from(body["factorId"].as_u64().unwrap()).unwrap();
         a.token = Some((factor, body["secret"].as_str().unwrap().to_owned()));
+        a.cred = credential(body);
     }
 
     for cycle in 0..opts.cycles {

@@ -15,7 +15,7 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use secure_login_otp::Secret;
 use secure_login_server::{AppState, Config};
-use secure_login_verifier::{FactorKind, Policy};
+use secure_login_verifier::{DeviceCredential, FactorKind, Policy};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -202,6 +202,60 @@ impl Client {
         answer
     }
 
+    /// A nonce from `POST /api/token/challenge` and the proof of `action` by the token `handle`
+    /// with `key_hex`: the fields to add to the call's body.
+    pub async fn prove(
+        &mut self,
+        handle: &str,
+        key_hex: &str,
+        action: &str,
+        detail: &str,
+    ) -> Value {
+        let issued = self
+            .post("/api/token/challenge", json!({ "handle": handle }))
+            .await;
+        let nonce = issued.ok()["nonce"].as_str().unwrap().to_owned();
+        device_fields(handle, &nonce, key_hex, action, detail)
+    }
+
+    /// `POST /api/token/pushes` by the token with `handle` and `key_hex`.
+    pub async fn pushes_of(&mut self, handle: &str, key_hex: &str) -> Answer {
+        let body = self.prove(handle, key_hex, "pushes", "").await;
+        self.post("/api/token/pushes", body).await
+    }
+
+    /// `POST /api/token/pushes` by the harness's token on `device`.
+    pub async fn pushes(&mut self, device: &str) -> Answer {
+        self.pushes_of(&handle_of(device), DEVICE_KEY).await
+    }
+
+    /// `POST /api/push/{id}` (the `path`) by the token with `handle` and `key_hex`: `body` (the
+    /// decision and the MAC) with the device proof added.
+    pub async fn answer_as(
+        &mut self,
+        path: &str,
+        handle: &str,
+        key_hex: &str,
+        body: Value,
+    ) -> Answer {
+        let request = path.rsplit('/').next().unwrap().to_owned();
+        let decision = body["decision"].as_str().unwrap_or("").to_owned();
+        let proof = self
+            .prove(handle, key_hex, "answer", &format!("{request} {decision}"))
+            .await;
+        let mut body = body;
+        for (k, v) in proof.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        self.post(path, body).await
+    }
+
+    /// `POST /api/push/{id}` by the harness's token on `device`.
+    pub async fn answer(&mut self, path: &str, device: &str, body: Value) -> Answer {
+        self.answer_as(path, &handle_of(device), DEVICE_KEY, body)
+            .await
+    }
+
     pub async fn post(&mut self, path: &str, body: Value) -> Answer {
         self.post_raw(path, "application/json", body.to_string().into_bytes())
             .await
@@ -314,6 +368,10 @@ pub fn soft_token(device: &str) -> FactorKind {
         suite: SOFT_SUITE.parse().unwrap(),
         secret: Secret::from_hex(SOFT_SECRET).unwrap(),
         device_id: device.into(),
+        device: Some(DeviceCredential {
+            handle: handle_of(device),
+            key: Secret::from_hex(DEVICE_KEY).unwrap(),
+        }),
     }
 }
 

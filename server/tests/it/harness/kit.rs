@@ -131,3 +131,31 @@ pub fn wrong(right: &str) -> String {
         })
         .collect()
 }
+
+/// The device key of the harness's soft tokens (any 32 bytes; the proof is
+/// `secure_login_otp::device_proof`, checked against Python's hmac in its unit tests).
+pub const DEVICE_KEY: &str = "4142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f60";
+
+/// The handle of the harness's soft token on `device`.
+pub fn handle_of(device: &str) -> String {
+    format!("handle{}", device.replace('-', ""))
+}
+
+/// The body fields of a proved token call: `handle`, `nonce` and the `proof` of `action`.
+pub fn device_fields(
+    handle: &str,
+    nonce: &str,
+    key_hex: &str,
+    action: &str,
+    detail: &str,
+) -> serde_json::Value {
+    let proof = secure_login_otp::device_proof(
+        &hex_decode(key_hex).unwrap(),
+        nonce,
+        action,
+        handle,
+        detail,
+    )
+    .unwrap();
+    serde_json::json!({ "handle": handle, "nonce": nonce, "proof": proof })
+}

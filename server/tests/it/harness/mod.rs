@@ -359,6 +359,26 @@ impl Http {
         self.finish(request).await
     }
 
+    /// A nonce from `POST /api/token/challenge` and the proof of `action` by the token `handle`
+    /// with `key_hex`: the fields to add to the call's body.
+    pub async fn prove(
+        &mut self,
+        handle: &str,
+        key_hex: &str,
+        action: &str,
+        detail: &str,
+    ) -> Value {
+        let issued = self
+            .post(
+                "/api/token/challenge",
+                &serde_json::json!({ "handle": handle }),
+            )
+            .await
+            .unwrap();
+        let nonce = issued.ok()["nonce"].as_str().unwrap().to_owned();
+        device_fields(handle, &nonce, key_hex, action, detail)
+    }
+
     /// `GET path`.
     pub async fn get(&mut self, path: &str) -> reqwest::Result<Answer> {
         let request = self.client.get(format!("{}{path}", self.base));

@@ -29,7 +29,10 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE}
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-pub use super::kit::{secret_file, CHEAP, PASSWORD, WEBHOOK_SECRET};
+pub use super::kit::{
+    device_fields, ocra_response, push_mac, secret_file, CHEAP, PASSWORD, SOFT_SUITE,
+    WEBHOOK_SECRET,
+};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");
