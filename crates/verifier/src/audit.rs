@@ -43,11 +43,13 @@ pub enum EventKind {
     PhoneChanged,
     /// Every session of the account was ended ("sign out everywhere"); the detail counts them.
     SessionsEnded,
+    /// A passkey's answer was refused (signature counter, signature, user verification).
+    PasskeyRefused,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::AccountCreated,
         Self::PasswordAccepted,
         Self::PasswordRejected,
@@ -66,6 +68,7 @@ impl EventKind {
         Self::FactorRetired,
         Self::PhoneChanged,
         Self::SessionsEnded,
+        Self::PasskeyRefused,
     ];
 
     /// The kind's name on the wire, in the audit log and in the database (`"code_rejected"`).
@@ -90,6 +93,7 @@ impl EventKind {
             Self::FactorRetired => "factor_retired",
             Self::PhoneChanged => "phone_changed",
             Self::SessionsEnded => "sessions_ended",
+            Self::PasskeyRefused => "passkey_refused",
         }
     }
 }

@@ -14,6 +14,7 @@ mod lockout;
 mod login;
 mod model;
 mod outbox;
+mod passkey;
 mod password;
 mod password_throttle;
 mod policy;
@@ -37,6 +38,10 @@ pub use error::{Error, Result};
 pub use login::{CodeSent, LoginOutcome, LoginStarted, LoginStatus, Prompt};
 pub use model::{mask_phone, Account, Factor, FactorKind, FactorSummary, LockState};
 pub use outbox::{Deliverer, DeliveryPolicy, DeliveryState, DeliveryStatus};
+pub use passkey::{
+    counter_accepts, CeremonyPurpose, FoundPasskey, NewPasskey, PasskeyCeremony, PasskeyRefusal,
+    PasskeyRegistrant, PasskeySignedIn, PasskeyUse, MAX_CREDENTIAL_ID,
+};
 pub use password_throttle::{source_of, PasswordFailures};
 pub use policy::Policy;
 pub use ports::{Channel, Clock, Courier, Entropy, Message};

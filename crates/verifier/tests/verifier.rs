@@ -16,7 +16,12 @@ mod scenarios;
 #[path = "common/lifecycle_scenarios.rs"]
 mod lifecycle;
 
+#[macro_use]
+#[path = "common/passkey_scenarios.rs"]
+mod passkey;
+
 use secure_login_verifier::MemoryStore;
 
 verifier_scenarios!(MemoryStore::new());
 lifecycle_scenarios!(MemoryStore::new());
+passkey_scenarios!(MemoryStore::new());

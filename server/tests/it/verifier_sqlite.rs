@@ -9,6 +9,10 @@ mod scenarios;
 #[path = "../../../crates/verifier/tests/common/lifecycle_scenarios.rs"]
 mod lifecycle;
 
+#[macro_use]
+#[path = "../../../crates/verifier/tests/common/passkey_scenarios.rs"]
+mod passkey;
+
 use secure_login_server::SqliteStore;
 use secure_login_verifier::{AuditEvent, Result, Store, Versioned, Write};
 use tempfile::TempDir;
@@ -42,3 +46,4 @@ fn fresh_store() -> FileStore {
 
 verifier_scenarios!(fresh_store());
 lifecycle_scenarios!(fresh_store());
+passkey_scenarios!(fresh_store());
