@@ -30,8 +30,8 @@ use super::Verifier;
 /// The longest credential id accepted (WebAuthn allows 1023 bytes).
 pub const MAX_CREDENTIAL_ID: usize = 1023;
 
-/// The longest stored public key (the library's encoding; an RSA-4096 key fits).
-const MAX_PUBLIC_KEY: usize = 2048;
+/// The longest stored public key (the library's encoding: at most 2,058 bytes, an RSA key).
+const MAX_PUBLIC_KEY: usize = 4096;
 
 /// What a ceremony is for, kept with its state until the answer comes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
