@@ -28,11 +28,13 @@ use webauthn_rp::request::auth::{
     SignatureCounterEnforcement,
 };
 use webauthn_rp::request::register::{
-    PublicKeyCredentialCreationOptions, PublicKeyCredentialUserEntity, RegistrationServerState,
-    RegistrationVerificationOptions, ResidentKeyRequirement, UserHandle, Username,
+    CredProtect, PublicKeyCredentialCreationOptions, PublicKeyCredentialUserEntity,
+    RegistrationServerState, RegistrationVerificationOptions, ResidentKeyRequirement, UserHandle,
+    Username,
 };
 use webauthn_rp::request::{
-    AsciiDomain, Credentials, PublicKeyCredentialDescriptor, RpId, UserVerificationRequirement,
+    AsciiDomain, Credentials, ExtensionInfo, PublicKeyCredentialDescriptor, RpId,
+    UserVerificationRequirement,
 };
 use webauthn_rp::response::auth::{DiscoverableAuthentication, NonDiscoverableAuthentication};
 use webauthn_rp::response::register::{CompressedPubKey, DynamicState, StaticState};
@@ -171,7 +173,13 @@ pub async fn register_start(
         id: &handle,
         display_name: None,
     };
-    let (server, client) = PublicKeyCredentialCreationOptions::passkey(&rp.rp_id, user, exclude)
+    let mut options = PublicKeyCredentialCreationOptions::passkey(&rp.rp_id, user, exclude);
+    // credProtect asked for, not enforced: an authenticator without the extension (Chromium's
+    // virtual one, many security keys) still registers; user verification is required at
+    // every use anyway.
+    options.extensions.cred_protect =
+        CredProtect::UserVerificationRequired(ExtensionInfo::AllowDontEnforceValue);
+    let (server, client) = options
         .start_ceremony()
         .map_err(|_| internal("creation options"))?;
     let encoded = server
