@@ -622,8 +622,9 @@ async function usePasskey(ceremony) {
     signedIn = await ceremony();
   } catch (error) {
     if (error?.code?.startsWith('Passkey')) {
+      // Back to the choice of factor (a passwordless try stays on the first step), then why.
+      if (login.id && login.factors.length > 1) showFactors();
       sayError(error);
-      if (login.factors.length > 1) showFactors();
       return;
     }
     throw error;
