@@ -20,6 +20,7 @@ mod harness;
 mod api_input;
 mod api_login;
 mod api_matrix;
+mod api_passkey;
 mod api_token;
 mod courier;
 mod crash;
