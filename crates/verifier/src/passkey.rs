@@ -30,6 +30,10 @@ use super::Verifier;
 /// The longest credential id accepted (WebAuthn allows 1023 bytes).
 pub const MAX_CREDENTIAL_ID: usize = 1023;
 
+/// Expired ceremonies deleted at most per new ceremony (two per new one keep their number at
+/// most what began within a lifetime, plus what was left).
+const SWEEP: usize = 16;
+
 /// The longest stored public key (the library's encoding: at most 2,058 bytes, an RSA key).
 const MAX_PUBLIC_KEY: usize = 4096;
 
@@ -231,6 +235,7 @@ impl<S: Store> Verifier<S> {
         if state.len() > 4096 {
             return Err(Error::InvalidInput("a ceremony state is at most 4 KiB"));
         }
+        self.sweep_ceremonies()?;
         let id = secrets::random_id(self.entropy.as_ref())?;
         let ceremony = PasskeyCeremony {
             purpose,
@@ -243,6 +248,30 @@ impl<S: Store> Verifier<S> {
             return Err(Error::Store("ceremony id collision".into()));
         }
         Ok(id)
+    }
+
+    /// Deletes up to [`SWEEP`] ceremonies past their end (begun and never answered: a
+    /// passwordless ceremony needs no account, so nothing else would remove them). Best effort:
+    /// a record another request changed meanwhile is left for the next sweep.
+    fn sweep_ceremonies(&self) -> Result<()> {
+        let now = self.now();
+        let mut tx = Tx::default();
+        let mut swept = 0;
+        for (record_key, stored) in self.store.scan(key::CEREMONIES)? {
+            let expired = serde_json::from_slice::<PasskeyCeremony>(&stored.value)
+                .map_or(true, |c| now > c.expires_at);
+            if expired {
+                tx.delete(record_key, stored.version);
+                swept += 1;
+                if swept == SWEEP {
+                    break;
+                }
+            }
+        }
+        if swept > 0 {
+            tx.commit(&self.store)?;
+        }
+        Ok(())
     }
 
     /// Takes the ceremony `id` out of the store: once only, whatever its answer turns out to be.

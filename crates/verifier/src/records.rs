@@ -81,9 +81,11 @@ pub(crate) mod key {
     pub fn session_index(account: &str) -> String {
         format!("sessionidx/{account}")
     }
+    /// The prefix of [`ceremony`] keys.
+    pub const CEREMONIES: &str = "ceremony/";
     /// A WebAuthn ceremony waiting for its answer.
     pub fn ceremony(id: &str) -> String {
-        format!("ceremony/{id}")
+        format!("{CEREMONIES}{id}")
     }
     /// Credential id (hex) -> the account and factor of a passkey.
     pub fn passkey_credential(credential_id: &[u8]) -> String {

@@ -25,6 +25,20 @@ fn b64(bytes: &[u8]) -> String {
     Base64UrlUnpadded::encode_string(bytes)
 }
 
+/// The API's headers on a passkey answer, success or refusal (headers.rs checks every other
+/// route's).
+#[track_caller]
+fn api_headers(answer: &Answer) {
+    assert_eq!(
+        answer.headers["cache-control"], "no-store",
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.headers["x-content-type-options"], "nosniff");
+    assert_eq!(answer.headers["x-frame-options"], "DENY");
+    assert!(answer.headers.contains_key("content-security-policy"));
+}
+
 /// CollectedClientData as a browser serialises it: the members in the spec's order (WebAuthn
 /// Level 3, 5.8.1.1), which the limited verification algorithm reads.
 fn client_data(kind: &str, options: &Value, origin: &str) -> String {
@@ -186,6 +200,7 @@ async fn signed_in(server: &Server, at: u64) -> Client {
 async fn registered(server: &Server, origin: &str) -> Authenticator {
     let mut client = signed_in(server, T0 + 30).await;
     let started = client.post("/api/account/passkey", json!({})).await;
+    api_headers(&started);
     let started = started.ok().clone();
     assert_eq!(started["options"]["rp"]["id"], "localhost");
     assert_eq!(
@@ -200,6 +215,7 @@ async fn registered(server: &Server, origin: &str) -> Authenticator {
             json!({ "ceremony": started["ceremony"], "credential": credential, "label": "laptop" }),
         )
         .await;
+    api_headers(&added);
     assert!(added.ok()["factorId"].as_u64().is_some());
     authenticator
 }
@@ -207,17 +223,20 @@ async fn registered(server: &Server, origin: &str) -> Authenticator {
 /// Begins a passwordless login: (ceremony, options).
 async fn passwordless(client: &mut Client) -> (Value, Value) {
     let started = client.post("/api/passkey/login", json!({})).await;
+    api_headers(&started);
     let body = started.ok();
     (body["ceremony"].clone(), body["options"].clone())
 }
 
 async fn finish(client: &mut Client, ceremony: &Value, credential: Value) -> Answer {
-    client
+    let answer = client
         .post(
             "/api/passkey/finish",
             json!({ "ceremony": ceremony, "credential": credential }),
         )
-        .await
+        .await;
+    api_headers(&answer);
+    answer
 }
 
 #[tokio::test]
@@ -246,6 +265,7 @@ async fn a_passkey_registers_and_signs_in_as_second_factor_and_alone() {
     let started = client
         .post(&format!("/api/login/{login}/passkey"), json!({}))
         .await;
+    api_headers(&started);
     let started = started.ok().clone();
     assert_eq!(
         started["options"]["allowCredentials"][0]["id"],
@@ -388,10 +408,9 @@ async fn registration_needs_a_recent_second_factor_and_a_portal_with_a_domain() 
     let (server, _) = portal().await;
     let mut client = signed_in(&server, T0 + 30).await;
     client.set_clock(T0 + 30 + 301).await;
-    client
-        .post("/api/account/passkey", json!({}))
-        .await
-        .assert_error(409, "NotAllowed");
+    let late = client.post("/api/account/passkey", json!({})).await;
+    late.assert_error(409, "NotAllowed");
+    api_headers(&late);
     server
         .client()
         .post("/api/account/passkey", json!({}))

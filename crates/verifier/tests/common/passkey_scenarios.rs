@@ -189,6 +189,21 @@ pub fn a_ceremony_is_used_once_and_expires<S: Store>(w: World<S>) {
         v.take_passkey_ceremony(&id).unwrap_err(),
         Error::NotFound("ceremony")
     );
+    // Ceremonies nobody answered are swept by later ones: none piles up in the store.
+    for _ in 0..20 {
+        v.save_passkey_ceremony(CeremonyPurpose::Passwordless, b"state")
+            .unwrap();
+    }
+    assert_eq!(v.store().scan("ceremony/").unwrap().len(), 20);
+    w.clock.advance(181);
+    let kept = v
+        .save_passkey_ceremony(CeremonyPurpose::Passwordless, b"state")
+        .unwrap();
+    assert_eq!(v.store().scan("ceremony/").unwrap().len(), 20 - 16 + 1);
+    v.save_passkey_ceremony(CeremonyPurpose::Passwordless, b"state")
+        .unwrap();
+    assert_eq!(v.store().scan("ceremony/").unwrap().len(), 2);
+    assert!(v.take_passkey_ceremony(&kept).is_ok(), "a live one stays");
     for bad in ["", "not-hex", &"a".repeat(65)] {
         assert_eq!(
             v.take_passkey_ceremony(bad).unwrap_err(),
