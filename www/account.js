@@ -20,6 +20,14 @@ const ui = {
   username: $('username'),
   logout: $('logout'),
   logoutEverywhere: $('logout-everywhere'),
+  recoveryMake: $('recovery-make'),
+  recoveryShown: $('recovery-shown'),
+  recoveryCodes: $('recovery-codes'),
+  recoveryError: $('recovery-error'),
+  passwordForm: $('password-form'),
+  currentPassword: $('current-password'),
+  newPassword: $('new-password'),
+  passwordError: $('password-error'),
   factors: $('factors'),
   totpStart: $('totp-start'),
   totpEnroll: $('totp-enroll'),
@@ -78,18 +86,126 @@ function kindName(kind) {
   return hasMessage(`kind.${kind}`) ? t(`kind.${kind}`) : kind;
 }
 
+/** A small button of a factor's line. */
+function factorButton(key, onClick) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'secondary small';
+  show(button, () => t(key));
+  button.addEventListener('click', onClick);
+  return button;
+}
+
+/** The inline form that renames `factor`; replaces the line's buttons while open. */
+function renameForm(factor, item, buttons) {
+  const form = document.createElement('form');
+  form.className = 'inline-form';
+  form.noValidate = true;
+  const id = `label-${factor.id}`;
+  const label = document.createElement('label');
+  label.htmlFor = id;
+  show(label, () => t('factorNewLabel'));
+  const input = document.createElement('input');
+  input.id = id;
+  input.maxLength = 64;
+  input.value = factor.label ?? '';
+  const error = document.createElement('p');
+  error.className = 'field-error';
+  error.setAttribute('aria-live', 'assertive');
+  const save = document.createElement('button');
+  save.type = 'submit';
+  save.className = 'secondary small';
+  show(save, () => t('factorSave'));
+  form.append(label, input, save, error);
+  form.addEventListener('submit', guarded(async () => {
+    const value = input.value.trim();
+    if (!value) {
+      show(error, () => t('factorLabelEmpty'));
+      input.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    try {
+      await api('POST', `/api/account/factors/${factor.id}/rename`, { label: value });
+    } catch (failure) {
+      if (failure.code === 'NotAllowed') {
+        show(error, () => t('factorTooLate'));
+        return;
+      }
+      if (failure.code === 'InvalidInput') {
+        show(error, () => t('factorLabelInvalid'));
+        return;
+      }
+      throw failure;
+    }
+    say('success', () => t('factorRenamed', { label: value }));
+    await load();
+  }));
+  buttons.hidden = true;
+  item.append(form);
+  input.focus();
+}
+
+/** Removes `factor` after a second click on "Yes, remove". */
+function confirmRemoval(factor, item, buttons) {
+  const confirm = document.createElement('p');
+  confirm.className = 'confirm';
+  const question = document.createElement('span');
+  show(question, () => t('factorRemoveQuestion', { name: factor.label || kindName(factor.kind) }));
+  const yes = factorButton('factorRemoveYes', guarded(async () => {
+    try {
+      await api('POST', `/api/account/factors/${factor.id}/remove`, {});
+    } catch (failure) {
+      if (failure.code === 'NotAllowed') {
+        show(question, () => t('factorTooLate'));
+        yes.hidden = true;
+        return;
+      }
+      throw failure;
+    }
+    say('success', () => t('factorRemoved', { name: factor.label || kindName(factor.kind) }));
+    await load();
+  }));
+  const no = factorButton('factorRemoveNo', () => {
+    confirm.remove();
+    buttons.hidden = false;
+  });
+  // The last factor stays (the server refuses it too): say so at once.
+  if (factorsById.size <= 1) {
+    show(question, () => t('factorLast'));
+    yes.hidden = true;
+  }
+  confirm.append(question, ' ', yes, ' ', no);
+  buttons.hidden = true;
+  item.append(confirm);
+}
+
 function factorItem(factor) {
   const item = document.createElement('li');
   item.dataset.kind = factor.kind;
+  item.dataset.factorId = String(factor.id);
   const name = document.createElement('strong');
   show(name, () => kindName(factor.kind));
   const detail = document.createElement('span');
-  detail.className = 'muted';
+  detail.className = 'muted factor-detail';
   show(detail, () => [
     factor.label?.toLowerCase() === name.textContent.toLowerCase() ? '' : factor.label,
     factor.phone ? t('factorTo', { phone: factor.phone }) : '',
+    factor.codesLeft != null ? t('factorCodesLeft', { count: factor.codesLeft }) : '',
   ].filter(Boolean).join(' · '));
-  item.append(name, document.createElement('br'), detail);
+  const dates = document.createElement('span');
+  dates.className = 'muted factor-dates';
+  show(dates, () => [
+    factor.createdAt ? t('factorAdded', { time: formatDateTime(factor.createdAt) }) : '',
+    factor.lastUsed ? t('factorLastUsed', { time: formatDateTime(factor.lastUsed) }) : t('factorNeverUsed'),
+  ].filter(Boolean).join(' · '));
+  const buttons = document.createElement('span');
+  buttons.className = 'factor-actions';
+  buttons.append(
+    factorButton('factorRename', () => renameForm(factor, item, buttons)),
+    ' ',
+    factorButton('factorRemove', () => confirmRemoval(factor, item, buttons)),
+  );
+  item.append(name, document.createElement('br'), detail, document.createElement('br'), dates, ' ', buttons);
   return item;
 }
 
@@ -300,6 +416,78 @@ const changePhone = guarded(async () => {
   await load();
 });
 
+// ---- recovery codes -------------------------------------------------------------------------
+
+const makeRecoveryCodes = guarded(async () => {
+  clearMessage();
+  show(ui.recoveryError, null);
+  let issued;
+  try {
+    issued = await api('POST', '/api/account/recovery-codes', {});
+  } catch (error) {
+    if (error.code === 'NotAllowed') {
+      show(ui.recoveryError, () => t('recoveryTooLate'));
+      return;
+    }
+    throw error;
+  }
+  ui.recoveryCodes.replaceChildren(...issued.codes.map((code) => {
+    const item = document.createElement('li');
+    const text = document.createElement('code');
+    text.textContent = code;
+    item.append(text);
+    return item;
+  }));
+  ui.recoveryShown.hidden = false;
+  say('success', () => t('recoveryMade'));
+  await load();
+});
+
+// ---- password -------------------------------------------------------------------------------
+
+const changePassword = guarded(async () => {
+  clearMessage();
+  show(ui.passwordError, null);
+  const current = ui.currentPassword.value;
+  const fresh = ui.newPassword.value;
+  const refuse = (field, build) => {
+    show(ui.passwordError, build);
+    field.setAttribute('aria-invalid', 'true');
+    field.focus();
+  };
+  ui.currentPassword.removeAttribute('aria-invalid');
+  ui.newPassword.removeAttribute('aria-invalid');
+  if (!current) {
+    refuse(ui.currentPassword, () => t('passwordCurrentEmpty'));
+    return;
+  }
+  if ([...fresh].length < 8) {
+    refuse(ui.newPassword, () => t('passwordTooShort'));
+    return;
+  }
+  try {
+    await api('POST', '/api/account/password', { current, new: fresh });
+  } catch (error) {
+    if (error.code === 'BadCredentials') {
+      refuse(ui.currentPassword, () => t('passwordCurrentWrong'));
+      return;
+    }
+    if (error.code === 'InvalidInput') {
+      refuse(ui.newPassword, () => t('passwordTooShort'));
+      return;
+    }
+    if (error.code === 'NotAllowed') {
+      refuse(ui.currentPassword, () => t('passwordTooLate'));
+      return;
+    }
+    throw error;
+  }
+  ui.currentPassword.value = '';
+  ui.newPassword.value = '';
+  say('success', () => t('passwordChanged'));
+  await load();
+});
+
 // ---- log out --------------------------------------------------------------------------------
 
 const logout = guarded(async () => {
@@ -324,6 +512,8 @@ if (passkeysSupported()) {
 }
 ui.totpForm.addEventListener('submit', confirmTotp);
 ui.phoneForm.addEventListener('submit', changePhone);
+ui.passwordForm.addEventListener('submit', changePassword);
+ui.recoveryMake.addEventListener('click', makeRecoveryCodes);
 ui.logout.addEventListener('click', logout);
 ui.logoutEverywhere.addEventListener('click', logoutEverywhere);
 guarded(load)();

@@ -363,12 +363,16 @@ function expectedDigits(prompt) {
   return null;
 }
 
-/** The answer kind for texts: challenge, code or passcode. */
+/** The answer kind for texts: challenge, code, passcode or recovery (a recovery code). */
 function answerKind(prompt) {
   if (prompt.prompt === 'challenge') return 'challenge';
   if (prompt.prompt === 'passcode') return 'passcode';
+  if (prompt.prompt === 'recovery_code') return 'recovery';
   return 'code';
 }
+
+/** Whether the answer is letters and digits typed as received (not digits only). */
+const isLettered = (kind) => kind === 'passcode' || kind === 'recovery';
 
 /** The challenge in groups for reading: 1234 5678, 123 456. */
 function groups(text) {
@@ -403,6 +407,7 @@ function showPrompt(prompt) {
       return t(`prompt.${prompt.channel === 'voice' ? 'voice' : 'sms'}`, { digits, to: prompt.to });
     }
     if (prompt.prompt === 'passcode') return t('prompt.passcode');
+    if (prompt.prompt === 'recovery_code') return t('prompt.recovery_code');
     return '';
   });
   ui.promptText.hidden = prompt.prompt === 'challenge';
@@ -411,8 +416,8 @@ function showPrompt(prompt) {
   show(ui.responseHint, () => t(`hint.${kind}`, { digits }));
   ui.response.value = '';
   ui.response.removeAttribute('aria-invalid');
-  ui.response.inputMode = kind === 'passcode' ? 'text' : 'numeric';
-  ui.response.autocapitalize = kind === 'passcode' ? 'characters' : 'off';
+  ui.response.inputMode = isLettered(kind) ? 'text' : 'numeric';
+  ui.response.autocapitalize = isLettered(kind) ? 'characters' : 'off';
   ui.response.setAttribute('aria-describedby', prompt.prompt === 'challenge'
     ? 'challenge-intro challenge response-hint response-error'
     : 'prompt-text response-hint response-error');
@@ -501,7 +506,7 @@ function libraryReading(typed, digits) {
 /** The typed answer, cleaned, or a function building the reason it cannot be right. */
 function checkAnswer(prompt, typed) {
   const kind = answerKind(prompt);
-  if (kind !== 'passcode') {
+  if (!isLettered(kind)) {
     const digits = expectedDigits(prompt);
     const reading = libraryReading(typed, digits);
     if (reading) return reading;
@@ -514,6 +519,11 @@ function checkAnswer(prompt, typed) {
     return /^[A-Za-z0-9]+$/.test(cleaned)
       ? { answer: cleaned.toUpperCase() }
       : { problem: () => t('check.passcode') };
+  }
+  if (kind === 'recovery') {
+    return /^[A-Za-z0-9]{16}$/.test(cleaned)
+      ? { answer: cleaned.toUpperCase() }
+      : { problem: () => t('check.recovery') };
   }
   const digits = expectedDigits(prompt);
   if (cleaned.length === digits && /^[0-9]+$/.test(cleaned)) return { answer: cleaned };

@@ -80,6 +80,8 @@ fn options() -> Options {
 }
 
 /// `secure-login-server admin ARGS` on the database; its stdout.
+/// `admin ARGS` on `db`, with the password and card PIN of every account in the environment
+/// (the admin commands take secrets from there or from a file, never from the command line).
 fn admin(db: &Path, args: &[&str]) -> String {
     let output = Command::new(BIN)
         .arg("admin")
@@ -87,6 +89,8 @@ fn admin(db: &Path, args: &[&str]) -> String {
         .arg(db)
         .args(CHEAP)
         .args(args)
+        .env("SECURE_LOGIN_PASSWORD", PASSWORD)
+        .env("SECURE_LOGIN_PIN", PIN)
         .output()
         .unwrap();
     assert!(
@@ -244,8 +248,8 @@ fn main() {
     let mut cards = Vec::new();
     for u in 0..options.users {
         let username = format!("bench{u:03}");
-        admin(&db, &["create-user", &username, "--password", PASSWORD]);
-        let issued = admin(&db, &["issue-card", &username, "--pin", PIN]);
+        admin(&db, &["create-user", &username]);
+        let issued = admin(&db, &["issue-card", &username]);
         let field = |name: &str| {
             issued
                 .lines()

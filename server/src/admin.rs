@@ -3,12 +3,18 @@
 //!
 //! Each command returns the text to print; secrets it hands out (a card's secret, a Key URI,
 //! a temporary passcode) are printed once and kept by the verifier only as it needs them.
+//! Secrets it takes (a password, a card's PIN) come from an environment variable or a file
+//! (`-`: standard input), never from the command line, which `ps` and shell history show.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
 use secure_login_otp::{hex_encode, Digits, HashAlgorithm, KeyUri, TokenKind};
 use secure_login_verifier::{
     Account, Error, FactorKind, FactorSummary, KeyVault as _, Store, Verifier,
 };
+use zeroize::Zeroizing;
 
 /// What `add-factor` adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -24,13 +30,14 @@ pub enum NewFactor {
 /// The admin commands.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum AdminCommand {
-    /// Creates an account.
+    /// Creates an account. The password (8 to 1024 characters) comes from
+    /// SECURE_LOGIN_PASSWORD or --password-file.
     CreateUser {
         /// The username.
         name: String,
-        /// The password (8 to 1024 characters).
-        #[arg(long, env = "SECURE_LOGIN_PASSWORD", hide_env_values = true)]
-        password: String,
+        /// A file holding the password (`-`: read it from standard input).
+        #[arg(long, value_name = "PATH")]
+        password_file: Option<PathBuf>,
     },
     /// Adds an SMS, voice or authenticator-app factor.
     AddFactor {
@@ -45,13 +52,14 @@ pub enum AdminCommand {
         #[arg(long)]
         label: Option<String>,
     },
-    /// Issues a Digital Security Card+ with a PIN; prints its serial, suite and secret.
+    /// Issues a Digital Security Card+ with a PIN; prints its serial, suite and secret. The
+    /// 4-digit PIN comes from SECURE_LOGIN_PIN or --pin-file.
     IssueCard {
         /// The username.
         name: String,
-        /// The card's 4-digit PIN.
-        #[arg(long)]
-        pin: String,
+        /// A file holding the card's PIN (`-`: read it from standard input).
+        #[arg(long, value_name = "PATH")]
+        pin_file: Option<PathBuf>,
     },
     /// Issues a temporary passcode (for a lost device); prints it once.
     IssuePasscode {
@@ -80,6 +88,48 @@ pub enum AdminCommand {
         #[arg(long)]
         new_key_file: std::path::PathBuf,
     },
+    /// Lists every account: username, id, active factors, disabled or not.
+    ListUsers,
+    /// Disables an account: its password is refused and every session ends.
+    Disable {
+        /// The username.
+        name: String,
+    },
+    /// Enables a disabled account again.
+    Enable {
+        /// The username.
+        name: String,
+    },
+    /// Deletes an account (its security events stay); the username becomes free.
+    Delete {
+        /// The username.
+        name: String,
+    },
+    /// Sets a new password (from SECURE_LOGIN_PASSWORD or --password-file); every session ends.
+    ResetPassword {
+        /// The username.
+        name: String,
+        /// A file holding the new password (`-`: read it from standard input).
+        #[arg(long, value_name = "PATH")]
+        password_file: Option<PathBuf>,
+    },
+    /// Retires a factor (a lost card, a stolen phone); every session ends.
+    RetireFactor {
+        /// The username.
+        name: String,
+        /// The factor's id (see `show`).
+        factor_id: u32,
+    },
+    /// Issues a new set of 10 recovery codes (replacing any earlier set); prints them once.
+    IssueRecoveryCodes {
+        /// The username.
+        name: String,
+    },
+    /// Ends every session of an account.
+    RevokeSessions {
+        /// The username.
+        name: String,
+    },
     /// Prints an account's newest security events.
     Events {
         /// The username.
@@ -89,6 +139,38 @@ pub enum AdminCommand {
         limit: usize,
     },
 }
+
+/// A secret from `file` (`-`: standard input), else from the environment variable `env`; one
+/// trailing line end is dropped.
+fn read_secret(
+    env: &str,
+    file: Option<&Path>,
+    what: &'static str,
+) -> Result<Zeroizing<String>, Error> {
+    let mut text = Zeroizing::new(String::new());
+    match file {
+        Some(path) if path == Path::new("-") => {
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|_| Error::InvalidInput("standard input is not readable UTF-8 text"))?;
+        }
+        Some(path) => {
+            *text = std::fs::read_to_string(path)
+                .map_err(|_| Error::InvalidInput("the secret file is not readable UTF-8 text"))?;
+        }
+        None => match std::env::var(env) {
+            Ok(value) => *text = value,
+            Err(_) => return Err(Error::InvalidInput(what)),
+        },
+    }
+    let trimmed = text.strip_suffix('\n').unwrap_or(&text);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    Ok(Zeroizing::new(trimmed.to_owned()))
+}
+
+const NO_PASSWORD: &str =
+    "give the password in SECURE_LOGIN_PASSWORD or --password-file (- for standard input)";
+const NO_PIN: &str = "give the PIN in SECURE_LOGIN_PIN or --pin-file (- for standard input)";
 
 fn account<S: Store>(verifier: &Verifier<S>, name: &str) -> Result<Account, Error> {
     verifier
@@ -106,7 +188,15 @@ pub fn run<S: Store>(
     issuer: &str,
 ) -> Result<String, Error> {
     match command {
-        AdminCommand::CreateUser { name, password } => {
+        AdminCommand::CreateUser {
+            name,
+            password_file,
+        } => {
+            let password = read_secret(
+                "SECURE_LOGIN_PASSWORD",
+                password_file.as_deref(),
+                NO_PASSWORD,
+            )?;
             let created = verifier.create_account(&name, &password)?;
             Ok(format!("created {} (id {})", created.username, created.id))
         }
@@ -159,7 +249,8 @@ pub fn run<S: Store>(
             )?;
             Ok(format!("factor {factor}: {}", kind_name(kind)))
         }
-        AdminCommand::IssueCard { name, pin } => {
+        AdminCommand::IssueCard { name, pin_file } => {
+            let pin = read_secret("SECURE_LOGIN_PIN", pin_file.as_deref(), NO_PIN)?;
             let account = account(verifier, &name)?;
             let card = verifier.issue_card(&account.id, &pin)?;
             Ok(format!(
@@ -218,6 +309,73 @@ pub fn run<S: Store>(
                 new.key_id(),
                 new_key_file.display()
             ))
+        }
+        AdminCommand::ListUsers => {
+            let lines: Vec<String> = verifier
+                .list_accounts()?
+                .iter()
+                .map(|a| {
+                    let state = if a.disabled { " disabled" } else { "" };
+                    format!("{} (id {}) {} factors{state}", a.username, a.id, a.factors)
+                })
+                .collect();
+            Ok(lines.join("\n"))
+        }
+        AdminCommand::Disable { name } => {
+            let account = account(verifier, &name)?;
+            verifier.set_disabled(&account.id, true)?;
+            Ok(format!(
+                "{} disabled; every session ended",
+                account.username
+            ))
+        }
+        AdminCommand::Enable { name } => {
+            let account = account(verifier, &name)?;
+            verifier.set_disabled(&account.id, false)?;
+            Ok(format!("{} enabled", account.username))
+        }
+        AdminCommand::Delete { name } => {
+            let account = account(verifier, &name)?;
+            verifier.delete_account(&account.id)?;
+            Ok(format!("{} (id {}) deleted", account.username, account.id))
+        }
+        AdminCommand::ResetPassword {
+            name,
+            password_file,
+        } => {
+            let password = read_secret(
+                "SECURE_LOGIN_PASSWORD",
+                password_file.as_deref(),
+                NO_PASSWORD,
+            )?;
+            let account = account(verifier, &name)?;
+            verifier.reset_password(&account.id, &password)?;
+            Ok(format!(
+                "new password set for {}; every session ended",
+                account.username
+            ))
+        }
+        AdminCommand::RetireFactor { name, factor_id } => {
+            let account = account(verifier, &name)?;
+            verifier.retire_factor(&account.id, factor_id)?;
+            Ok(format!(
+                "factor {factor_id} of {} retired; every session ended",
+                account.username
+            ))
+        }
+        AdminCommand::IssueRecoveryCodes { name } => {
+            let account = account(verifier, &name)?;
+            let issued = verifier.issue_recovery_codes_for(&account.id)?;
+            Ok(format!(
+                "factor {}: recovery codes (each good once; every session ended)\n{}",
+                issued.factor,
+                issued.codes.join("\n")
+            ))
+        }
+        AdminCommand::RevokeSessions { name } => {
+            let account = account(verifier, &name)?;
+            let ended = verifier.end_all_sessions(&account.id)?;
+            Ok(format!("{ended} sessions of {} ended", account.username))
         }
         AdminCommand::Events { name, limit } => {
             let account = account(verifier, &name)?;

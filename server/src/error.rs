@@ -123,6 +123,7 @@ impl From<VerifierError> for ApiError {
             | VerifierError::WrongCode { .. } => StatusCode::BAD_REQUEST,
             VerifierError::Courier(_) => StatusCode::BAD_GATEWAY,
             VerifierError::CorruptRecord { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            VerifierError::AccountDisabled => StatusCode::FORBIDDEN,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
         let code = match &error {
@@ -225,6 +226,7 @@ mod tests {
                 400,
                 "WrongCode",
             ),
+            (VerifierError::AccountDisabled, 403, "AccountDisabled"),
             (VerifierError::Courier("x".into()), 502, "CourierFailed"),
             (VerifierError::Store("x".into()), 503, "StorageFailure"),
             (

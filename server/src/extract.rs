@@ -136,6 +136,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiId {
     }
 }
 
+/// A factor id from the path: a number from 1 up.
+#[derive(Debug, Clone, Copy)]
+pub struct FactorId(pub u32);
+
+impl<S: Send + Sync> FromRequestParts<S> for FactorId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let ApiId(id) = ApiId::from_request_parts(parts, state).await?;
+        match id.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Self(n)),
+            _ => Err(ApiError::invalid_input("a factor id is a number from 1")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -650,8 +650,8 @@ mod tests {
             "x.sqlite3",
             "issue-card",
             "alice",
-            "--pin",
-            "1234",
+            "--pin-file",
+            "-",
         ])
         .unwrap();
         let Some(Command::Admin(admin)) = cli.command else {
@@ -662,7 +662,7 @@ mod tests {
             admin.command,
             AdminCommand::IssueCard {
                 name: "alice".into(),
-                pin: "1234".into()
+                pin_file: Some(PathBuf::from("-"))
             }
         );
         assert!(

@@ -66,7 +66,7 @@ test('after an SMS login: the username, the factors and the recent security even
   assert.equal(await page.getByRole('heading', { name: 'Your account' }).isVisible(), true);
   assert.equal(await page.locator('#factors li').count(), 1);
   assert.equal(await page.locator('#factors li strong').textContent(), 'Text message (SMS)');
-  assert.match(await page.locator('#factors li .muted').textContent(), /^mobile · to •+02$/);
+  assert.match(await page.locator('#factors li .factor-detail').textContent(), /^mobile · to •+02$/);
   const kinds = await page.locator('#events-body td:nth-child(2)').allTextContents();
   for (const kind of ['Logged in', 'Code sent', 'Password accepted', 'Account created']) {
     assert.ok(kinds.includes(kind), `${kind} in ${kinds.join(', ')}`);
@@ -128,7 +128,7 @@ test('changing the phone number: a bad number is refused, a good one moves the S
   await field.fill('+41 79 555 12 34');
   await page.getByRole('button', { name: 'Change phone number' }).click();
   await page.getByText('Your phone number is changed. Codes by SMS and voice call now go to +41 79 555 12 34.').waitFor();
-  await page.locator('#factors li .muted').getByText(/to •+34$/).waitFor();
+  await page.locator('#factors li .factor-detail').getByText(/to •+34$/).waitFor();
   assert.ok((await page.locator('#events-body td:nth-child(2)').allTextContents()).includes('Phone number changed'));
 
   // Five minutes after the login, the page asks for a fresh one.

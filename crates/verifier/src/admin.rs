@@ -54,9 +54,7 @@ impl<S: Store> Verifier<S> {
                 "a username is 1 to 64 letters, digits, '.', '-', '_' or '@'",
             ));
         }
-        if password.chars().count() < 8 || password.len() > 1024 {
-            return Err(Error::InvalidInput("a password has 8 to 1024 characters"));
-        }
+        super::manage::check_new_password(password)?;
         let account = Account {
             id: secrets::random_id(self.entropy.as_ref())?,
             username: username.to_owned(),
@@ -64,6 +62,7 @@ impl<S: Store> Verifier<S> {
             created_at: self.now(),
             factors: Vec::new(),
             next_factor_id: 1,
+            disabled: false,
         };
         let mut tx = Tx::default();
         tx.put(key::username(username), 0, &account.id)?

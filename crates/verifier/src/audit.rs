@@ -45,11 +45,27 @@ pub enum EventKind {
     SessionsEnded,
     /// A passkey's answer was refused (signature counter, signature, user verification).
     PasskeyRefused,
+    /// The account holder changed the password.
+    PasswordChanged,
+    /// An administrator set a new password.
+    PasswordReset,
+    /// A factor got a new label (the detail).
+    FactorRenamed,
+    /// An administrator disabled the account.
+    AccountDisabled,
+    /// An administrator enabled the account again.
+    AccountEnabled,
+    /// An administrator deleted the account (its events stay).
+    AccountDeleted,
+    /// A new set of recovery codes was issued (the detail: how many).
+    RecoveryCodesIssued,
+    /// A recovery code signed in (the detail: how many are left).
+    RecoveryCodeUsed,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 27] = [
         Self::AccountCreated,
         Self::PasswordAccepted,
         Self::PasswordRejected,
@@ -69,6 +85,14 @@ impl EventKind {
         Self::PhoneChanged,
         Self::SessionsEnded,
         Self::PasskeyRefused,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::FactorRenamed,
+        Self::AccountDisabled,
+        Self::AccountEnabled,
+        Self::AccountDeleted,
+        Self::RecoveryCodesIssued,
+        Self::RecoveryCodeUsed,
     ];
 
     /// The kind's name on the wire, in the audit log and in the database (`"code_rejected"`).
@@ -94,6 +118,14 @@ impl EventKind {
             Self::PhoneChanged => "phone_changed",
             Self::SessionsEnded => "sessions_ended",
             Self::PasskeyRefused => "passkey_refused",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
+            Self::FactorRenamed => "factor_renamed",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountEnabled => "account_enabled",
+            Self::AccountDeleted => "account_deleted",
+            Self::RecoveryCodesIssued => "recovery_codes_issued",
+            Self::RecoveryCodeUsed => "recovery_code_used",
         }
     }
 }

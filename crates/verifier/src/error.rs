@@ -66,6 +66,9 @@ pub enum Error {
         /// Tries before the attempt is dropped and must start again.
         attempts_left: u32,
     },
+    /// The account is disabled by an administrator (said only after the right password).
+    #[error("the account is disabled: ask your administrator")]
+    AccountDisabled,
     /// No random bytes could be had.
     #[error("no randomness available: {0}")]
     Entropy(String),
@@ -91,6 +94,7 @@ impl Error {
             Self::Sealed(_) => "SealedSecret",
             Self::PasswordThrottled { .. } => "PasswordThrottled",
             Self::WrongCode { .. } => "WrongCode",
+            Self::AccountDisabled => "AccountDisabled",
         }
     }
 }

@@ -50,6 +50,8 @@ pub enum Prompt {
     CodeSent(CodeSent),
     /// Type the temporary passcode.
     Passcode,
+    /// Type one of the recovery codes.
+    RecoveryCode,
 }
 
 /// An SMS or voice code on its way.
@@ -240,6 +242,10 @@ impl<S: Store> Verifier<S> {
                         "a passkey answers through its own ceremony (/passkey)",
                     ))
                 }
+                FactorKind::RecoveryCodes { .. } => (
+                    LoginState::RecoveryCode { factor: factor.id },
+                    Prompt::RecoveryCode,
+                ),
             };
             let updated = Login {
                 state,
@@ -302,9 +308,16 @@ impl<S: Store> Verifier<S> {
     ///
     /// # Errors
     /// [`Error::NotFound`] for an unknown login, [`Error::NotAllowed`] when no factor was chosen,
-    /// [`Error::InvalidInput`] for a response that is no code at all (nothing is charged then).
+    /// [`Error::InvalidInput`] for a response that is no code at all (nothing is charged then);
+    /// spaces and dashes in it are ignored.
     pub fn submit_response(&self, login_id: &str, response: &str) -> Result<LoginOutcome> {
-        let response = response.trim();
+        // Spaces and dashes typed for reading (`ABCD-EFGH`, `123 456`) are not part of a code.
+        let response: String = response
+            .chars()
+            .take(MAX_RESPONSE * 2)
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        let response = response.as_str();
         if response.is_empty()
             || response.len() > MAX_RESPONSE
             || !response.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -536,8 +549,17 @@ impl<S: Store> Verifier<S> {
                     expires_at,
                 },
             ) => (now < *expires_at
-                && secrets::code_matches(self.vault.as_ref(), salt_hex, hash_hex, response))
+                && secrets::code_matches(
+                    self.vault.as_ref(),
+                    salt_hex,
+                    hash_hex,
+                    &normalize_typed_code(response),
+                ))
             .then_some(Acceptance::RetireFactor),
+            (LoginState::RecoveryCode { .. }, FactorKind::RecoveryCodes { codes }) => {
+                super::recovery::matching_code(self.vault.as_ref(), codes, response)
+                    .map(Acceptance::RecoveryCode)
+            }
             _ => None,
         }
     }
@@ -585,6 +607,11 @@ impl<S: Store> Verifier<S> {
                         last_step: Some(step),
                     },
                 )?;
+            }
+            Acceptance::RecoveryCode(index) => {
+                if !self.spend_recovery_code(&mut tx, &account.id, factor.id, index, now)? {
+                    return Ok(false); // another login spent this code first
+                }
             }
             Acceptance::RetireFactor => {
                 let loaded = self.account_record(&account.id)?;
@@ -679,12 +706,25 @@ enum Acceptance {
     TotpStep(u64),
     /// Retire the factor (a temporary passcode is good once).
     RetireFactor,
+    /// Mark this recovery code used (and retire the set when it was the last).
+    RecoveryCode(usize),
+}
+
+/// A typed passcode or recovery code as issued: upper case, without the spaces and dashes people
+/// type for reading.
+pub(crate) fn normalize_typed_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// Factors a login may use now: active, and temporary passcodes only before they expire.
 pub(crate) fn usable_factors(account: &Account, now: u64) -> impl Iterator<Item = &Factor> {
-    account.active_factors().filter(move |f| match f.kind {
-        FactorKind::TemporaryPasscode { expires_at, .. } => now < expires_at,
+    account.active_factors().filter(move |f| match &f.kind {
+        FactorKind::TemporaryPasscode { expires_at, .. } => now < *expires_at,
+        FactorKind::RecoveryCodes { codes } => codes.iter().any(|c| c.used_at.is_none()),
         _ => true,
     })
 }

@@ -24,6 +24,8 @@ pub struct Account {
     pub factors: Vec<Factor>,
     /// The next factor id to hand out.
     pub next_factor_id: u32,
+    /// Disabled by an administrator: the password is refused and no session lives.
+    pub disabled: bool,
 }
 
 impl Account {
@@ -131,6 +133,23 @@ pub enum FactorKind {
         /// Unix seconds.
         expires_at: u64,
     },
+    /// Recovery codes (NIST SP 800-63B-4 look-up secrets): each good once, for a person who lost
+    /// every device.
+    RecoveryCodes {
+        /// The set, in the order issued.
+        codes: Vec<RecoveryCode>,
+    },
+}
+
+/// One recovery code as stored: its keyed hash, and when it was used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryCode {
+    /// HMAC of salt and code, hex.
+    pub hash_hex: String,
+    /// Random salt, hex.
+    pub salt_hex: String,
+    /// Unix seconds of its use; `None` while it is good.
+    pub used_at: Option<u64>,
 }
 
 impl FactorKind {
@@ -157,6 +176,7 @@ impl FactorKind {
             Self::Voice { .. } => "voice",
             Self::TemporaryPasscode { .. } => "temporary_passcode",
             Self::Passkey { .. } => "passkey",
+            Self::RecoveryCodes { .. } => "recovery_codes",
         }
     }
 }
@@ -173,6 +193,8 @@ pub struct FactorSummary {
     pub label: String,
     /// For SMS and voice: the number with all but the last two digits hidden.
     pub phone: Option<String>,
+    /// For recovery codes: how many are still good.
+    pub codes_left: Option<usize>,
 }
 
 impl From<&Factor> for FactorSummary {
@@ -181,11 +203,18 @@ impl From<&Factor> for FactorSummary {
             FactorKind::Sms { phone } | FactorKind::Voice { phone } => Some(mask_phone(phone)),
             _ => None,
         };
+        let codes_left = match &factor.kind {
+            FactorKind::RecoveryCodes { codes } => {
+                Some(codes.iter().filter(|c| c.used_at.is_none()).count())
+            }
+            _ => None,
+        };
         Self {
             id: factor.id,
             kind: factor.kind.name().to_owned(),
             label: factor.label.clone(),
             phone,
+            codes_left,
         }
     }
 }
@@ -277,6 +306,11 @@ pub enum LoginState {
         /// The factor.
         factor: u32,
     },
+    /// A recovery code is awaited.
+    RecoveryCode {
+        /// The factor.
+        factor: u32,
+    },
     /// A push request waits for the token.
     Push {
         /// The soft token asked.
@@ -304,6 +338,7 @@ impl LoginState {
             | Self::Totp { factor }
             | Self::Code { factor, .. }
             | Self::Passcode { factor }
+            | Self::RecoveryCode { factor }
             | Self::Push { factor, .. } => Some(*factor),
             Self::AwaitingFactor | Self::Succeeded { .. } | Self::Denied => None,
         }

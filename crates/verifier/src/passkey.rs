@@ -382,7 +382,12 @@ impl<S: Store> Verifier<S> {
             return Ok(None);
         };
         let CredentialIndex { account, factor } = index.value;
-        let record = self.account(&account)?;
+        // A deleted account's credentials are unknown.
+        let record = match self.account(&account) {
+            Ok(record) => record,
+            Err(Error::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         let Some(Factor {
             kind:
                 FactorKind::Passkey {
@@ -417,6 +422,7 @@ impl<S: Store> Verifier<S> {
     /// `passkey_refused`, nothing else changes).
     ///
     /// # Errors
+    /// [`Error::AccountDisabled`] for an account an administrator disabled;
     /// [`Error::NotAllowed`] for a passkey of another account than the login's, a
     /// non-discoverable passkey used without a password, a registration ceremony or a login
     /// that is over; [`Error::Expired`]; [`Error::NotFound`].
@@ -463,6 +469,10 @@ impl<S: Store> Verifier<S> {
             let account = self.account(&passkey.account)?;
             if !usable_factors(&account, now).any(|f| f.id == passkey.factor) {
                 return Err(Error::NotFound("factor"));
+            }
+            // As the password check says it: a disabled account signs in with nothing.
+            if account.disabled {
+                return Err(Error::AccountDisabled);
             }
             let done = LoginState::Succeeded {
                 factor: passkey.factor,

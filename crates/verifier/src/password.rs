@@ -55,6 +55,9 @@ impl<S: Store> Verifier<S> {
         match account {
             Some(account) if matched => {
                 self.refund_password(name_key.as_deref(), &source_key)?;
+                if account.disabled {
+                    return Err(Error::AccountDisabled);
+                }
                 Ok(account)
             }
             known => {

@@ -148,6 +148,7 @@ mod tests {
                 retired_at: None,
             }],
             next_factor_id: 2,
+            disabled: false,
         }
     }
 

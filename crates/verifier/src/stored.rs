@@ -12,7 +12,7 @@ use secure_login_otp::{
 };
 
 use super::error::{Error, Result};
-use super::model::{Account, Factor, FactorKind};
+use super::model::{Account, Factor, FactorKind, RecoveryCode};
 
 /// An account and its factors, as stored.
 #[derive(Serialize, Deserialize)]
@@ -23,6 +23,9 @@ pub(crate) struct AccountV1 {
     created_at: u64,
     factors: Vec<FactorV1>,
     next_factor_id: u32,
+    /// Absent in records written before accounts could be disabled.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    disabled: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -73,6 +76,16 @@ enum FactorKindV1 {
         public_key_hex: String,
         discoverable: bool,
     },
+    RecoveryCodes {
+        codes: Vec<RecoveryCodeV1>,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecoveryCodeV1 {
+    hash_hex: String,
+    salt_hex: String,
+    used_at: Option<u64>,
 }
 
 impl From<&Account> for AccountV1 {
@@ -84,6 +97,7 @@ impl From<&Account> for AccountV1 {
             created_at: account.created_at,
             factors: account.factors.iter().map(FactorV1::from).collect(),
             next_factor_id: account.next_factor_id,
+            disabled: account.disabled,
         }
     }
 }
@@ -164,6 +178,16 @@ impl From<&FactorKind> for FactorKindV1 {
                 public_key_hex: hex_encode(public_key),
                 discoverable: *discoverable,
             },
+            FactorKind::RecoveryCodes { codes } => Self::RecoveryCodes {
+                codes: codes
+                    .iter()
+                    .map(|c| RecoveryCodeV1 {
+                        hash_hex: c.hash_hex.clone(),
+                        salt_hex: c.salt_hex.clone(),
+                        used_at: c.used_at,
+                    })
+                    .collect(),
+            },
         }
     }
 }
@@ -194,6 +218,7 @@ impl TryFrom<AccountV1> for Account {
             created_at: stored.created_at,
             factors,
             next_factor_id: stored.next_factor_id,
+            disabled: stored.disabled,
         })
     }
 }
@@ -295,6 +320,16 @@ impl TryFrom<FactorKindV1> for FactorKind {
                     discoverable,
                 }
             }
+            FactorKindV1::RecoveryCodes { codes } => Self::RecoveryCodes {
+                codes: codes
+                    .into_iter()
+                    .map(|c| RecoveryCode {
+                        hash_hex: c.hash_hex,
+                        salt_hex: c.salt_hex,
+                        used_at: c.used_at,
+                    })
+                    .collect(),
+            },
         })
     }
 }

@@ -14,8 +14,9 @@ use serde::Deserialize;
 use super::wire;
 use crate::enroll;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Empty};
+use crate::extract::{ApiJson, Empty, FactorId};
 use crate::session::SignedIn;
+use crate::source::ClientSource;
 use crate::state::AppState;
 
 /// Events shown on the account page.
@@ -31,16 +32,43 @@ pub struct NewPhone {
     phone: String,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct NewLabel {
+    label: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewPassword {
+    current: String,
+    new: String,
+}
+
 /// `GET /api/account`.
 pub async fn show(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> ApiResult<Response> {
     let id = signed_in.info.account;
-    let (account, events) = state
-        .verify(move |v| Ok((v.account(&id)?, v.recent_events(&id, RECENT_EVENTS)?)))
+    let (account, events, last_used) = state
+        .verify(move |v| {
+            Ok((
+                v.account(&id)?,
+                v.recent_events(&id, RECENT_EVENTS)?,
+                v.factors_last_used(&id)?,
+            ))
+        })
         .await?;
-    let summaries: Vec<FactorSummary> = account.active_factors().map(FactorSummary::from).collect();
+    let factors: Vec<(FactorSummary, u64)> = account
+        .active_factors()
+        .map(|f| (FactorSummary::from(f), f.created_at))
+        .collect();
     Ok(Json(wire::Account {
         username: &account.username,
-        factors: summaries.iter().map(wire::Factor::from).collect(),
+        factors: factors
+            .iter()
+            .map(|(summary, created_at)| wire::AccountFactor {
+                factor: wire::Factor::from(summary),
+                created_at: *created_at,
+                last_used: last_used.get(&summary.id).copied(),
+            })
+            .collect(),
         events: events.iter().map(wire::Event::from).collect(),
     })
     .into_response())
@@ -89,6 +117,67 @@ pub async fn change_phone(
         .verify(move |v| v.change_phone(&login, &body.phone))
         .await?;
     Ok(Json(wire::Empty {}))
+}
+
+/// `POST /api/account/factors/{id}/rename`.
+pub async fn rename_factor(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    FactorId(factor): FactorId,
+    ApiJson(body): ApiJson<NewLabel>,
+) -> ApiResult<Json<wire::Empty>> {
+    let login = signed_in.info.login;
+    state
+        .verify(move |v| v.rename_factor(&login, factor, &body.label))
+        .await?;
+    Ok(Json(wire::Empty {}))
+}
+
+/// `POST /api/account/factors/{id}/remove`: the factor is retired; every other session ends.
+pub async fn remove_factor(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    FactorId(factor): FactorId,
+    ApiJson(_): ApiJson<Empty>,
+) -> ApiResult<Json<wire::Empty>> {
+    let login = signed_in.info.login;
+    state
+        .verify(move |v| v.remove_factor(&login, factor))
+        .await?;
+    Ok(Json(wire::Empty {}))
+}
+
+/// `POST /api/account/password`: the current password is checked (and throttled) like a
+/// login's; every other session ends.
+pub async fn change_password(
+    State(state): State<Arc<AppState>>,
+    ClientSource(source): ClientSource,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<NewPassword>,
+) -> ApiResult<Json<wire::Empty>> {
+    let _admitted = state.password_gate.enter().await?;
+    let login = signed_in.info.login;
+    state
+        .verify(move |v| v.change_password(&login, &body.current, &body.new, &source))
+        .await?;
+    Ok(Json(wire::Empty {}))
+}
+
+/// `POST /api/account/recovery-codes`: a new set of recovery codes, shown this once; it
+/// replaces any earlier set, and every other session ends.
+pub async fn recovery_codes(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    ApiJson(_): ApiJson<Empty>,
+) -> ApiResult<Json<wire::RecoveryCodes>> {
+    let login = signed_in.info.login;
+    let issued = state
+        .verify(move |v| v.issue_recovery_codes(&login))
+        .await?;
+    Ok(Json(wire::RecoveryCodes {
+        factor_id: issued.factor,
+        codes: issued.codes,
+    }))
 }
 
 /// `POST /api/account/sessions/end`: "sign out everywhere": every session of the account ends,

@@ -91,6 +91,7 @@ async fn prompt(state: &AppState, prompt: &Prompt) -> Response {
         Prompt::Code { digits } => wire::Prompt::Code { digits: *digits },
         Prompt::CodeSent(sent) => return code_sent(state, sent).await,
         Prompt::Passcode => wire::Prompt::Passcode,
+        Prompt::RecoveryCode => wire::Prompt::RecoveryCode,
     };
     Json(body).into_response()
 }

@@ -52,7 +52,7 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
         one::<login::Resend>("POST /api/login/{id}/resend", bytes),
         one::<login::Answer>("POST /api/login/{id}/response", bytes),
         one::<Empty>(
-            "POST /api/login/{id}/push, /session, /api/account/totp, /sessions/end, /api/logout",
+            "POST /api/login/{id}/push, /session, /api/account/totp, /sessions/end, /factors/{id}/remove, /recovery-codes, /api/logout",
             bytes,
         ),
         one::<token::Activate>("POST /api/token/activate", bytes),
@@ -60,6 +60,8 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
         one::<token::PushReply>("POST /api/push/{id}", bytes),
         one::<account::TotpCode>("POST /api/account/totp/confirm", bytes),
         one::<account::NewPhone>("POST /api/account/phone", bytes),
+        one::<account::NewLabel>("POST /api/account/factors/{id}/rename", bytes),
+        one::<account::NewPassword>("POST /api/account/password", bytes),
         one::<testing::SetClock>("POST /api/test/clock", bytes),
         one::<passkey::Answer>(
             "POST /api/account/passkey/confirm, /api/passkey/finish",
@@ -108,6 +110,16 @@ pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
         .route("/api/account/totp/confirm", post(account::totp_confirm))
         .route("/api/account/phone", post(account::change_phone))
         .route("/api/account/sessions/end", post(account::end_all_sessions))
+        .route("/api/account/password", post(account::change_password))
+        .route("/api/account/recovery-codes", post(account::recovery_codes))
+        .route(
+            "/api/account/factors/{id}/rename",
+            post(account::rename_factor),
+        )
+        .route(
+            "/api/account/factors/{id}/remove",
+            post(account::remove_factor),
+        )
         .route("/api/logout", post(account::logout))
         .route("/api/account/passkey", post(passkey::register_start))
         .route(

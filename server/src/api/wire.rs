@@ -37,12 +37,15 @@ pub struct Empty {}
 
 /// A factor as the login and account pages list it (a phone only masked).
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Factor<'a> {
     pub id: u32,
     pub kind: &'a str,
     pub label: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codes_left: Option<usize>,
 }
 
 impl<'a> From<&'a FactorSummary> for Factor<'a> {
@@ -52,6 +55,7 @@ impl<'a> From<&'a FactorSummary> for Factor<'a> {
             kind: &factor.kind,
             label: &factor.label,
             phone: factor.phone.as_deref(),
+            codes_left: factor.codes_left,
         }
     }
 }
@@ -90,6 +94,7 @@ pub enum Prompt<'a> {
         delivery: &'static str,
     },
     Passcode,
+    RecoveryCode,
 }
 
 /// `POST /api/login/{id}/response`.
@@ -202,8 +207,18 @@ impl<'a> From<&'a VerifierPendingPush> for PendingPush<'a> {
 #[derive(Serialize)]
 pub struct Account<'a> {
     pub username: &'a str,
-    pub factors: Vec<Factor<'a>>,
+    pub factors: Vec<AccountFactor<'a>>,
     pub events: Vec<Event<'a>>,
+}
+
+/// A factor on the account page: what the login lists, and when it was added and last used.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountFactor<'a> {
+    #[serde(flatten)]
+    pub factor: Factor<'a>,
+    pub created_at: u64,
+    pub last_used: Option<u64>,
 }
 
 /// One audit event of the account page.
@@ -239,6 +254,14 @@ pub struct TotpStarted<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct FactorAdded {
     pub factor_id: u32,
+}
+
+/// `POST /api/account/recovery-codes`: the new set, shown once.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodes {
+    pub factor_id: u32,
+    pub codes: Vec<String>,
 }
 
 /// `POST /api/account/sessions/end`: how many sessions ended.

@@ -454,8 +454,9 @@ async fn the_account_page_shows_factors_and_events() {
     assert_eq!(
         body["factors"],
         json!([
-            { "id": 1, "kind": "sms", "label": "mobile", "phone": "•••••••••01" },
-            { "id": 2, "kind": "totp", "label": "app" },
+            { "id": 1, "kind": "sms", "label": "mobile", "phone": "•••••••••01",
+              "createdAt": T0, "lastUsed": T0 },
+            { "id": 2, "kind": "totp", "label": "app", "createdAt": T0, "lastUsed": null },
         ])
     );
     let kinds: Vec<&str> = body["events"]

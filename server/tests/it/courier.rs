@@ -12,6 +12,7 @@
 
 use crate::harness;
 use crate::harness::production;
+use crate::harness::secret_file;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -159,7 +160,12 @@ impl Production {
 /// would).
 fn site_with_alice() -> Site {
     let site = Site::new();
-    site.admin(&["create-user", "alice", "--password", PASSWORD]);
+    site.admin(&[
+        "create-user",
+        "alice",
+        "--password-file",
+        &secret_file(PASSWORD),
+    ]);
     site.admin(&["add-factor", "alice", "sms", "--phone", PHONE]);
     site
 }
@@ -523,8 +529,8 @@ async fn the_config_file_names_the_secret_file_the_key_file_and_the_sms_domain()
         key,
         "create-user",
         "alice",
-        "--password",
-        PASSWORD,
+        "--password-file",
+        &secret_file(PASSWORD),
     ]);
     site.admin(&[
         "--key-file",

@@ -17,6 +17,7 @@
 
 mod harness;
 
+mod account_management;
 mod api_input;
 mod api_login;
 mod api_matrix;

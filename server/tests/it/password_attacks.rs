@@ -110,7 +110,12 @@ fn rejected_events(portal: &Portal, name: &str) -> u64 {
 async fn guessing_one_account_gets_at_most_the_throttles_rate() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(Path::new(BIN), dir.path(), &CHEAP);
-    portal.admin(&["create-user", "alice", "--password", PASSWORD]);
+    portal.admin(&[
+        "create-user",
+        "alice",
+        "--password-file",
+        &secret_file(PASSWORD),
+    ]);
     let seconds = 900;
     let evaluated = guessing_run(&portal, &["alice".to_owned()], seconds).await;
     let bound = throttle_bound(ACCOUNT_FREE, seconds);
@@ -129,7 +134,12 @@ async fn guessing_spread_over_many_accounts_is_bounded_by_the_source() {
     let portal = Portal::start(Path::new(BIN), dir.path(), &CHEAP);
     let names: Vec<String> = (0..30).map(|i| format!("user{i}")).collect();
     for name in &names {
-        portal.admin(&["create-user", name, "--password", PASSWORD]);
+        portal.admin(&[
+            "create-user",
+            name,
+            "--password-file",
+            &secret_file(PASSWORD),
+        ]);
     }
     let seconds = 900;
     let evaluated = guessing_run(&portal, &names, seconds).await;
@@ -148,7 +158,12 @@ async fn guessing_spread_over_many_accounts_is_bounded_by_the_source() {
 async fn the_real_user_waits_at_most_the_accounts_delay_after_an_attack() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(Path::new(BIN), dir.path(), &CHEAP);
-    portal.admin(&["create-user", "alice", "--password", PASSWORD]);
+    portal.admin(&[
+        "create-user",
+        "alice",
+        "--password-file",
+        &secret_file(PASSWORD),
+    ]);
     let mut attacker = client_from(&portal.base, Ipv4Addr::new(127, 0, 0, 2));
     let mut now = T0;
     attacker.set_clock(now).await;
@@ -211,7 +226,12 @@ async fn a_flood_of_256_concurrent_logins_keeps_memory_bounded() {
         Path::new(BIN),
         &portal.db(),
         &[],
-        &["create-user", "alice", "--password", PASSWORD],
+        &[
+            "create-user",
+            "alice",
+            "--password-file",
+            &secret_file(PASSWORD),
+        ],
     );
     let pid = portal.pid().unwrap();
     portal.client().set_clock(T0).await;

@@ -6,23 +6,7 @@
 use crate::harness::production;
 
 use production::*;
-use secure_login_otp::{KeyUri, TimeStep, Totp};
 use serde_json::json;
-
-/// The TOTP code of a Key URI now (production runs on the system clock).
-fn totp_now(uri: &str) -> String {
-    let key = KeyUri::parse(uri).unwrap();
-    let totp = Totp::new(
-        key.secret.expose_secret(),
-        key.algorithm,
-        key.digits,
-        TimeStep::DEFAULT,
-    )
-    .unwrap();
-    totp.generate(secure_login_server::clock::system_now())
-        .unwrap()
-        .to_string()
-}
 
 #[test]
 fn a_production_start_without_a_courier_refuses_and_names_the_flag() {
@@ -92,7 +76,12 @@ async fn a_production_start_has_no_phone_demo_or_test_route_and_says_its_mode() 
 #[test]
 fn demo_and_test_starts_refuse_a_database_they_did_not_create() {
     let site = Site::new();
-    site.admin(&["create-user", "carol", "--password", PASSWORD]);
+    site.admin(&[
+        "create-user",
+        "carol",
+        "--password-file",
+        &secret_file(PASSWORD),
+    ]);
     for switch in ["--demo", "--test-clock"] {
         let mut args = site.args();
         args.extend(strings(&["--addr", "127.0.0.1:0", switch]));

@@ -45,8 +45,19 @@ fn events(portal: &Portal, name: &str, kind: &str) -> u64 {
 
 /// A user with a security card; (suite, secret hex).
 fn user_with_card(portal: &Portal, name: &str) -> (String, String) {
-    admin(portal, &["create-user", name, "--password", PASSWORD]);
-    let card = admin(portal, &["issue-card", name, "--pin", "4711"]);
+    admin(
+        portal,
+        &[
+            "create-user",
+            name,
+            "--password-file",
+            &secret_file(PASSWORD),
+        ],
+    );
+    let card = admin(
+        portal,
+        &["issue-card", name, "--pin-file", &secret_file("4711")],
+    );
     (
         line_value(&card, "suite:").to_owned(),
         line_value(&card, "secret:").to_owned(),
@@ -332,7 +343,15 @@ async fn a_thousand_concurrent_wrong_guesses_evaluate_at_most_the_limit() {
 async fn two_simultaneous_resends_send_one_sms() {
     let (_dir, portal) = portal();
     let phone = "+41790000111";
-    admin(&portal, &["create-user", "sam", "--password", PASSWORD]);
+    admin(
+        &portal,
+        &[
+            "create-user",
+            "sam",
+            "--password-file",
+            &secret_file(PASSWORD),
+        ],
+    );
     admin(&portal, &["add-factor", "sam", "sms", "--phone", phone]);
     let mut http = portal.client();
     http.set_clock(T0).await;
@@ -395,7 +414,15 @@ async fn two_tabs_activate_two_users_on_one_device_at_once() {
         let users = [format!("tab-a-{round}"), format!("tab-b-{round}")];
         let phones = [format!("+4179100{round}001"), format!("+4179100{round}002")];
         for (user, phone) in users.iter().zip(&phones) {
-            admin(&portal, &["create-user", user, "--password", PASSWORD]);
+            admin(
+                &portal,
+                &[
+                    "create-user",
+                    user,
+                    "--password-file",
+                    &secret_file(PASSWORD),
+                ],
+            );
             admin(&portal, &["add-factor", user, "sms", "--phone", phone]);
         }
         // Both tabs start at once ...
@@ -515,7 +542,15 @@ async fn activate(http: &mut Http, name: &str, phone: &str, device: &str) -> (u6
 async fn fifty_simultaneous_session_claims_after_a_push_open_one_session() {
     let (_dir, portal) = portal();
     let phone = "+41790000222";
-    admin(&portal, &["create-user", "pat", "--password", PASSWORD]);
+    admin(
+        &portal,
+        &[
+            "create-user",
+            "pat",
+            "--password-file",
+            &secret_file(PASSWORD),
+        ],
+    );
     admin(&portal, &["add-factor", "pat", "sms", "--phone", phone]);
     let mut http = portal.client();
     http.set_clock(T0).await;

@@ -97,7 +97,15 @@ async fn killed_mid_flow_and_restarted_nothing_is_lost() {
     let path = dir.path();
 
     // Accounts and factors by the admin commands.
-    let (ok, out, _) = admin(path, &["create-user", "alice", "--password", PASSWORD]);
+    let (ok, out, _) = admin(
+        path,
+        &[
+            "create-user",
+            "alice",
+            "--password-file",
+            &secret_file(PASSWORD),
+        ],
+    );
     assert!(ok, "{out}");
     let (ok, out, _) = admin(
         path,
@@ -211,11 +219,38 @@ async fn killed_mid_flow_and_restarted_nothing_is_lost() {
 async fn admin_commands() {
     let dir = test_database();
     let path = dir.path();
-    assert!(admin(path, &["create-user", "bob", "--password", PASSWORD]).0);
-    let (ok, _, err) = admin(path, &["create-user", "bob", "--password", PASSWORD]);
+    assert!(
+        admin(
+            path,
+            &[
+                "create-user",
+                "bob",
+                "--password-file",
+                &secret_file(PASSWORD)
+            ]
+        )
+        .0
+    );
+    let (ok, _, err) = admin(
+        path,
+        &[
+            "create-user",
+            "bob",
+            "--password-file",
+            &secret_file(PASSWORD),
+        ],
+    );
     assert!(!ok);
     assert!(err.starts_with("error: UsernameTaken:"), "{err}");
-    let (ok, _, err) = admin(path, &["create-user", "eve", "--password", "short"]);
+    let (ok, _, err) = admin(
+        path,
+        &[
+            "create-user",
+            "eve",
+            "--password-file",
+            &secret_file("short"),
+        ],
+    );
     assert!(!ok && err.contains("InvalidInput"), "{err}");
     let (ok, _, err) = admin(path, &["add-factor", "bob", "sms"]);
     assert!(!ok && err.contains("--phone"), "{err}");
@@ -232,14 +267,20 @@ async fn admin_commands() {
         .0
     );
 
-    let (ok, card, _) = admin(path, &["issue-card", "bob", "--pin", "4711"]);
+    let (ok, card, _) = admin(
+        path,
+        &["issue-card", "bob", "--pin-file", &secret_file("4711")],
+    );
     assert!(ok, "{card}");
     let serial = line_value(&card, "serial:").to_owned();
     let suite = line_value(&card, "suite:").to_owned();
     let secret = line_value(&card, "secret:").to_owned();
     assert_eq!(serial.len(), 10);
     assert_eq!(suite, "OCRA-1:HOTP-SHA256-8:QN06-PSHA1");
-    let (ok, _, err) = admin(path, &["issue-card", "bob", "--pin", "12"]);
+    let (ok, _, err) = admin(
+        path,
+        &["issue-card", "bob", "--pin-file", &secret_file("12")],
+    );
     assert!(!ok && err.contains("InvalidInput"), "{err}");
 
     let (ok, issued, _) = admin(path, &["issue-passcode", "bob", "--lifetime", "3600"]);

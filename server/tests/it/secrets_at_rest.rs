@@ -228,10 +228,15 @@ async fn a_copy_of_the_database_files_holds_no_key_pin_or_code() {
         assert!(ok, "{out}");
         out
     };
-    admin(&["create-user", "alice", "--password", PASSWORD]);
+    admin(&[
+        "create-user",
+        "alice",
+        "--password-file",
+        &secret_file(PASSWORD),
+    ]);
     let totp = admin(&["add-factor", "alice", "totp"]);
     let totp_secret = KeyUri::parse(line_value(&totp, "key URI:")).unwrap();
-    let card = admin(&["issue-card", "alice", "--pin", PIN]);
+    let card = admin(&["issue-card", "alice", "--pin-file", &secret_file(PIN)]);
     let card_secret = hex_decode(line_value(&card, "secret:")).unwrap();
     admin(&["add-factor", "alice", "sms", "--phone", PHONE]);
     let passcode = admin(&["issue-passcode", "alice"]);
@@ -369,10 +374,19 @@ async fn a_wrong_key_opens_nothing_and_rotate_key_moves_every_secret() {
     let (ok, out) = admin_keyed(
         &db,
         &old_key,
-        &["create-user", "bob", "--password", PASSWORD],
+        &[
+            "create-user",
+            "bob",
+            "--password-file",
+            &secret_file(PASSWORD),
+        ],
     );
     assert!(ok, "{out}");
-    let (ok, card) = admin_keyed(&db, &old_key, &["issue-card", "bob", "--pin", PIN]);
+    let (ok, card) = admin_keyed(
+        &db,
+        &old_key,
+        &["issue-card", "bob", "--pin-file", &secret_file(PIN)],
+    );
     assert!(ok, "{card}");
     let suite = line_value(&card, "suite:").to_owned();
     let secret = line_value(&card, "secret:").to_owned();
@@ -466,7 +480,18 @@ fn a_key_file_others_may_read_is_refused_and_so_is_a_malformed_key() {
     };
     let one = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
     let two = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
-    assert!(with_env(one, &["create-user", "erin", "--password", PASSWORD]).0);
+    assert!(
+        with_env(
+            one,
+            &[
+                "create-user",
+                "erin",
+                "--password-file",
+                &secret_file(PASSWORD)
+            ]
+        )
+        .0
+    );
     assert!(with_env(one, &["show", "erin"]).0);
     let (ok, stderr) = with_env(two, &["show", "erin"]);
     assert!(!ok && stderr.contains("another key"), "{stderr}");
@@ -482,7 +507,12 @@ fn a_key_file_others_may_read_is_refused_and_so_is_a_malformed_key() {
 async fn a_database_with_keys_in_clear_is_sealed_on_its_first_start() {
     let dir = tempfile::tempdir().unwrap();
     let mut portal = Portal::start(Path::new(BIN), dir.path(), &CHEAP);
-    portal.admin(&["create-user", "alice", "--password", PASSWORD]);
+    portal.admin(&[
+        "create-user",
+        "alice",
+        "--password-file",
+        &secret_file(PASSWORD),
+    ]);
     portal.kill();
     // A TOTP factor written in clear, as the database kept keys before they were sealed.
     let key_hex = "3132333435363738393031323334353637383930";

@@ -12,7 +12,9 @@
 
 use super::scenarios::{alice, login, totp_code, World, PASSWORD};
 use secure_login_otp::{Digits, HashAlgorithm, TimeStep, Totp};
-use secure_login_verifier::{ActivationOutcome, Clock, Error, EventKind, LoginOutcome, Store};
+use secure_login_verifier::{
+    ActivationOutcome, Clock, Error, EventKind, LoginOutcome, Prompt, Store, RECOVERY_CODES,
+};
 
 /// A new login of Alice's completed with the authenticator app, and its session opened.
 fn sign_in<S: Store>(w: &World<S>, totp_factor: u32) -> (String, String) {
@@ -204,6 +206,317 @@ pub fn a_phone_change_ends_the_other_sessions_and_a_migration_ends_all<S: Store>
     assert_eq!(w.verifier.end_all_sessions(&account).unwrap(), 0);
 }
 
+pub fn the_holder_renames_and_removes_factors_but_never_the_last<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let (_, other) = sign_in(&w, f.totp);
+    let (login_id, token) = sign_in(&w, f.totp);
+    assert_eq!(
+        w.verifier.factors_last_used(&account).unwrap().get(&f.totp),
+        Some(&w.clock.now())
+    );
+    w.verifier
+        .rename_factor(&login_id, f.sms, "  work phone ")
+        .unwrap();
+    let stored = w.verifier.account(&account).unwrap();
+    assert_eq!(stored.active_factor(f.sms).unwrap().label, "work phone");
+    assert!(live(&w, &other), "a new label changes how nobody signs in");
+    for bad in ["", "   ", &"x".repeat(65), "tab\there"] {
+        assert!(matches!(
+            w.verifier.rename_factor(&login_id, f.sms, bad),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+    w.verifier.remove_factor(&login_id, f.voice).unwrap();
+    assert!(w
+        .verifier
+        .account(&account)
+        .unwrap()
+        .active_factor(f.voice)
+        .is_none());
+    assert!(live(&w, &token) && !live(&w, &other));
+    assert_eq!(
+        w.verifier.remove_factor(&login_id, f.voice),
+        Err(Error::NotFound("factor"))
+    );
+    assert_eq!(
+        w.verifier.rename_factor(&login_id, f.voice, "x"),
+        Err(Error::NotFound("factor"))
+    );
+    w.verifier.remove_factor(&login_id, f.sms).unwrap();
+    w.verifier.remove_factor(&login_id, f.soft).unwrap();
+    assert_eq!(
+        w.verifier.remove_factor(&login_id, f.totp),
+        Err(Error::NotAllowed(
+            "this is the account's last second factor: add another first"
+        ))
+    );
+    let retired = w
+        .verifier
+        .recent_events(&account, 10)
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == EventKind::FactorRetired)
+        .count();
+    assert_eq!(retired, 3);
+    // The removed factors are no longer offered at login.
+    let offered: Vec<u32> = w
+        .verifier
+        .start_login("alice", PASSWORD)
+        .unwrap()
+        .factors
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(offered, vec![f.totp]);
+    // A stolen cookie after the window removes nothing.
+    w.clock.advance(301);
+    assert_eq!(
+        w.verifier.rename_factor(&login_id, f.totp, "mine"),
+        Err(Error::NotAllowed("sign in with your second factor again"))
+    );
+}
+
+pub fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions<S: Store>(
+    w: World<S>,
+) {
+    let (account, f) = alice(&w);
+    let (_, other) = sign_in(&w, f.totp);
+    let (login_id, token) = sign_in(&w, f.totp);
+    const NEW: &str = "a new passphrase, long";
+    assert_eq!(
+        w.verifier
+            .change_password(&login_id, "not the password", NEW, "test"),
+        Err(Error::BadCredentials)
+    );
+    assert_eq!(
+        w.verifier
+            .change_password(&login_id, PASSWORD, "short", "test"),
+        Err(Error::InvalidInput("a password has 8 to 1024 characters"))
+    );
+    w.verifier
+        .change_password(&login_id, PASSWORD, NEW, "test")
+        .unwrap();
+    assert!(live(&w, &token) && !live(&w, &other));
+    assert_eq!(
+        w.verifier.start_login("alice", PASSWORD).unwrap_err(),
+        Error::BadCredentials
+    );
+    w.verifier.start_login("alice", NEW).unwrap();
+    let kinds: Vec<EventKind> = w
+        .verifier
+        .recent_events(&account, 20)
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&EventKind::PasswordChanged));
+    assert!(
+        kinds.contains(&EventKind::PasswordRejected),
+        "the wrong current one"
+    );
+    w.clock.advance(301);
+    assert_eq!(
+        w.verifier.change_password(&login_id, NEW, PASSWORD, "test"),
+        Err(Error::NotAllowed("sign in with your second factor again"))
+    );
+}
+
+pub fn an_administrator_disables_resets_retires_and_deletes<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    w.verifier.create_account("bob", PASSWORD).unwrap();
+    let listed = w.verifier.list_accounts().unwrap();
+    let names: Vec<(&str, usize, bool)> = listed
+        .iter()
+        .map(|a| (a.username.as_str(), a.factors, a.disabled))
+        .collect();
+    assert_eq!(names, vec![("alice", 4, false), ("bob", 0, false)]);
+
+    let (_, token) = sign_in(&w, f.totp);
+    w.verifier.set_disabled(&account, true).unwrap();
+    assert!(!live(&w, &token));
+    assert_eq!(
+        w.verifier.start_login("alice", PASSWORD).unwrap_err(),
+        Error::AccountDisabled
+    );
+    assert_eq!(
+        w.verifier
+            .start_login("alice", "wrong password")
+            .unwrap_err(),
+        Error::BadCredentials,
+        "a wrong password says nothing about the account"
+    );
+    assert!(w.verifier.list_accounts().unwrap()[0].disabled);
+    w.verifier.set_disabled(&account, false).unwrap();
+
+    let (_, token) = sign_in(&w, f.totp);
+    w.verifier
+        .reset_password(&account, "reset by the desk")
+        .unwrap();
+    assert!(!live(&w, &token));
+    assert_eq!(
+        w.verifier.start_login("alice", PASSWORD).unwrap_err(),
+        Error::BadCredentials
+    );
+    w.verifier.reset_password(&account, PASSWORD).unwrap();
+
+    let (_, token) = sign_in(&w, f.totp);
+    w.verifier.retire_factor(&account, f.soft).unwrap();
+    assert!(!live(&w, &token));
+    assert!(w
+        .verifier
+        .account(&account)
+        .unwrap()
+        .active_factor(f.soft)
+        .is_none());
+
+    let (_, token) = sign_in(&w, f.totp);
+    w.verifier.delete_account(&account).unwrap();
+    assert!(!live(&w, &token));
+    assert_eq!(
+        w.verifier.start_login("alice", PASSWORD).unwrap_err(),
+        Error::BadCredentials
+    );
+    assert_eq!(
+        w.verifier.account(&account).unwrap_err(),
+        Error::NotFound("account")
+    );
+    let kinds: Vec<EventKind> = w
+        .verifier
+        .recent_events(&account, 100)
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    for kind in [
+        EventKind::AccountDeleted,
+        EventKind::FactorRetired,
+        EventKind::PasswordReset,
+        EventKind::AccountEnabled,
+        EventKind::AccountDisabled,
+        EventKind::AccountCreated,
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} kept in {kinds:?}");
+    }
+    // The name is free again, for a new account.
+    let again = w.verifier.create_account("alice", PASSWORD).unwrap();
+    assert_ne!(again.id, account);
+}
+
+/// Logs alice in with recovery code `code` of factor `factor`: the outcome.
+fn recovery_login<S: Store>(w: &World<S>, factor: u32, code: &str) -> LoginOutcome {
+    let id = login(w);
+    assert_eq!(
+        w.verifier.choose_factor(&id, factor).unwrap(),
+        Prompt::RecoveryCode
+    );
+    w.verifier.submit_response(&id, code).unwrap()
+}
+
+pub fn recovery_codes_are_shown_once_good_once_throttled_and_replaced_as_a_set<S: Store>(
+    w: World<S>,
+) {
+    let (account, f) = alice(&w);
+    let (_, other) = sign_in(&w, f.totp);
+    let (login_id, token) = sign_in(&w, f.totp);
+    let issued = w.verifier.issue_recovery_codes(&login_id).unwrap();
+    assert_eq!(issued.codes.len(), RECOVERY_CODES);
+    let alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    for code in &issued.codes {
+        let groups: Vec<&str> = code.split('-').collect();
+        assert_eq!(groups.len(), 4, "{code}");
+        assert!(groups
+            .iter()
+            .all(|g| g.len() == 4 && g.chars().all(|c| alphabet.contains(c))));
+    }
+    let distinct: std::collections::BTreeSet<&String> = issued.codes.iter().collect();
+    assert_eq!(distinct.len(), RECOVERY_CODES);
+    assert!(live(&w, &token) && !live(&w, &other), "a new binding");
+    // Only keyed hashes are stored: no code, grouped or not, is in the account's record.
+    let raw = w.verifier.store().scan("account/").unwrap();
+    let raw: String = raw
+        .iter()
+        .map(|(_, v)| String::from_utf8_lossy(&v.value).into_owned())
+        .collect();
+    for code in &issued.codes {
+        assert!(!raw.contains(code.as_str()) && !raw.contains(&code.replace('-', "")));
+    }
+
+    // A code signs in once, typed any way a person types it; the account is told.
+    let first = issued.codes[0].to_lowercase().replace('-', " ");
+    assert!(matches!(
+        recovery_login(&w, issued.factor, &first),
+        LoginOutcome::Success { .. }
+    ));
+    let events = w.verifier.recent_events(&account, 5).unwrap();
+    let used = events
+        .iter()
+        .find(|e| e.kind == EventKind::RecoveryCodeUsed)
+        .unwrap();
+    assert_eq!(used.detail, "9 left");
+    assert!(matches!(
+        recovery_login(&w, issued.factor, &issued.codes[0]),
+        LoginOutcome::WrongCode { .. }
+    ));
+    let summary = w
+        .verifier
+        .start_login("alice", PASSWORD)
+        .unwrap()
+        .factors
+        .into_iter()
+        .find(|s| s.id == issued.factor)
+        .unwrap();
+    assert_eq!(summary.codes_left, Some(9));
+
+    // Throttled like a factor: the tenth failure in a row locks it, even for a good code.
+    for _ in 1..10 {
+        recovery_login(&w, issued.factor, "AAAA-AAAA-AAAA-AAAA");
+    }
+    assert!(matches!(
+        recovery_login(&w, issued.factor, &issued.codes[1]),
+        LoginOutcome::Locked { .. }
+    ));
+    w.verifier.unlock(&account, issued.factor).unwrap();
+    assert!(matches!(
+        recovery_login(&w, issued.factor, &issued.codes[1]),
+        LoginOutcome::Success { .. }
+    ));
+
+    // A new set replaces the old one: its codes are no longer offered or accepted.
+    let renewed = w.verifier.issue_recovery_codes_for(&account).unwrap();
+    assert!(
+        !live(&w, &token),
+        "an administrator's new set ends every session"
+    );
+    assert_eq!(
+        w.verifier.choose_factor(&login(&w), issued.factor),
+        Err(Error::NotFound("factor"))
+    );
+    // The last code used retires the set.
+    for (n, code) in renewed.codes.iter().enumerate() {
+        assert!(
+            matches!(
+                recovery_login(&w, renewed.factor, code),
+                LoginOutcome::Success { .. }
+            ),
+            "code {n}"
+        );
+    }
+    let stored = w.verifier.account(&account).unwrap();
+    assert!(stored.active_factor(renewed.factor).is_none());
+    assert!(w
+        .verifier
+        .recent_events(&account, 3)
+        .unwrap()
+        .iter()
+        .any(|e| e.kind == EventKind::RecoveryCodeUsed && e.detail == "0 left"));
+    // Outside the re-authentication window, a session issues none.
+    w.clock.advance(301);
+    assert_eq!(
+        w.verifier.issue_recovery_codes(&login_id).unwrap_err(),
+        Error::NotAllowed("sign in with your second factor again")
+    );
+}
+
 /// Instantiates every lifecycle scenario as a `#[test]` for the store `make()` returns.
 #[macro_export]
 macro_rules! lifecycle_scenarios {
@@ -214,6 +527,10 @@ macro_rules! lifecycle_scenarios {
             sign_out_everywhere_and_the_cap_of_ten_sessions,
             adding_an_authenticator_app_needs_a_recent_second_factor,
             a_phone_change_ends_the_other_sessions_and_a_migration_ends_all,
+            the_holder_renames_and_removes_factors_but_never_the_last,
+            changing_the_password_needs_the_current_one_and_ends_the_other_sessions,
+            an_administrator_disables_resets_retires_and_deletes,
+            recovery_codes_are_shown_once_good_once_throttled_and_replaced_as_a_set,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -401,6 +401,37 @@ pub fn a_discoverable_passkey_signs_in_without_a_password<S: Store>(w: World<S>)
             .unwrap_err(),
         Error::NotAllowed("this passkey needs the password first")
     );
+    // A disabled account signs in with nothing; enabled again, the passkey works.
+    let found = w
+        .verifier
+        .passkey_by_credential(b"resident")
+        .unwrap()
+        .unwrap();
+    w.verifier.set_disabled(&account, true).unwrap();
+    assert_eq!(
+        w.verifier
+            .complete_passkey_login(&CeremonyPurpose::Passwordless, &found, &counted(2))
+            .unwrap_err(),
+        Error::AccountDisabled
+    );
+    w.verifier.set_disabled(&account, false).unwrap();
+    w.verifier
+        .complete_passkey_login(&CeremonyPurpose::Passwordless, &found, &counted(2))
+        .unwrap()
+        .unwrap();
+    // A removed passkey is unknown: it signs in no more (the account's factor removal).
+    let (holder, _) = sign_in(&w, f.totp);
+    w.verifier.remove_factor(&holder, discoverable).unwrap();
+    assert!(w
+        .verifier
+        .passkey_by_credential(b"resident")
+        .unwrap()
+        .is_none());
+    let found = w
+        .verifier
+        .passkey_by_credential(b"server-side")
+        .unwrap()
+        .unwrap();
     // A registration ceremony signs nobody in.
     assert_eq!(
         w.verifier

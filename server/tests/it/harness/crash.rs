@@ -28,6 +28,7 @@
 //! - what was cut resumes: a code sent before the kill still completes its login, a login whose
 //!   success was cut is either complete or completes with the same code, never both.
 
+use crate::harness::kit::secret_file;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -1160,7 +1161,12 @@ pub async fn run(opts: &CrashOptions) -> CrashReport {
             admin(
                 &run.bin,
                 &run.db,
-                &["create-user", &name, "--password", PASSWORD],
+                &[
+                    "create-user",
+                    &name,
+                    "--password-file",
+                    &secret_file(PASSWORD),
+                ],
             );
             admin(
                 &run.bin,

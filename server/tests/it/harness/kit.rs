@@ -21,6 +21,21 @@ pub const WEBHOOK_SECRET: &str = "the webhook secret of the tests";
 /// The suite of soft tokens the server activates (the policy's default).
 pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
 
+/// A file holding `secret`, for the admin commands' `--password-file` and `--pin-file` (a
+/// secret never goes on a command line); its path. The files live as long as the test binary.
+pub fn secret_file(secret: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::OnceLock;
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+    let path = dir
+        .path()
+        .join(format!("secret-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
+    std::fs::write(&path, secret).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
 /// The code in a message's text: the digits after `code is ` (`... code is 123456. Never ...`,
 /// or a call's `code is 1, 2, 3, 4, 5, 6.`).
 pub fn code_of(text: &str) -> String {

@@ -19,6 +19,7 @@
 //! no other event was written, every failure count and lock is 0; and the newest session of each
 //! account opens its account page.
 
+use crate::harness::kit::secret_file;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -232,7 +233,12 @@ async fn setup(opts: &LoadOptions, portal: &Portal, policy: &[&str]) -> Vec<User
             &bin,
             &db,
             policy,
-            &["create-user", &name, "--password", PASSWORD],
+            &[
+                "create-user",
+                &name,
+                "--password-file",
+                &secret_file(PASSWORD),
+            ],
         );
         let totp = admin(&bin, &db, &["add-factor", &name, "totp"]);
         let uri = line_value(&totp, "key URI:").to_owned();

@@ -29,7 +29,7 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE}
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-pub use super::kit::{CHEAP, PASSWORD, WEBHOOK_SECRET};
+pub use super::kit::{secret_file, CHEAP, PASSWORD, WEBHOOK_SECRET};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");
@@ -154,6 +154,34 @@ impl Site {
         String::from_utf8(output.stdout).unwrap()
     }
 
+    /// `admin ARGS` with `stdin` on its standard input; whether it succeeded, stdout, stderr.
+    pub fn admin_fed(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
+        use std::io::Write as _;
+        let mut child = Command::new(BIN)
+            .arg("admin")
+            .arg("--db")
+            .arg(self.db())
+            .args(CHEAP)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.success(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+
     /// An account `name` with an SMS factor (factor 1) and a TOTP factor (factor 2); the TOTP
     /// Key URI.
     pub fn account(&self, name: &str) -> String {
@@ -162,7 +190,12 @@ impl Site {
 
     /// [`Site::account`] with its SMS to `phone`.
     pub fn account_at(&self, name: &str, phone: &str) -> String {
-        self.admin(&["create-user", name, "--password", PASSWORD]);
+        self.admin(&[
+            "create-user",
+            name,
+            "--password-file",
+            &secret_file(PASSWORD),
+        ]);
         self.admin(&["add-factor", name, "sms", "--phone", phone]);
         let out = self.admin(&["add-factor", name, "totp"]);
         out.lines()
@@ -469,6 +502,21 @@ pub fn production_args(site: &Site, gateway: &Gateway, extra: &[&str]) -> Vec<St
 /// That production start, running.
 pub fn production(site: &Site, gateway: &Gateway, extra: &[&str]) -> Running {
     Running::start(&production_args(site, gateway, extra), &[])
+}
+
+/// The TOTP code of a Key URI now (production runs on the system clock).
+pub fn totp_now(uri: &str) -> String {
+    let key = secure_login_otp::KeyUri::parse(uri).unwrap();
+    let totp = secure_login_otp::Totp::new(
+        key.secret.expose_secret(),
+        key.algorithm,
+        key.digits,
+        secure_login_otp::TimeStep::DEFAULT,
+    )
+    .unwrap();
+    totp.generate(secure_login_server::clock::system_now())
+        .unwrap()
+        .to_string()
 }
 
 /// A free loopback port (bound and let go: the caller binds it again at once).
