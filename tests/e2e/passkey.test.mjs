@@ -5,7 +5,7 @@
 // that cannot verify the user is refused; a copy of the credential on a second authenticator is
 // refused once its signature count falls behind; and a phishing relay on another origin fails
 // with the passkey, while the same relay signs in with the authenticator app's code: the reason
-// to offer passkeys first. The portal runs on http://localhost:PORT (--public-origin): WebAuthn
+// to offer passkeys first. Removed on the account page, the passkey signs in no more. The portal runs on http://localhost:PORT (--public-origin): WebAuthn
 // needs a domain name for its RP ID.
 
 import { after, before, test } from 'node:test';
@@ -114,6 +114,9 @@ test('alice adds a passkey on the account page: a new factor, other sessions end
   await logInByApp(page);
   await page.getByRole('button', { name: 'Add a passkey' }).click();
   await page.getByText('The passkey is added.').waitFor();
+  // The page says so first, then shows the account again.
+  await page.locator('#factors li[data-kind="passkey"]').waitFor();
+  await page.locator('#events-body tr[data-kind="factor_added"]').first().waitFor();
   const kinds = await page.locator('#factors li strong').allTextContents();
   assert.ok(kinds.includes('Passkey'), kinds.join(', '));
   assert.equal((await eventKinds(page))[0], 'Second factor added');
@@ -183,6 +186,7 @@ test('a copied passkey is refused once its signature count falls behind, and the
   await thief.context().close();
   // alice sees it among her security events.
   await page.reload();
+  await page.locator('#events-body tr[data-kind="passkey_refused"]').first().waitFor();
   assert.equal((await eventKinds(page))[0], 'Passkey answer refused');
   const detail = await page.locator('#events-body tr').first().locator('td').nth(2).textContent();
   assert.match(detail, /signature count \d+ after \d+: a copy of the passkey\?/);
@@ -207,8 +211,29 @@ test('a phishing relay on another origin fails with the passkey, but signs in wi
   // A code typed into the relay is as good as on the portal: the relay is signed in.
   await logInByApp(page, relay.url);
   assert.match(page.url(), new RegExp(`^${relay.url}/account\\.html$`));
+  await page.locator('#events-body tr[data-kind="passkey_refused"]').first().waitFor();
   const kinds = await eventKinds(page);
   assert.ok(kinds.includes('Passkey answer refused'), kinds.join(', '));
+});
+
+test('alice removes the passkey on the account page: it signs in no more', async () => {
+  await page.goto(`${portal.url}/index.html`);
+  await logInByApp(page);
+  const item = page.locator('#factors li[data-kind="passkey"]');
+  await item.getByRole('button', { name: 'Remove' }).click();
+  await item.getByRole('button', { name: 'Yes, remove' }).click();
+  await page.getByText('“passkey” is removed.').waitFor();
+  // The page says so, then lists the factors again: without it.
+  await page.locator('#factors li[data-kind="passkey"]').waitFor({ state: 'detached' });
+  assert.ok(await page.locator('#factors li[data-kind="totp"]').count() > 0);
+  await logOut(page);
+  await page.getByRole('button', { name: 'Log in with a passkey' }).click();
+  await page.getByText('This passkey’s answer is refused.').waitFor();
+  assert.match(page.url(), /\/index\.html$/);
+  // Nor is it offered after the password.
+  await logIn(page, portal, DEMO.alice);
+  await page.locator('#factor-list .factor').first().waitFor();
+  assert.equal(await page.locator('#factor-list .factor[data-kind="passkey"]').count(), 0);
 });
 
 test('no console errors, uncaught exceptions or CSP violations', () => {
