@@ -3,6 +3,7 @@
 
 import init, { base32Encode, parseKeyUri, readCode } from '/pkg/secure_login.js';
 import { api } from './lib/api.js';
+import { passkeysSupported, registerPasskey } from './lib/webauthn.js';
 import { formatDateTime, formatTime } from './lib/format.js';
 import { hasMessage, setupI18n, t } from './lib/i18n.js';
 import { errorText, setKey, show, showMessage } from './lib/text.js';
@@ -368,6 +369,23 @@ const confirmTotp = guarded(async () => {
   await load();
 });
 
+// ---- passkey --------------------------------------------------------------------------------
+
+const addPasskey = guarded(async () => {
+  clearMessage();
+  try {
+    await registerPasskey(t('passkeyLabel'));
+  } catch (error) {
+    if (error.code === 'NotAllowed') {
+      say('error', () => t('passkeyTooLate'));
+      return;
+    }
+    throw error;
+  }
+  say('success', () => t('passkeyAdded'));
+  await load();
+});
+
 // ---- phone number ---------------------------------------------------------------------------
 
 const changePhone = guarded(async () => {
@@ -541,6 +559,12 @@ const logoutEverywhere = guarded(async () => {
 
 setupI18n(messages);
 ui.totpStart.addEventListener('click', startTotp);
+if (passkeysSupported()) {
+  $('passkey-start').addEventListener('click', addPasskey);
+} else {
+  $('passkey-start').hidden = true;
+  $('passkey-unsupported').hidden = false;
+}
 ui.totpForm.addEventListener('submit', confirmTotp);
 ui.phoneForm.addEventListener('submit', changePhone);
 ui.phoneConfirmForm.addEventListener('submit', confirmPhone);

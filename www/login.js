@@ -7,6 +7,7 @@
 
 import init, { readCode } from '/pkg/login/secure_login.js';
 import { api } from './lib/api.js';
+import { passkeyLogin, passkeySecondFactor, passkeysSupported } from './lib/webauthn.js';
 import { formatDuration, formatTime, nowSeconds } from './lib/format.js';
 import { hasMessage, setupI18n, t } from './lib/i18n.js';
 import {
@@ -248,6 +249,10 @@ async function chooseFactor(factor) {
   for (const button of document.querySelectorAll('.other-factor')) button.hidden = login.factors.length < 2;
   if (factor.kind === 'soft_token') {
     showPushOffer();
+    return;
+  }
+  if (factor.kind === 'passkey') {
+    await usePasskey(() => passkeySecondFactor(login.id));
     return;
   }
   await askPrompt(factor);
@@ -617,6 +622,26 @@ async function resend(channel) {
   say('info', build);
 }
 
+// ---- 3c. passkey (second factor, or alone) -------------------------------------------------
+
+/** Runs a passkey ceremony; on success the session is open. A refusal leaves the step as it is. */
+async function usePasskey(ceremony) {
+  say('info', () => t('passkeyAsk'));
+  let signedIn;
+  try {
+    signedIn = await ceremony();
+  } catch (error) {
+    if (error?.code?.startsWith('Passkey')) {
+      // Back to the choice of factor (a passwordless try stays on the first step), then why.
+      if (login.id && login.factors.length > 1) showFactors();
+      sayError(error);
+      return;
+    }
+    throw error;
+  }
+  loggedIn(signedIn.username);
+}
+
 // ---- done ---------------------------------------------------------------------------------
 
 function loggedIn(username) {
@@ -649,6 +674,13 @@ function wire() {
   }
   for (const button of document.querySelectorAll('.start-over')) button.addEventListener('click', startOver);
   for (const button of document.querySelectorAll('.other-factor')) button.addEventListener('click', otherFactor);
+  if (passkeysSupported()) {
+    $('passkey-login').hidden = false;
+    $('passkey-signin').addEventListener('click', guarded(async () => {
+      clearMessage();
+      await usePasskey(passkeyLogin);
+    }));
+  }
   setInterval(tick, 1000);
 }
 

@@ -224,6 +224,7 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         demo_cards: demo.as_ref().map(|d| d.cards.clone()),
         issuer: config.issuer.clone(),
         password_gate: PasswordGate::per_core(),
+        passkeys: api::passkey::RelyingParty::of(config.public_origin.as_ref()).map(Arc::new),
     });
     // Started once the portal is whole, when there is a runtime (the server's, a test's); its
     // first round sends what a crash left.

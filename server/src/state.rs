@@ -35,6 +35,8 @@ pub struct AppState {
     pub issuer: String,
     /// Bounds the password checks running and waiting at once.
     pub password_gate: PasswordGate,
+    /// The WebAuthn relying party, when `--public-origin` names a domain (passkeys).
+    pub passkeys: Option<Arc<crate::api::passkey::RelyingParty>>,
 }
 
 impl std::fmt::Debug for AppState {

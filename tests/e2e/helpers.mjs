@@ -10,7 +10,10 @@
 //       Starts `secure-login-server --addr 127.0.0.1:0 --demo --test-clock --db <fresh file>`
 //       (plus `args`, e.g. ['--lockout-threshold', '3']) on a free loopback port, sets its clock
 //       to the current second, and resolves once it listens.
-//     portal.url                     'http://127.0.0.1:PORT' (no trailing slash)
+//       With { localhost: true }: on a free port chosen first, with `--public-origin
+//       http://localhost:PORT` (a domain name: what passkeys need, docs/api.md "Passkeys").
+//     portal.url                     'http://127.0.0.1:PORT' (no trailing slash), or
+//                                    'http://localhost:PORT' with { localhost: true }
 //     portal.db                      the database file (fresh, in its own temp directory)
 //     portal.output                  what the server printed so far (the demo accounts, ...)
 //     portal.demo                    what the demo start printed: { passcode, totpUri, cardSerial }
@@ -66,6 +69,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,8 +100,24 @@ function parseDemo(output) {
   };
 }
 
+/** A TCP port free on 127.0.0.1 just now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Starts a portal of its own on a free port with a fresh database. See the top of the file. */
-export async function startPortal({ args = [] } = {}) {
+export async function startPortal({ args = [], localhost = false } = {}) {
+  const port = localhost ? await freePort() : 0;
+  const where = localhost
+    ? ['--addr', `127.0.0.1:${port}`, '--public-origin', `http://localhost:${port}`]
+    : ['--addr', '127.0.0.1:0'];
   if (!existsSync(path.join(ROOT, 'pkg', 'secure_login.js'))) {
     throw new Error('pkg/ is missing: run scripts/build-wasm.sh first');
   }
@@ -106,7 +126,7 @@ export async function startPortal({ args = [] } = {}) {
   const child = spawn(
     SERVER_BIN,
     [
-      '--addr', '127.0.0.1:0',
+      ...where,
       '--demo',
       '--test-clock',
       '--db', db,
@@ -130,7 +150,7 @@ export async function startPortal({ args = [] } = {}) {
       if (match) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
-        resolve(match[1]);
+        resolve(localhost ? `http://localhost:${port}` : match[1]);
       }
     };
     child.stdout.on('data', onData);

@@ -72,6 +72,18 @@ export default {
     'kind.sms': 'Text message (SMS)',
     'kind.voice': 'Voice call',
     'kind.temporary_passcode': 'Temporary passcode',
+    'kind.passkey': 'Passkey',
+
+    passkeyHeading: 'Add a passkey',
+    passkeyIntro: 'A passkey lives on this device (or your phone or security key) and is unlocked with your fingerprint, '
+      + 'face or screen lock. It works only on this portal’s own address, so a fake page cannot use it, and you can log '
+      + 'in with it alone, without your password. For your security, adding one works only within 5 minutes of logging '
+      + 'in with a second factor.',
+    passkeyStart: 'Add a passkey',
+    passkeyLabel: 'passkey',
+    passkeyUnsupported: 'This browser cannot create passkeys.',
+    passkeyAdded: 'The passkey is added. Your other sessions are logged out. From now on you can log in with it.',
+    passkeyTooLate: 'For your security, log in again with a second factor to add a passkey.',
     'kind.recovery_codes': 'Recovery codes',
 
     totpHeading: 'Add an authenticator app',
@@ -125,6 +137,7 @@ export default {
     'event.factor_retired': 'Second factor retired',
     'event.phone_changed': 'Phone number changed',
     'event.sessions_ended': 'Logged out everywhere',
+    'event.passkey_refused': 'Passkey answer refused',
     'event.password_changed': 'Password changed',
     'event.password_reset': 'Password reset by an administrator',
     'event.factor_renamed': 'Second factor renamed',
@@ -141,6 +154,11 @@ export default {
     'error.CourierFailed': 'The code could not be sent just now. Try again in a moment, or choose another second factor.',
     'error.EntropyUnavailable': 'The service is unavailable just now. Try again in a moment.',
     'error.Unavailable': 'The service is unavailable just now. Try again in a moment.',
+    'error.PasskeyCancelled': 'No passkey was created (cancelled, or not verified).',
+    'error.PasskeyExists': 'This device already has a passkey for your account.',
+    'error.PasskeyRefused': 'The new passkey is refused. Try again, or use another device.',
+    'error.PasskeyUnavailable': 'This browser cannot create a passkey here.',
+    'error.PasskeysOff': 'Passkeys are not switched on for this portal.',
     'error.unexpected': 'Something went wrong ({code}). Please try again.',
   },
   de: {
@@ -213,6 +231,20 @@ export default {
     'kind.sms': 'Textnachricht (SMS)',
     'kind.voice': 'Sprachanruf',
     'kind.temporary_passcode': 'Temporärer Passcode',
+    'kind.passkey': 'Passkey',
+
+    passkeyHeading: 'Passkey hinzufügen',
+    passkeyIntro: 'Ein Passkey liegt auf diesem Gerät (oder Ihrem Telefon oder Sicherheitsschlüssel) und wird mit '
+      + 'Fingerabdruck, Gesicht oder Bildschirmsperre entsperrt. Er funktioniert nur an der eigenen Adresse dieses '
+      + 'Portals, eine gefälschte Seite kann ihn also nicht verwenden, und Sie können sich nur mit ihm anmelden, ohne '
+      + 'Passwort. Zu Ihrer Sicherheit geht das Hinzufügen nur innerhalb von 5 Minuten nach einer Anmeldung mit einem '
+      + 'zweiten Faktor.',
+    passkeyStart: 'Passkey hinzufügen',
+    passkeyLabel: 'Passkey',
+    passkeyUnsupported: 'Dieser Browser kann keine Passkeys erstellen.',
+    passkeyAdded: 'Der Passkey ist hinzugefügt. Ihre anderen Sitzungen sind abgemeldet. Ab jetzt können Sie sich mit ihm '
+      + 'anmelden.',
+    passkeyTooLate: 'Zu Ihrer Sicherheit melden Sie sich erneut mit einem zweiten Faktor an, um einen Passkey hinzuzufügen.',
     'kind.recovery_codes': 'Wiederherstellungscodes',
 
     totpHeading: 'Authenticator-App hinzufügen',
@@ -269,6 +301,7 @@ export default {
     'event.factor_retired': 'Zweiter Faktor stillgelegt',
     'event.phone_changed': 'Telefonnummer geändert',
     'event.sessions_ended': 'Überall abgemeldet',
+    'event.passkey_refused': 'Antwort eines Passkeys abgelehnt',
     'event.password_changed': 'Passwort geändert',
     'event.password_reset': 'Passwort von einem Administrator zurückgesetzt',
     'event.factor_renamed': 'Zweiter Faktor umbenannt',
@@ -287,6 +320,11 @@ export default {
       + 'oder wählen Sie einen anderen zweiten Faktor.',
     'error.EntropyUnavailable': 'Der Dienst ist gerade nicht verfügbar. Versuchen Sie es gleich noch einmal.',
     'error.Unavailable': 'Der Dienst ist gerade nicht verfügbar. Versuchen Sie es gleich noch einmal.',
+    'error.PasskeyCancelled': 'Es wurde kein Passkey erstellt (abgebrochen oder nicht verifiziert).',
+    'error.PasskeyExists': 'Dieses Gerät hat schon einen Passkey für Ihr Konto.',
+    'error.PasskeyRefused': 'Der neue Passkey wird abgelehnt. Versuchen Sie es erneut oder verwenden Sie ein anderes Gerät.',
+    'error.PasskeyUnavailable': 'Dieser Browser kann hier keinen Passkey erstellen.',
+    'error.PasskeysOff': 'Passkeys sind für dieses Portal nicht eingeschaltet.',
     'error.unexpected': 'Etwas ist schiefgegangen ({code}). Bitte versuchen Sie es erneut.',
   },
 };

@@ -28,6 +28,10 @@ export default {
     'kind.sms': 'Text message (SMS)',
     'kind.voice': 'Voice call',
     'kind.temporary_passcode': 'Temporary passcode',
+    'kind.passkey': 'Passkey',
+    passkeyOr: 'Or, if you added a passkey to your account, log in with it alone: it cannot be used on a fake page.',
+    passkeySignIn: 'Log in with a passkey',
+    passkeyAsk: 'Confirm with your passkey: your fingerprint, face, screen lock or security key.',
     'kind.recovery_codes': 'Recovery code',
     otherFactor: 'Choose another second factor',
     startOver: 'Start over',
@@ -119,6 +123,10 @@ export default {
     'error.CourierFailed': 'The code could not be sent just now. Try again in a moment, or choose another second factor.',
     'error.EntropyUnavailable': 'The service is unavailable just now. Try again in a moment.',
     'error.Unavailable': 'The service is unavailable just now. Try again in a moment.',
+    'error.PasskeyCancelled': 'The passkey did not confirm it is you (cancelled, or not verified). Try again, or choose another way.',
+    'error.PasskeyRefused': 'This passkey’s answer is refused. If it keeps happening, choose another second factor and check your security events.',
+    'error.PasskeyUnavailable': 'This browser cannot use a passkey here. Choose another second factor.',
+    'error.PasskeysOff': 'Passkeys are not switched on for this portal.',
     'error.unexpected': 'Something went wrong ({code}). Please try again.',
   },
   de: {
@@ -147,6 +155,11 @@ export default {
     'kind.sms': 'Textnachricht (SMS)',
     'kind.voice': 'Sprachanruf',
     'kind.temporary_passcode': 'Temporärer Passcode',
+    'kind.passkey': 'Passkey',
+    passkeyOr: 'Oder, wenn Sie Ihrem Konto einen Passkey hinzugefügt haben, melden Sie sich nur mit ihm an: '
+      + 'Auf einer gefälschten Seite ist er nicht verwendbar.',
+    passkeySignIn: 'Mit einem Passkey anmelden',
+    passkeyAsk: 'Bestätigen Sie mit Ihrem Passkey: Fingerabdruck, Gesicht, Bildschirmsperre oder Sicherheitsschlüssel.',
     'kind.recovery_codes': 'Wiederherstellungscode',
     otherFactor: 'Anderen zweiten Faktor wählen',
     startOver: 'Von vorn beginnen',
@@ -244,6 +257,12 @@ export default {
       + 'oder wählen Sie einen anderen zweiten Faktor.',
     'error.EntropyUnavailable': 'Der Dienst ist gerade nicht verfügbar. Versuchen Sie es gleich noch einmal.',
     'error.Unavailable': 'Der Dienst ist gerade nicht verfügbar. Versuchen Sie es gleich noch einmal.',
+    'error.PasskeyCancelled': 'Der Passkey hat nicht bestätigt, dass Sie es sind (abgebrochen oder nicht verifiziert). '
+      + 'Versuchen Sie es erneut oder wählen Sie einen anderen Weg.',
+    'error.PasskeyRefused': 'Die Antwort dieses Passkeys wird abgelehnt. Wenn das wieder vorkommt, wählen Sie einen anderen '
+      + 'zweiten Faktor und prüfen Sie Ihre Sicherheitsereignisse.',
+    'error.PasskeyUnavailable': 'Dieser Browser kann hier keinen Passkey verwenden. Wählen Sie einen anderen zweiten Faktor.',
+    'error.PasskeysOff': 'Passkeys sind für dieses Portal nicht eingeschaltet.',
     'error.unexpected': 'Etwas ist schiefgegangen ({code}). Bitte versuchen Sie es erneut.',
   },
 };

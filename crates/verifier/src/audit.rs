@@ -43,6 +43,8 @@ pub enum EventKind {
     PhoneChanged,
     /// Every session of the account was ended ("sign out everywhere"); the detail counts them.
     SessionsEnded,
+    /// A passkey's answer was refused (signature counter, signature, user verification).
+    PasskeyRefused,
     /// The account holder changed the password.
     PasswordChanged,
     /// An administrator set a new password.
@@ -63,7 +65,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::AccountCreated,
         Self::PasswordAccepted,
         Self::PasswordRejected,
@@ -82,6 +84,7 @@ impl EventKind {
         Self::FactorRetired,
         Self::PhoneChanged,
         Self::SessionsEnded,
+        Self::PasskeyRefused,
         Self::PasswordChanged,
         Self::PasswordReset,
         Self::FactorRenamed,
@@ -114,6 +117,7 @@ impl EventKind {
             Self::FactorRetired => "factor_retired",
             Self::PhoneChanged => "phone_changed",
             Self::SessionsEnded => "sessions_ended",
+            Self::PasskeyRefused => "passkey_refused",
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",
             Self::FactorRenamed => "factor_renamed",

@@ -16,6 +16,7 @@ mod login;
 mod manage;
 mod model;
 mod outbox;
+mod passkey;
 mod password;
 mod password_throttle;
 mod phone;
@@ -49,6 +50,10 @@ pub use model::{
     LockState, RecoveryCode, MAX_PUSH_FAILURES,
 };
 pub use outbox::{Deliverer, DeliveryPolicy, DeliveryState, DeliveryStatus};
+pub use passkey::{
+    counter_accepts, CeremonyPurpose, FoundPasskey, NewPasskey, PasskeyCeremony, PasskeyRefusal,
+    PasskeyRegistrant, PasskeySignedIn, PasskeyUse, MAX_CREDENTIAL_ID,
+};
 pub use password_throttle::{source_of, PasswordFailures};
 pub use phone::{PhoneChangeOutcome, PhoneChangeStarted};
 pub use policy::Policy;

@@ -170,9 +170,11 @@ impl<S: Store> Verifier<S> {
         if !tx.commit(&self.store)? {
             return Err(Error::Store("login id collision".into()));
         }
-        let factors = usable_factors(&account, now)
+        // Passkeys first: the one factor a phishing page cannot relay (issue 14).
+        let mut factors: Vec<FactorSummary> = usable_factors(&account, now)
             .map(FactorSummary::from)
             .collect();
+        factors.sort_by_key(|f| f.kind != "passkey");
         Ok(LoginStarted { login_id, factors })
     }
 
@@ -234,6 +236,11 @@ impl<S: Store> Verifier<S> {
                 }
                 FactorKind::TemporaryPasscode { .. } => {
                     (LoginState::Passcode { factor: factor.id }, Prompt::Passcode)
+                }
+                FactorKind::Passkey { .. } => {
+                    return Err(Error::NotAllowed(
+                        "a passkey answers through its own ceremony (/passkey)",
+                    ))
                 }
                 FactorKind::RecoveryCodes { .. } => (
                     LoginState::RecoveryCode { factor: factor.id },

@@ -117,6 +117,16 @@ pub enum FactorKind {
         /// E.164-style number.
         phone: String,
     },
+    /// A passkey (a WebAuthn credential): phishing-resistant, bound to the portal's origin.
+    /// Public data only: nothing to seal.
+    Passkey {
+        /// The credential id the authenticator chose.
+        credential_id: Vec<u8>,
+        /// The public key and its parameters in the portal's WebAuthn library's encoding.
+        public_key: Vec<u8>,
+        /// Kept by the authenticator (discoverable): signs in without a password too.
+        discoverable: bool,
+    },
     /// For a lost device: valid until `expires_at`, once.
     TemporaryPasscode {
         /// HMAC of salt and passcode, hex.
@@ -168,6 +178,7 @@ impl FactorKind {
             Self::Sms { .. } => "sms",
             Self::Voice { .. } => "voice",
             Self::TemporaryPasscode { .. } => "temporary_passcode",
+            Self::Passkey { .. } => "passkey",
             Self::RecoveryCodes { .. } => "recovery_codes",
         }
     }
@@ -189,7 +200,8 @@ pub struct DeviceCredential {
 pub struct FactorSummary {
     /// Id within the account.
     pub id: u32,
-    /// `soft_token`, `security_card`, `totp`, `sms`, `voice` or `temporary_passcode`.
+    /// `passkey`, `soft_token`, `security_card`, `totp`, `sms`, `voice` or
+    /// `temporary_passcode`.
     pub kind: String,
     /// The person's label.
     pub label: String,

@@ -101,6 +101,23 @@ pub(crate) mod key {
     pub fn session_index(account: &str) -> String {
         format!("sessionidx/{account}")
     }
+    /// The prefix of [`ceremony`] keys.
+    pub const CEREMONIES: &str = "ceremony/";
+    /// A WebAuthn ceremony waiting for its answer.
+    pub fn ceremony(id: &str) -> String {
+        format!("{CEREMONIES}{id}")
+    }
+    /// Credential id (hex) -> the account and factor of a passkey.
+    pub fn passkey_credential(credential_id: &[u8]) -> String {
+        format!(
+            "passkeycred/{}",
+            secure_login_otp::hex_encode(credential_id)
+        )
+    }
+    /// A passkey's signature counter and flags.
+    pub fn passkey_use(account: &str, factor: u32) -> String {
+        format!("passkeyuse/{account}/{factor}")
+    }
     /// The prefix of [`outbox`] keys.
     pub const OUTBOX: &str = "outbox/";
     /// An SMS or voice message in the outbox.

@@ -76,6 +76,12 @@ enum FactorKindV1 {
         salt_hex: String,
         expires_at: u64,
     },
+    /// Public data only (nothing sealed).
+    Passkey {
+        credential_id_hex: String,
+        public_key_hex: String,
+        discoverable: bool,
+    },
     RecoveryCodes {
         codes: Vec<RecoveryCodeV1>,
     },
@@ -171,6 +177,15 @@ impl From<&FactorKind> for FactorKindV1 {
                 hash_hex: hash_hex.clone(),
                 salt_hex: salt_hex.clone(),
                 expires_at: *expires_at,
+            },
+            FactorKind::Passkey {
+                credential_id,
+                public_key,
+                discoverable,
+            } => Self::Passkey {
+                credential_id_hex: hex_encode(credential_id),
+                public_key_hex: hex_encode(public_key),
+                discoverable: *discoverable,
             },
             FactorKind::RecoveryCodes { codes } => Self::RecoveryCodes {
                 codes: codes
@@ -313,6 +328,27 @@ impl TryFrom<FactorKindV1> for FactorKind {
                 salt_hex,
                 expires_at,
             },
+            FactorKindV1::Passkey {
+                credential_id_hex,
+                public_key_hex,
+                discoverable,
+            } => {
+                let credential_id = hex_decode(&credential_id_hex)
+                    .map_err(|_| "a malformed passkey credential id")?;
+                let public_key =
+                    hex_decode(&public_key_hex).map_err(|_| "a malformed passkey public key")?;
+                if credential_id.is_empty()
+                    || credential_id.len() > super::passkey::MAX_CREDENTIAL_ID
+                    || public_key.is_empty()
+                {
+                    return Err("a passkey without a credential id or key");
+                }
+                Self::Passkey {
+                    credential_id,
+                    public_key,
+                    discoverable,
+                }
+            }
             FactorKindV1::RecoveryCodes { codes } => Self::RecoveryCodes {
                 codes: codes
                     .into_iter()

@@ -20,8 +20,13 @@ mod lifecycle;
 #[path = "common/device_scenarios.rs"]
 mod device;
 
+#[macro_use]
+#[path = "common/passkey_scenarios.rs"]
+mod passkey;
+
 use secure_login_verifier::MemoryStore;
 
 verifier_scenarios!(MemoryStore::new());
 lifecycle_scenarios!(MemoryStore::new());
 device_scenarios!(MemoryStore::new());
+passkey_scenarios!(MemoryStore::new());

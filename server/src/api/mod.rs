@@ -4,6 +4,7 @@
 mod account;
 mod events;
 mod login;
+pub(crate) mod passkey;
 mod phone;
 mod testing;
 mod token;
@@ -64,6 +65,10 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
         one::<account::NewLabel>("POST /api/account/factors/{id}/rename", bytes),
         one::<account::NewPassword>("POST /api/account/password", bytes),
         one::<testing::SetClock>("POST /api/test/clock", bytes),
+        one::<passkey::Answer>(
+            "POST /api/account/passkey/confirm, /api/passkey/finish",
+            bytes,
+        ),
     ]
 }
 
@@ -124,6 +129,17 @@ pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
             post(account::remove_factor),
         )
         .route("/api/logout", post(account::logout))
+        .route("/api/account/passkey", post(passkey::register_start))
+        .route(
+            "/api/account/passkey/confirm",
+            post(passkey::register_finish),
+        )
+        .route(
+            "/api/login/{id}/passkey",
+            post(passkey::second_factor_start),
+        )
+        .route("/api/passkey/login", post(passkey::passwordless_start))
+        .route("/api/passkey/finish", post(passkey::login_finish))
         .route("/api", any(route_not_found))
         .route("/api/", any(route_not_found))
         .route("/api/{*rest}", any(route_not_found))

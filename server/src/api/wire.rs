@@ -22,6 +22,15 @@ pub struct ErrorDetail<'a> {
     pub retry_after: Option<u64>,
 }
 
+/// A passkey ceremony begun (`POST /api/account/passkey`, `/api/login/{id}/passkey`,
+/// `/api/passkey/login`): its id, and the options for `navigator.credentials` in the JSON form
+/// `PublicKeyCredential.parseCreationOptionsFromJSON` / `parseRequestOptionsFromJSON` read.
+#[derive(Serialize)]
+pub struct PasskeyOptions<'a> {
+    pub ceremony: &'a str,
+    pub options: &'a serde_json::Value,
+}
+
 /// An empty object, `{}`.
 #[derive(Serialize)]
 pub struct Empty {}

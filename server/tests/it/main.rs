@@ -21,6 +21,7 @@ mod account_management;
 mod api_input;
 mod api_login;
 mod api_matrix;
+mod api_passkey;
 mod api_token;
 mod courier;
 mod crash;

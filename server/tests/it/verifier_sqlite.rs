@@ -13,6 +13,10 @@ mod lifecycle;
 #[path = "../../../crates/verifier/tests/common/device_scenarios.rs"]
 mod device;
 
+#[macro_use]
+#[path = "../../../crates/verifier/tests/common/passkey_scenarios.rs"]
+mod passkey;
+
 use secure_login_server::SqliteStore;
 use secure_login_verifier::{AuditEvent, Result, Store, Versioned, Write};
 use tempfile::TempDir;
@@ -47,3 +51,4 @@ fn fresh_store() -> FileStore {
 verifier_scenarios!(fresh_store());
 lifecycle_scenarios!(fresh_store());
 device_scenarios!(fresh_store());
+passkey_scenarios!(fresh_store());

@@ -89,6 +89,25 @@ pub async fn start_with(config: Config, dir: Arc<TempDir>) -> Server {
     server
 }
 
+impl Server {
+    /// A portal a test started itself (on a listener it bound first, e.g. to know its origin).
+    pub fn from_parts(
+        base: String,
+        state: Arc<AppState>,
+        dir: Arc<TempDir>,
+        task: tokio::task::JoinHandle<()>,
+    ) -> Self {
+        let db = dir.path().join("portal.sqlite3");
+        Self {
+            base,
+            state,
+            dir,
+            db,
+            task,
+        }
+    }
+}
+
 /// A fresh portal with the test clock at [`T0`].
 pub async fn start() -> Server {
     let dir = Arc::new(tempfile::tempdir().unwrap());
