@@ -18,7 +18,8 @@ const FIXED: &[&str] = &[
 /// Every field of every request body.
 const FIELDS: &[&str] = &[
     "username", "password", "factorId", "channel", "response", "deviceId", "code", "decision",
-    "mac", "phone", "now",
+    "mac", "phone", "now", "label", "current", "new", "handle", "nonce", "proof", "device",
+    "ceremony", "credential",
 ];
 
 fn names_a_field(message: &str) -> bool {
