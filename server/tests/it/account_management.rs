@@ -8,20 +8,7 @@ use serde_json::json;
 
 /// A login of `name` with `password` and the authenticator app (factor 2).
 async fn app_login(browser: &mut Browser, name: &str, password: &str, uri: &str) {
-    let login = browser.password(name, password).await;
-    browser
-        .post(
-            &format!("/api/login/{login}/factor"),
-            &json!({ "factorId": 2 }),
-        )
-        .await
-        .ok();
-    let answer = browser
-        .post(
-            &format!("/api/login/{login}/response"),
-            &json!({ "response": totp_now(uri) }),
-        )
-        .await;
+    let (_, answer) = browser.login_with(name, password, 2, &totp_now(uri)).await;
     assert_eq!(answer.ok()["outcome"], "success", "{}", answer.text);
 }
 
@@ -34,20 +21,8 @@ async fn passcode_login(site: &Site, browser: &mut Browser, name: &str, password
         line.split(':').next().unwrap().trim().to_owned()
     };
     let (factor, passcode) = (value("factor "), value("passcode: "));
-    let login = browser.password(name, password).await;
-    browser
-        .post(
-            &format!("/api/login/{login}/factor"),
-            &json!({ "factorId": factor.parse::<u32>().unwrap() }),
-        )
-        .await
-        .ok();
-    let answer = browser
-        .post(
-            &format!("/api/login/{login}/response"),
-            &json!({ "response": passcode }),
-        )
-        .await;
+    let factor: u64 = factor.parse().unwrap();
+    let (_, answer) = browser.login_with(name, password, factor, &passcode).await;
     assert_eq!(answer.ok()["outcome"], "success", "{}", answer.text);
 }
 
@@ -226,29 +201,6 @@ async fn an_administrator_manages_accounts_with_no_secret_on_the_command_line() 
     assert!(!site.admin(&["list-users"]).contains("alice"));
 }
 
-/// A login of `name` answered with `response` on factor `factor`: the answer.
-async fn answer_with(
-    browser: &mut Browser,
-    name: &str,
-    factor: u64,
-    response: &str,
-) -> (serde_json::Value, Answer) {
-    let login = browser.password(name, PASSWORD).await;
-    let prompt = browser
-        .post(
-            &format!("/api/login/{login}/factor"),
-            &json!({ "factorId": factor }),
-        )
-        .await;
-    let answer = browser
-        .post(
-            &format!("/api/login/{login}/response"),
-            &json!({ "response": response }),
-        )
-        .await;
-    (prompt.ok().clone(), answer)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn recovery_codes_over_http_and_from_the_admin_command() {
     let site = Site::new();
@@ -269,10 +221,14 @@ async fn recovery_codes_over_http_and_from_the_admin_command() {
 
     let mut lost_phone = Browser::new(&portal.base);
     let typed = codes[3].to_lowercase();
-    let (prompt, answer) = answer_with(&mut lost_phone, "alice", factor, &typed).await;
-    assert_eq!(prompt, json!({ "prompt": "recovery_code" }));
+    let (prompt, answer) = lost_phone
+        .login_with("alice", PASSWORD, factor, &typed)
+        .await;
+    assert_eq!(prompt.ok(), &json!({ "prompt": "recovery_code" }));
     assert_eq!(answer.ok()["outcome"], "success", "{}", answer.text);
-    let (_, again) = answer_with(&mut Browser::new(&portal.base), "alice", factor, &codes[3]).await;
+    let (_, again) = Browser::new(&portal.base)
+        .login_with("alice", PASSWORD, factor, &codes[3])
+        .await;
     assert_eq!(again.ok()["outcome"], "wrong_code", "{}", again.text);
     let page = lost_phone.get("/api/account").await;
     let listed = page.ok()["factors"]
@@ -313,6 +269,8 @@ async fn recovery_codes_over_http_and_from_the_admin_command() {
         )
         .await
         .assert_error(404, "NotFound");
-    let (_, answer) = answer_with(&mut stranger, "alice", new_factor, new_codes[0]).await;
+    let (_, answer) = stranger
+        .login_with("alice", PASSWORD, new_factor, new_codes[0])
+        .await;
     assert_eq!(answer.ok()["outcome"], "success", "{}", answer.text);
 }

@@ -231,19 +231,8 @@ async fn an_https_public_origin_is_the_only_host_and_gets_hsts_and_a_host_cookie
     let refused = browser.get("/nothing-here").await;
     assert!(refused.headers.contains_key("strict-transport-security"));
     // A TOTP login: the session cookie is __Host- and locked down.
-    let login = browser.password("alice", PASSWORD).await;
-    browser
-        .post(
-            &format!("/api/login/{login}/factor"),
-            &json!({ "factorId": 2 }),
-        )
-        .await
-        .ok();
-    let answer = browser
-        .post(
-            &format!("/api/login/{login}/response"),
-            &json!({ "response": totp_now(&uri) }),
-        )
+    let (_, answer) = browser
+        .login_with("alice", PASSWORD, 2, &totp_now(&uri))
         .await;
     assert_eq!(answer.ok()["outcome"], "success");
     assert!(answer.headers.contains_key("strict-transport-security"));

@@ -22,19 +22,8 @@ async fn a_restart_keeps_sessions_and_sign_out_everywhere_ends_them_all() {
     let mut phone = Browser::new(&portal.base);
     let mut bob = Browser::new(&portal.base);
     laptop.sms_login(&mut gateway, "alice").await;
-    let login = phone.password("alice", PASSWORD).await;
-    phone
-        .post(
-            &format!("/api/login/{login}/factor"),
-            &json!({ "factorId": factor.parse::<u32>().unwrap() }),
-        )
-        .await
-        .ok();
-    let answer = phone
-        .post(
-            &format!("/api/login/{login}/response"),
-            &json!({ "response": passcode }),
-        )
+    let (_, answer) = phone
+        .login_with("alice", PASSWORD, factor.parse().unwrap(), &passcode)
         .await;
     assert_eq!(answer.ok()["outcome"], "success", "{}", answer.text);
     bob.sms_login(&mut gateway, "bob").await;

@@ -466,6 +466,31 @@ impl Browser {
         answer.ok()["loginId"].as_str().unwrap().to_owned()
     }
 
+    /// A login of `name` with `password`, then factor `factor` answered with `response`: the
+    /// factor choice's answer and the response's.
+    pub async fn login_with(
+        &mut self,
+        name: &str,
+        password: &str,
+        factor: u64,
+        response: &str,
+    ) -> (Answer, Answer) {
+        let login = self.password(name, password).await;
+        let chosen = self
+            .post(
+                &format!("/api/login/{login}/factor"),
+                &serde_json::json!({ "factorId": factor }),
+            )
+            .await;
+        let answer = self
+            .post(
+                &format!("/api/login/{login}/response"),
+                &serde_json::json!({ "response": response }),
+            )
+            .await;
+        (chosen, answer)
+    }
+
     /// A whole SMS login of `name` (factor 1) with the code the gateway receives; the login id
     /// and the code.
     pub async fn sms_login(&mut self, gateway: &mut Gateway, name: &str) -> (String, String) {
