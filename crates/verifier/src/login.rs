@@ -312,9 +312,12 @@ impl<S: Store> Verifier<S> {
     /// spaces and dashes in it are ignored.
     pub fn submit_response(&self, login_id: &str, response: &str) -> Result<LoginOutcome> {
         // Spaces and dashes typed for reading (`ABCD-EFGH`, `123 456`) are not part of a code.
+        // Whatever its length, nothing of the input is dropped unread: too long is refused.
+        if response.len() > MAX_RESPONSE * 4 {
+            return Err(Error::InvalidInput("a response is letters and digits only"));
+        }
         let response: String = response
             .chars()
-            .take(MAX_RESPONSE * 2)
             .filter(|c| !c.is_whitespace() && *c != '-')
             .collect();
         let response = response.as_str();

@@ -95,7 +95,7 @@ impl<S: Store> Verifier<S> {
         let mut bytes = [0u8; 32];
         self.entropy.fill(&mut bytes)?;
         let token = hex_encode(&bytes);
-        let hash = token_hash(&token).ok_or(Error::Entropy("a malformed token".into()))?;
+        let hash = hex_encode(&Sha256::digest(bytes));
         retry(&self.store, || {
             let now = self.now();
             let login = load::<Login>(&self.store, &key::login(login_id))?

@@ -41,20 +41,7 @@ async fn whoever_knows_the_device_id_cannot_list_stream_answer_or_lock_a_token()
     let mut token = Browser::new(&portal.base);
 
     // bob activates his token page; the answer hands over a device credential, not the id.
-    let started = token
-        .post(
-            "/api/token/activate",
-            &json!({ "username": "bob", "password": PASSWORD, "deviceId": DEVICE }),
-        )
-        .await;
-    let activation = started.ok()["activationId"].as_str().unwrap().to_owned();
-    let code = gateway.next_code().await;
-    let activated = token
-        .post(
-            &format!("/api/token/activate/{activation}"),
-            &json!({ "code": code, "deviceId": DEVICE }),
-        )
-        .await;
+    let (_, _, activated) = token.activate_token(&mut gateway, "bob", DEVICE).await;
     assert_eq!(activated.ok()["outcome"], "activated", "{}", activated.text);
     assert!(!activated.text.contains(DEVICE), "{}", activated.text);
     let secret = activated.body["secret"].as_str().unwrap().to_owned();

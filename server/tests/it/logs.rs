@@ -64,20 +64,7 @@ async fn a_whole_login_at_trace_level_logs_every_request_and_no_secret() {
     assert_eq!(browser.get("/api/account").await.ok()["username"], "alice");
     browser.post("/api/logout", &json!({})).await.ok();
     // A soft token activation: an activation code by SMS, a token key in the answer.
-    let started = browser
-        .post(
-            "/api/token/activate",
-            &json!({ "username": "bob", "password": PASSWORD, "deviceId": DEVICE }),
-        )
-        .await;
-    let activation = started.ok()["activationId"].as_str().unwrap().to_owned();
-    let code = gateway.next_code().await;
-    let activated = browser
-        .post(
-            &format!("/api/token/activate/{activation}"),
-            &json!({ "code": code, "deviceId": DEVICE }),
-        )
-        .await;
+    let (activation, code, activated) = browser.activate_token(&mut gateway, "bob", DEVICE).await;
     assert_eq!(activated.ok()["outcome"], "activated");
     secrets.push(activation);
     secrets.push(code);

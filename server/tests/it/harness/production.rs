@@ -141,20 +141,7 @@ impl Site {
 
     /// `admin ARGS` on this site's database; its stdout (panics with stderr on failure).
     pub fn admin(&self, args: &[&str]) -> String {
-        let output = Command::new(BIN)
-            .arg("admin")
-            .arg("--db")
-            .arg(self.db())
-            .args(CHEAP)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "admin {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+        super::admin(Path::new(BIN), &self.db(), args)
     }
 
     /// `admin ARGS` with `stdin` on its standard input; whether it succeeded, stdout, stderr.
@@ -489,6 +476,31 @@ impl Browser {
             )
             .await;
         (chosen, answer)
+    }
+
+    /// A soft-token activation of `name` on `device_id` with the activation code the gateway
+    /// receives: the activation id, the code and the answer.
+    pub async fn activate_token(
+        &mut self,
+        gateway: &mut Gateway,
+        name: &str,
+        device_id: &str,
+    ) -> (String, String, Answer) {
+        let started = self
+            .post(
+                "/api/token/activate",
+                &serde_json::json!({ "username": name, "password": PASSWORD, "deviceId": device_id }),
+            )
+            .await;
+        let activation = started.ok()["activationId"].as_str().unwrap().to_owned();
+        let code = gateway.next_code().await;
+        let activated = self
+            .post(
+                &format!("/api/token/activate/{activation}"),
+                &serde_json::json!({ "code": code, "deviceId": device_id }),
+            )
+            .await;
+        (activation, code, activated)
     }
 
     /// A whole SMS login of `name` (factor 1) with the code the gateway receives; the login id
