@@ -24,6 +24,11 @@ const ui = {
   recoveryShown: $('recovery-shown'),
   recoveryCodes: $('recovery-codes'),
   recoveryError: $('recovery-error'),
+  deviceMake: $('device-make'),
+  deviceShown: $('device-shown'),
+  deviceCode: $('device-code'),
+  deviceUntil: $('device-until'),
+  deviceError: $('device-error'),
   phoneConfirmForm: $('phone-confirm-form'),
   phoneConfirmSent: $('phone-confirm-sent'),
   phoneCode: $('phone-code'),
@@ -471,6 +476,32 @@ const confirmPhone = guarded(async () => {
   await load();
 });
 
+// ---- a device code for a new soft token -----------------------------------------------------
+
+const makeDeviceCode = guarded(async () => {
+  clearMessage();
+  show(ui.deviceError, null);
+  ui.deviceShown.hidden = true;
+  let issued;
+  try {
+    issued = await api('POST', '/api/account/device-code', {});
+  } catch (error) {
+    if (error.code === 'NotAllowed') {
+      show(ui.deviceError, () => t('deviceTooLate'));
+      return;
+    }
+    if (error.code === 'StrongerFactorNeeded') {
+      show(ui.deviceError, () => t('error.StrongerFactorNeeded'));
+      return;
+    }
+    throw error;
+  }
+  ui.deviceCode.textContent = issued.code;
+  show(ui.deviceUntil, () => t('deviceUntil', { time: formatTime(issued.expiresAt) }));
+  ui.deviceShown.hidden = false;
+  await load();
+});
+
 // ---- recovery codes -------------------------------------------------------------------------
 
 const makeRecoveryCodes = guarded(async () => {
@@ -570,6 +601,7 @@ ui.phoneForm.addEventListener('submit', changePhone);
 ui.phoneConfirmForm.addEventListener('submit', confirmPhone);
 ui.passwordForm.addEventListener('submit', changePassword);
 ui.recoveryMake.addEventListener('click', makeRecoveryCodes);
+ui.deviceMake.addEventListener('click', makeDeviceCode);
 ui.logout.addEventListener('click', logout);
 ui.logoutEverywhere.addEventListener('click', logoutEverywhere);
 guarded(load)();

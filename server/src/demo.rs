@@ -176,7 +176,8 @@ pub fn prepare<S: Store>(verifier: &Verifier<S>, now: u64, issuer: &str) -> Resu
     let alice = verifier.account_by_username(ALICE.0)?;
     let mut report = String::from("Demo accounts (username / password: second factors):\n");
     report.push_str(&format!(
-        "  {} / {}: SMS and voice to {}; soft token: activate it on /token.html\n",
+        "  {} / {}: SMS and voice to {}; soft token: log in with the app or the card, then \
+         \"Show a device code\" on the account page and type it on /token.html\n",
         ALICE.0, ALICE.1, ALICE.2
     ));
     if let Some(uri) = alice.as_ref().and_then(|a| totp_uri(a, issuer)) {

@@ -123,7 +123,9 @@ impl From<VerifierError> for ApiError {
             | VerifierError::WrongCode { .. } => StatusCode::BAD_REQUEST,
             VerifierError::Courier(_) => StatusCode::BAD_GATEWAY,
             VerifierError::CorruptRecord { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-            VerifierError::AccountDisabled => StatusCode::FORBIDDEN,
+            VerifierError::AccountDisabled | VerifierError::StrongerFactorNeeded { .. } => {
+                StatusCode::FORBIDDEN
+            }
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
         let code = match &error {
@@ -227,6 +229,13 @@ mod tests {
                 "WrongCode",
             ),
             (VerifierError::AccountDisabled, 403, "AccountDisabled"),
+            (
+                VerifierError::StrongerFactorNeeded {
+                    required: secure_login_verifier::Strength::Possession,
+                },
+                403,
+                "StrongerFactorNeeded",
+            ),
             (VerifierError::Courier("x".into()), 502, "CourierFailed"),
             (VerifierError::Store("x".into()), 503, "StorageFailure"),
             (

@@ -22,9 +22,12 @@ async function wait(seconds) {
   await advanceClocks(portal, context, seconds);
 }
 
-/** Activates a soft token for alice on DEVICE, reading the activation code off the outbox. */
+/**
+ * Activates a soft token for bob on DEVICE, reading the activation code off the outbox (bob has
+ * only SMS, so his SMS code binds his first token).
+ */
 async function activate() {
-  const started = await portal.api('POST', '/api/token/activate', { ...DEMO.alice, deviceId: DEVICE });
+  const started = await portal.api('POST', '/api/token/activate', { ...DEMO.bob, deviceId: DEVICE });
   assert.equal(started.status, 200, JSON.stringify(started.body));
   const messages = (await portal.api('GET', '/api/phone/messages')).body;
   const code = messages.at(-1).text.match(/(\d{8})$/)[1];
@@ -105,7 +108,7 @@ after(async () => {
 });
 
 async function toPushStep() {
-  await logIn(page, portal, DEMO.alice);
+  await logIn(page, portal, DEMO.bob);
   await page.getByRole('button', { name: /^Soft token/ }).click();
   await page.getByRole('heading', { name: 'Confirm on your soft token' }).waitFor();
 }
@@ -125,7 +128,7 @@ test('push: the number to match is shown large; the token approves with it and t
 
   assert.equal(await answerPush(number, 'approve'), 'approved');
   await page.waitForURL(/\/account\.html$/);
-  await page.locator('#username').getByText('alice').waitFor();
+  await page.locator('#username').getByText('bob').waitFor();
 });
 
 test('push denied on the token: the page says so and offers to start over', async () => {
@@ -165,7 +168,7 @@ test('a notification nobody answers expires; another can be sent, or challenge a
   await page.getByRole('textbox', { name: 'Response', exact: true }).fill(ocraResponse(token.suite, challenge));
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
   await page.waitForURL(/\/account\.html$/);
-  await page.locator('#username').getByText('alice').waitFor();
+  await page.locator('#username').getByText('bob').waitFor();
 });
 
 test('no console errors and no CSP violations', () => {

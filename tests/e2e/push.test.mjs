@@ -45,7 +45,7 @@ async function setup(t) {
   });
   const token = await openToken(device.context, portal);
   const phone = await openPhone(phoneDevice.context, portal);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
   await button(token, 'Done').click();
   const check = () => {
     for (const each of [device, phoneDevice, trading]) assert.deepEqual(each.problems(), []);

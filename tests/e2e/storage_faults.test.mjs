@@ -17,6 +17,7 @@ import path from 'node:path';
 import { DEMO, launchBrowser, newContext, newPersistentContext, startPortal } from './helpers.mjs';
 import {
   activate,
+  activateUpToPin,
   assertLoggedIn,
   assertVisibleText,
   button,
@@ -26,7 +27,6 @@ import {
   openPhone,
   openToken,
   readChallenge,
-  readCodeFromPhone,
   respond,
   submitResponse,
 } from './token-steps.mjs';
@@ -171,19 +171,6 @@ async function freeStorage(page) {
   );
 }
 
-/** Starts Add User / activation of `account` and stops at the PIN step (the portal has activated it). */
-async function activateUpToPin(token, phone, account) {
-  const before = await phone.locator('#inbox li').filter({ hasText: /activation code/i }).count();
-  await button(token, 'Add user').first().click();
-  await field(token, 'Username').fill(account.username);
-  await field(token, 'Password').fill(account.password);
-  await button(token, 'Continue').click();
-  const code = await readCodeFromPhone(phone, { seen: before });
-  await field(token, 'Activation code').fill(code);
-  await button(token, 'Activate').click();
-  await field(token, 'New PIN').waitFor();
-}
-
 async function savePin(token, pin) {
   await field(token, 'New PIN').fill(pin);
   await field(token, 'Repeat the PIN').fill(pin);
@@ -207,7 +194,7 @@ async function logInWithToken(context, portal, token, account, pin) {
 
 test('quota used up: Add User and activating again store nothing, say so, and work once there is room', async (t) => {
   const { portal, device, token, phone, check } = await setup(t, { onDisk: true });
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
   const before = await storedRecords(token);
   assert.deepEqual(usersOf(before).map((u) => u.split(':')[0]), ['alice']);
 
@@ -233,7 +220,7 @@ test('quota used up: Add User and activating again store nothing, say so, and wo
   // alice activated again under a used-up quota: her old user is replaced in one transaction,
   // so it stays when the new one cannot be stored (two steps used to remove it first).
   await portal.advance(121); // one activation SMS per account per 120 s
-  await activateUpToPin(token, phone, DEMO.alice);
+  await activateUpToPin(token, phone, DEMO.alice, portal);
   await savePin(token, ALICE_PIN);
   await assertVisibleText(token.locator('#act-error'), QUOTA_EN, 15_000);
   assert.deepEqual(await storedRecords(token), two, 'the old alice and bob are as they were');
@@ -253,7 +240,7 @@ test('quota used up: Add User and activating again store nothing, say so, and wo
 
 test('quota used up: restoring a backup (German page) restores nothing, says so, and works once there is room', async (t) => {
   const { portal, token, phone, check } = await setup(t);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
   await token.getByRole('navigation').getByRole('button', { name: 'Backup' }).click();
   const passphrase = 'correct horse battery staple';
   await token.locator('#export-passphrase').fill(passphrase);
@@ -294,7 +281,7 @@ test('quota used up: restoring a backup (German page) restores nothing, says so,
 
 test('site data cleared while the token page is open: a clear message, nothing written, a reload starts empty', async (t) => {
   const { portal, token, phone, check } = await setup(t);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
   assert.equal((await storedRecords(token)).users.length, 1);
 
   // As "Clear site data" does: the browser deletes the origin's IndexedDB under the open page.
@@ -334,7 +321,7 @@ test('site data cleared while the token page is open: a clear message, nothing w
 
 test('another tab deletes the token database: the open page steps aside, says so, and writes nothing', async (t) => {
   const { portal, device, token, phone, check } = await setup(t);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
 
   // The other tab's delete goes through only if the token page closes its connection.
   const other = await device.context.newPage();

@@ -3,6 +3,7 @@
 // reads what the page shows; nothing here calls the portal's API behind the page's back.
 
 import assert from 'node:assert/strict';
+import { totp } from './helpers.mjs';
 
 /** Opens the soft token page in `context` and waits until the token is loaded. */
 export async function openToken(context, portal) {
@@ -42,10 +43,43 @@ export const field = (page, name) => page.getByLabel(name, { exact: true });
 export const button = (page, name) => page.getByRole('button', { name, exact: true });
 
 /**
- * Activates `account` on the token page (or adds it as a further user), reading the SMS code on
- * the demo phone, and chooses `pin`. Leaves the token page on its "done" step.
+ * What the account page shows `account` signed in with the demo's authenticator app (on a new
+ * page of `context`, at a new time step: a TOTP code is good once): the device code that moves a
+ * soft token to a new device. An account with a device binds nothing by SMS (SECURITY.md).
  */
-export async function activate(token, phone, account, pin) {
+export async function deviceCodeFromPortal(context, portal, account) {
+  const page = await context.newPage();
+  await portal.advance(30);
+  await page.goto(`${portal.url}/index.html`);
+  await page.getByRole('textbox', { name: 'Username' }).fill(account.username);
+  await page.getByLabel('Password', { exact: true }).fill(account.password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: /Authenticator app/ }).click();
+  await page.getByRole('textbox', { name: 'Security code', exact: true }).fill(totp(portal.demo.totpUri, portal.now));
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.waitForURL(/\/account\.html$/);
+  await page.getByRole('button', { name: 'Show a device code' }).click();
+  const code = await assertVisibleText(page.locator('#device-code'), /^\d{4} \d{4} \d{4}$/);
+  await page.close();
+  return code;
+}
+
+/**
+ * Activates `account` on the token page (or adds it as a further user) and chooses `pin`. The
+ * code is the SMS code from the demo phone, or, given `portal` (for an account that has a device,
+ * such as alice with her card and app), the device code its account page shows. Leaves the token
+ * page on its "done" step.
+ */
+export async function activate(token, phone, account, pin, portal = null) {
+  await activateUpToPin(token, phone, account, portal);
+  await field(token, 'New PIN').fill(pin);
+  await field(token, 'Repeat the PIN').fill(pin);
+  await button(token, 'Save').click();
+  await assertVisibleText(token.locator('#act-done-text'), `${account.username} is activated on this token.`);
+}
+
+/** The steps of {@link activate} up to the PIN (the portal has activated the token then). */
+export async function activateUpToPin(token, phone, account, portal = null) {
   const before = await phone.locator('#inbox li').filter({ hasText: /activation code/i }).count();
   const hasUsers = await token.locator('#user-list li.user').count();
   await button(token, hasUsers ? 'Add user' : 'Activate token').first().click();
@@ -53,13 +87,12 @@ export async function activate(token, phone, account, pin) {
   await field(token, 'Password').fill(account.password);
   await button(token, 'Continue').click();
   await assertVisibleText(token.locator('#act-sent'), /an activation code has been sent by SMS to your phone\./);
-  const code = await readCodeFromPhone(phone, { seen: before });
+  const code = portal
+    ? await deviceCodeFromPortal(token.context(), portal, account)
+    : await readCodeFromPhone(phone, { seen: before });
   await field(token, 'Activation code').fill(code);
   await button(token, 'Activate').click();
-  await field(token, 'New PIN').fill(pin);
-  await field(token, 'Repeat the PIN').fill(pin);
-  await button(token, 'Save').click();
-  await assertVisibleText(token.locator('#act-done-text'), `${account.username} is activated on this token.`);
+  await field(token, 'New PIN').waitFor();
 }
 
 /** Asserts that `locator` becomes visible with `text` (a string for the exact text, or a RegExp). */

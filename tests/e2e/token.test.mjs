@@ -139,7 +139,7 @@ test('activation: the code from the demo phone, wrong code and obvious PIN refus
 
 test('challenge/response login with the response from the token; a wrong PIN gives a refused response', async (t) => {
   const { portal, device, token, phone, check } = await setup(t);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
 
   const login = await openLogin(device.context, portal, DEMO.alice);
   const challenge = await challengeFromLogin(login);
@@ -177,7 +177,7 @@ test('challenge/response login with the response from the token; a wrong PIN giv
 
 test('Add User: a second account on the same token and device id; both log in; rename and remove', async (t) => {
   const { portal, device, token, phone, check } = await setup(t);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
   await button(token, 'Done').click();
 
   await token.getByRole('navigation').getByRole('button', { name: 'Users' }).click();
@@ -241,7 +241,7 @@ test('Add User: a second account on the same token and device id; both log in; r
 
 test('activating the same account again on the token replaces its old key', async (t) => {
   const { portal, device, token, phone, check } = await setup(t);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
   // A new SMS only after 2 minutes (the seed): the server's clock moves on.
   await portal.advance(121);
   await token.getByRole('navigation').getByRole('button', { name: 'Add user' }).click();
@@ -269,7 +269,7 @@ test('activating the same account again on the token replaces its old key', asyn
 
 test('second trading device: log in from another browser profile with the token on the first', async (t) => {
   const { portal, token, phone, check } = await setup(t);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
 
   // The trading device: another browser with a profile of its own.
   const tradingBrowser = await launchBrowser();
@@ -291,7 +291,7 @@ test('second trading device: log in from another browser profile with the token 
 
 test('offline: with the network cut off, the token page reloads and answers challenges', async (t) => {
   const { portal, device, phoneDevice, token, phone } = await setup(t);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
 
   // The service worker has installed (every file cached) and controls the page.
   await token.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
@@ -344,7 +344,7 @@ test('offline: with the network cut off, the token page reloads and answers chal
 
 test('backup: download, a wrong passphrase changes nothing, restore on another profile answers', async (t) => {
   const { portal, token, phone, check } = await setup(t);
-  await activate(token, phone, DEMO.alice, ALICE_PIN);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
 
   await token.getByRole('navigation').getByRole('button', { name: 'Backup' }).click();
   await field(token, 'Passphrase').first().fill('short');

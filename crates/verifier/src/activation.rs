@@ -1,19 +1,23 @@
 //! Soft token activation (the seed's "activate IB Key" and "Add User"): username and password
-//! on the token, an activation code by SMS, then a fresh secret handed over once.
-//! Activating an account on a new device retires its old token (migration).
+//! on the token, then an activation code, then a fresh secret handed over (again only to the
+//! same device with the same code, should its first answer be lost).
+//!
+//! The code is the SMS code only for an account with nothing stronger than SMS (the binding
+//! rules, [`super::binding`]); any other account moves its token with a device code that a
+//! session signed in with the old token (or another possession factor, or a recovery means)
+//! shows on the account page. Activating on a new device retires the old token (migration).
 
 use serde::{Deserialize, Serialize};
 
 use super::audit::EventKind;
+use super::binding::{required_strength, Change, DeviceCode, Strength};
 use super::error::{Error, Result};
 use super::lockout::Charge;
 use super::login::LoginOutcome;
-use super::model::{
-    Activation, DeviceCredential, DeviceIndex, Factor, FactorKind, Login, LoginState,
-};
+use super::model::{Activation, DeviceCredential, DeviceIndex, Factor, FactorKind};
 use super::outbox::NewMessage;
 use super::ports::Channel;
-use super::records::{key, load, retry, Tx};
+use super::records::{key, load, retry, Loaded, Tx};
 use super::secrets;
 use super::store::Store;
 use super::Verifier;
@@ -121,8 +125,14 @@ impl<S: Store> Verifier<S> {
             Err(Error::BadCredentials) => None,
             Err(other) => return Err(other),
         };
+        // An SMS code binds the token only where the binding rules let SMS add a device: an
+        // account with a stronger factor moves its token with a device code from the portal.
+        let sms_binds = account
+            .as_ref()
+            .is_some_and(|a| required_strength(a, Change::NewDevice) <= Some(Strength::Relayable));
         let phone = account
             .as_ref()
+            .filter(|_| sms_binds)
             .and_then(|a| Some((a.id.clone(), a.sms_phone()?.to_owned())));
         let activation_id = secrets::random_id(self.entropy.as_ref())?;
         let code = secrets::random_digits(self.entropy.as_ref(), 8)?;
@@ -165,7 +175,9 @@ impl<S: Store> Verifier<S> {
                 salt_hex: salt_hex.clone(),
                 expires_at,
                 used: false,
-                decoy: message_id.is_empty(),
+                decoy: account.is_none(),
+                sms_binds,
+                factor: None,
             };
             tx.put(key::activation(&activation_id), 0, &record)?;
             let started = ActivationStarted {
@@ -190,7 +202,15 @@ impl<S: Store> Verifier<S> {
         device_id: &str,
     ) -> Result<ActivationOutcome> {
         check_device_id(device_id)?;
-        let code = code.trim();
+        // Spaces and dashes typed for reading (`1234 5678 9012`) are not part of a code.
+        if code.len() > 128 {
+            return Err(Error::InvalidInput("an activation code is digits only"));
+        }
+        let code: String = code
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        let code = code.as_str();
         if code.is_empty() || code.len() > 32 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::InvalidInput("an activation code is digits only"));
         }
@@ -214,17 +234,13 @@ impl<S: Store> Verifier<S> {
                 number,
             } => (attempts_left, number),
         };
-        let genuine = !activation.value.decoy
-            && !activation.value.used
-            && activation.value.device_id == device_id
-            && secrets::code_matches(
-                self.vault.as_ref(),
-                &activation.value.salt_hex,
-                &activation.value.hash_hex,
-                code,
-            );
-        if genuine {
-            if let Some(activated) = self.activate(activation_id, &activation, now)? {
+        if !activation.value.decoy && activation.value.device_id == device_id {
+            let done = match self.activation_proof(&activation.value, code, now)? {
+                None => None,
+                Some(Proof::Again(factor)) => self.activated_again(&account_id, factor)?,
+                Some(proof) => self.activate(activation_id, &activation, proof, now)?,
+            };
+            if let Some(activated) = done {
                 self.forgive(&lock_key, number)?;
                 return Ok(ActivationOutcome::Activated(activated));
             }
@@ -237,11 +253,61 @@ impl<S: Store> Verifier<S> {
         )
     }
 
+    /// What `code` proves for `activation`, if anything.
+    fn activation_proof(
+        &self,
+        activation: &Activation,
+        code: &str,
+        now: u64,
+    ) -> Result<Option<Proof>> {
+        let vault = self.vault.as_ref();
+        let sms_code =
+            || secrets::code_matches(vault, &activation.salt_hex, &activation.hash_hex, code);
+        if activation.used {
+            // The same code again: the caller lost the answer (a crash before it was saved).
+            return Ok(activation.factor.filter(|_| sms_code()).map(Proof::Again));
+        }
+        if activation.sms_binds && sms_code() {
+            return Ok(Some(Proof::Sms));
+        }
+        let device_code = load::<DeviceCode>(&self.store, &key::device_code(&activation.account))?
+            .filter(|c| now < c.value.expires_at)
+            .filter(|c| secrets::code_matches(vault, &c.value.salt_hex, &c.value.hash_hex, code));
+        Ok(device_code.map(Proof::DeviceCode))
+    }
+
+    /// The answer of an activation already completed, again.
+    fn activated_again(&self, account_id: &str, factor: u32) -> Result<Option<Activated>> {
+        let account = self.account(account_id)?;
+        let Some(found) = account.active_factor(factor) else {
+            return Ok(None);
+        };
+        let FactorKind::SoftToken {
+            suite,
+            secret,
+            device: Some(device),
+            ..
+        } = &found.kind
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Activated {
+            account: account.id.clone(),
+            username: account.username.clone(),
+            factor,
+            suite: suite.to_string(),
+            secret: secret.clone(),
+            device_handle: device.handle.clone(),
+            device_key: device.key.clone(),
+        }))
+    }
+
     /// Marks the code used and adds the token factor, retiring the old one, in one commit.
     fn activate(
         &self,
         activation_id: &str,
-        activation: &super::records::Loaded<Activation>,
+        activation: &Loaded<Activation>,
+        proof: Proof,
         now: u64,
     ) -> Result<Option<Activated>> {
         let suite: OcraSuite = self.policy.soft_token_suite.parse()?;
@@ -290,9 +356,20 @@ impl<S: Store> Verifier<S> {
             // The token moved: whoever is signed in signed in with what no longer counts.
             self.end_sessions_in(&mut tx, &updated.id, None)?;
         }
-        let used = Activation {
+        let mut used = Activation {
             used: true,
+            factor: Some(factor),
             ..activation.value.clone()
+        };
+        let how = match proof {
+            Proof::DeviceCode(device_code) => {
+                // Single use; and the same code fetches the answer again.
+                tx.delete(key::device_code(&updated.id), device_code.version);
+                used.hash_hex = device_code.value.hash_hex;
+                used.salt_hex = device_code.value.salt_hex;
+                "with a device code"
+            }
+            Proof::Sms | Proof::Again(_) => "with an SMS code",
         };
         let index = DeviceIndex {
             account: updated.id.clone(),
@@ -301,7 +378,7 @@ impl<S: Store> Verifier<S> {
         tx.put(key::activation(activation_id), activation.version, &used)?
             .put(key::device(&device.handle), 0, &index)?
             .put_account(self.vault.as_ref(), account.version, &updated)?
-            .event(self.event(&updated.id, Some(factor), EventKind::TokenActivated, ""));
+            .event(self.event(&updated.id, Some(factor), EventKind::TokenActivated, how));
         if !tx.commit(&self.store)? {
             return Ok(None);
         }
@@ -315,29 +392,16 @@ impl<S: Store> Verifier<S> {
             device_key: device.key,
         }))
     }
+}
 
-    /// The account of `login_id` if that login completed with a second factor within
-    /// [`super::Policy::reauth_window`]: what every new binding (a phone, an authenticator app)
-    /// needs, so a session cookie stolen later binds nothing.
-    ///
-    /// # Errors
-    /// [`Error::NotAllowed`] without a recent second-factor login, [`Error::NotFound`].
-    pub fn recently_authenticated(&self, login_id: &str) -> Result<String> {
-        let login =
-            load::<Login>(&self.store, &key::login(login_id))?.ok_or(Error::NotFound("login"))?;
-        self.check_reauth(&login.value, self.now())?;
-        Ok(login.value.account)
-    }
-
-    fn check_reauth(&self, login: &Login, now: u64) -> Result<()> {
-        let LoginState::Succeeded { at, .. } = login.state else {
-            return Err(Error::NotAllowed("sign in with your second factor first"));
-        };
-        if now > at.saturating_add(self.policy.reauth_window) {
-            return Err(Error::NotAllowed("sign in with your second factor again"));
-        }
-        Ok(())
-    }
+/// What an activation code proved.
+enum Proof {
+    /// The SMS code, where it binds.
+    Sms,
+    /// The account's device code (to be spent).
+    DeviceCode(Loaded<DeviceCode>),
+    /// The code of an activation already completed: its factor.
+    Again(u32),
 }
 
 fn check_device_id(device_id: &str) -> Result<()> {

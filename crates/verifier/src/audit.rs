@@ -61,11 +61,13 @@ pub enum EventKind {
     RecoveryCodesIssued,
     /// A recovery code signed in (the detail: how many are left).
     RecoveryCodeUsed,
+    /// A device code for a new soft token was issued on the account page.
+    DeviceCodeIssued,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::AccountCreated,
         Self::PasswordAccepted,
         Self::PasswordRejected,
@@ -93,6 +95,7 @@ impl EventKind {
         Self::AccountDeleted,
         Self::RecoveryCodesIssued,
         Self::RecoveryCodeUsed,
+        Self::DeviceCodeIssued,
     ];
 
     /// The kind's name on the wire, in the audit log and in the database (`"code_rejected"`).
@@ -126,6 +129,7 @@ impl EventKind {
             Self::AccountDeleted => "account_deleted",
             Self::RecoveryCodesIssued => "recovery_codes_issued",
             Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::DeviceCodeIssued => "device_code_issued",
         }
     }
 }

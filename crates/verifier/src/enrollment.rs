@@ -2,6 +2,7 @@
 //! until a code from the app confirms it; only then is it a factor. Both steps need the
 //! re-authentication window of the session's second factor (a new binding).
 
+use super::binding::{Change, Strength};
 use super::error::{Error, Result};
 use super::model::FactorKind;
 use super::secrets;
@@ -40,7 +41,7 @@ impl<S: Store> Verifier<S> {
     pub fn begin_totp_enrollment(&self, token: &str) -> Result<TotpKeyShown> {
         let secret = secrets::random_secret(self.entropy.as_ref(), KEY_BYTES)?;
         let account = self.update_session(token, |session| {
-            let account = self.recently_authenticated(&session.login)?;
+            let account = self.authorized(&session.login, Change::Add(Strength::Possession))?;
             let sealed = self
                 .vault
                 .seal(&context(&session.login), secret.expose_secret())?;
@@ -71,7 +72,7 @@ impl<S: Store> Verifier<S> {
         }
         let now = self.now();
         let checked = self.update_session(token, |session| {
-            let account = self.recently_authenticated(&session.login)?;
+            let account = self.authorized(&session.login, Change::Add(Strength::Possession))?;
             let Some(pending) = session.pending_totp.as_mut() else {
                 return Err(Error::NotAllowed(
                     "no authenticator key is waiting: start again",

@@ -72,6 +72,13 @@ pub enum Error {
     /// No random bytes could be had.
     #[error("no randomness available: {0}")]
     Entropy(String),
+    /// The session signed in with a factor too weak for the change (an SMS code cannot add a
+    /// device to an account that has one): sign in again with a stronger one.
+    #[error("sign in with a stronger second factor for this change (at least {})", required.as_str())]
+    StrongerFactorNeeded {
+        /// The weakest factor that would do.
+        required: super::binding::Strength,
+    },
 }
 
 impl Error {
@@ -95,6 +102,7 @@ impl Error {
             Self::PasswordThrottled { .. } => "PasswordThrottled",
             Self::WrongCode { .. } => "WrongCode",
             Self::AccountDisabled => "AccountDisabled",
+            Self::StrongerFactorNeeded { .. } => "StrongerFactorNeeded",
         }
     }
 }

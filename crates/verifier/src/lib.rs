@@ -7,6 +7,7 @@
 mod activation;
 mod admin;
 mod audit;
+mod binding;
 mod device;
 mod enrollment;
 mod error;
@@ -37,6 +38,7 @@ use std::sync::Arc;
 pub use activation::{Activated, ActivationOutcome, ActivationStarted, SOFT_TOKEN_LABEL};
 pub use admin::{IssuedCard, IssuedPasscode};
 pub use audit::{AuditEvent, EventKind};
+pub use binding::{required_strength, Change, DeviceCodeIssued, Strength};
 pub use device::{
     action as device_action, DeviceCall, DeviceChallenge, MAX_NONCES, NONCE_LIFETIME,
     TICKET_LIFETIME,

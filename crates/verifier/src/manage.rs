@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::audit::EventKind;
+use super::binding::Change;
 use super::error::{Error, Result};
 use super::records::{key, load, retry, Tx};
 use super::secrets;
@@ -55,7 +56,7 @@ impl<S: Store> Verifier<S> {
     /// factor that is not active, [`Error::InvalidInput`] for a bad label.
     pub fn rename_factor(&self, login_id: &str, factor: u32, label: &str) -> Result<()> {
         let label = check_label(label)?;
-        let account_id = self.recently_authenticated(login_id)?;
+        let account_id = self.authorized(login_id, Change::Rename)?;
         retry(&self.store, || {
             let account = self.account_record(&account_id)?;
             let mut updated = account.value.clone();
@@ -80,7 +81,7 @@ impl<S: Store> Verifier<S> {
     /// [`Error::NotAllowed`] outside the re-authentication window or for the last factor,
     /// [`Error::NotFound`] for a factor that is not active.
     pub fn remove_factor(&self, login_id: &str, factor: u32) -> Result<()> {
-        let account_id = self.recently_authenticated(login_id)?;
+        let account_id = self.authorized(login_id, Change::Remove(factor))?;
         self.retire(
             &account_id,
             factor,
@@ -143,7 +144,7 @@ impl<S: Store> Verifier<S> {
         source: &str,
     ) -> Result<()> {
         check_new_password(new)?;
-        let account_id = self.recently_authenticated(login_id)?;
+        let account_id = self.authorized(login_id, Change::Password)?;
         let username = self.account(&account_id)?.username;
         self.check_password(&username, current, source)?;
         self.set_password(&account_id, new, Some(login_id), EventKind::PasswordChanged)

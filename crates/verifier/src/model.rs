@@ -465,8 +465,15 @@ pub struct Activation {
     pub expires_at: u64,
     /// Whether the code was used.
     pub used: bool,
-    /// An activation given for a wrong password (or without a message sent): answers like a
-    /// real one, and no code completes it.
+    /// An activation given for a wrong password: answers like a real one, and no code
+    /// completes it.
     #[serde(default)]
     pub decoy: bool,
+    /// Whether the SMS code may bind the token: only for an account with no factor stronger
+    /// than SMS (the binding rules); otherwise only a device code from the portal does.
+    #[serde(default)]
+    pub sms_binds: bool,
+    /// The factor the activation made (its answer can be fetched again with the same code).
+    #[serde(default)]
+    pub factor: Option<u32>,
 }

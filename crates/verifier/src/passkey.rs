@@ -19,6 +19,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::audit::EventKind;
+use super::binding::{Change, Strength};
 use super::error::{Error, Result};
 use super::login::usable_factors;
 use super::model::{Factor, FactorKind, Login, LoginState};
@@ -188,7 +189,8 @@ impl<S: Store> Verifier<S> {
         let session = self
             .session(token)?
             .ok_or(Error::NotAllowed("sign in first"))?;
-        let account_id = self.recently_authenticated(&session.login)?;
+        let account_id =
+            self.authorized(&session.login, Change::Add(Strength::PhishingResistant))?;
         let account = self.account(&account_id)?;
         let existing = account
             .active_factors()
@@ -325,7 +327,7 @@ impl<S: Store> Verifier<S> {
         }
         let index_key = key::passkey_credential(&passkey.credential_id);
         retry(&self.store, || {
-            if self.recently_authenticated(login)? != *account {
+            if self.authorized(login, Change::Add(Strength::PhishingResistant))? != *account {
                 return Err(Error::NotAllowed("sign in again"));
             }
             if self.store.get(&index_key)?.is_some() {

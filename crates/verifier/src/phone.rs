@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::activation::normalize_phone;
 use super::audit::EventKind;
+use super::binding::Change;
 use super::error::{Error, Result};
 use super::lockout::Charge;
 use super::login::LoginOutcome;
@@ -82,7 +83,7 @@ impl<S: Store> Verifier<S> {
         new_phone: &str,
     ) -> Result<PhoneChangeStarted> {
         let phone = normalize_phone(new_phone)?;
-        let account = self.recently_authenticated(login_id)?;
+        let account = self.authorized(login_id, Change::Phone)?;
         let change_id = secrets::random_id(self.entropy.as_ref())?;
         retry(&self.store, || {
             let now = self.now();

@@ -85,6 +85,10 @@ pub(crate) mod key {
     pub fn activation(id: &str) -> String {
         format!("activation/{id}")
     }
+    /// The device code of an account waiting for its new device.
+    pub fn device_code(account: &str) -> String {
+        format!("devicecode/{account}")
+    }
     /// A phone change waiting for its confirmation code.
     pub fn phone_change(id: &str) -> String {
         format!("phonechange/{id}")

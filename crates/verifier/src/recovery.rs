@@ -3,6 +3,7 @@
 //! locked like any factor (they are one factor), replaced as a set, every use recorded.
 
 use super::audit::EventKind;
+use super::binding::Change;
 use super::error::{Error, Result};
 use super::login::normalize_typed_code;
 use super::model::{Factor, FactorKind, RecoveryCode};
@@ -65,7 +66,7 @@ impl<S: Store> Verifier<S> {
     /// # Errors
     /// [`Error::NotAllowed`] outside the re-authentication window, [`Error::Entropy`].
     pub fn issue_recovery_codes(&self, login_id: &str) -> Result<IssuedRecoveryCodes> {
-        let account = self.recently_authenticated(login_id)?;
+        let account = self.authorized(login_id, Change::RecoveryCodes)?;
         self.new_recovery_codes(&account, Some(login_id))
     }
 

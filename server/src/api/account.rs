@@ -214,6 +214,21 @@ pub async fn recovery_codes(
     }))
 }
 
+/// `POST /api/account/device-code`: a device code that moves the soft token to a new device
+/// (typed there instead of an SMS code); it needs a session signed in with a possession factor.
+pub async fn device_code(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    ApiJson(_): ApiJson<Empty>,
+) -> ApiResult<Json<wire::DeviceCode>> {
+    let login = signed_in.info.login;
+    let issued = state.verify(move |v| v.issue_device_code(&login)).await?;
+    Ok(Json(wire::DeviceCode {
+        code: issued.code,
+        expires_at: issued.expires_at,
+    }))
+}
+
 /// `POST /api/account/sessions/end`: "sign out everywhere": every session of the account ends,
 /// this one too.
 pub async fn end_all_sessions(

@@ -120,6 +120,7 @@ pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
         .route("/api/account/sessions/end", post(account::end_all_sessions))
         .route("/api/account/password", post(account::change_password))
         .route("/api/account/recovery-codes", post(account::recovery_codes))
+        .route("/api/account/device-code", post(account::device_code))
         .route(
             "/api/account/factors/{id}/rename",
             post(account::rename_factor),

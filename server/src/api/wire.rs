@@ -308,6 +308,15 @@ pub struct RecoveryCodes {
     pub codes: Vec<String>,
 }
 
+/// `POST /api/account/device-code`: the code that activates a soft token on a new device,
+/// shown once.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceCode {
+    pub code: String,
+    pub expires_at: u64,
+}
+
 /// `POST /api/account/sessions/end`: how many sessions ended.
 #[derive(Serialize)]
 pub struct SessionsEnded {

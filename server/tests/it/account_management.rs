@@ -34,8 +34,17 @@ async fn the_holder_renames_removes_and_changes_the_password_over_http() {
     let portal = production(&site, &gateway, &[]);
     let mut laptop = Browser::new(&portal.base);
     let mut phone = Browser::new(&portal.base);
-    laptop.sms_login(&mut gateway, "alice").await;
-    app_login(&mut phone, "alice", PASSWORD, &uri).await;
+    phone.sms_login(&mut gateway, "alice").await;
+    app_login(&mut laptop, "alice", PASSWORD, &uri).await;
+    // Signed in by SMS, the phone changes nothing: alice has an authenticator app.
+    phone
+        .post("/api/account/factors/1/rename", &json!({ "label": "x" }))
+        .await
+        .assert_error(403, "StrongerFactorNeeded");
+    phone
+        .post("/api/account/factors/2/remove", &json!({}))
+        .await
+        .assert_error(403, "StrongerFactorNeeded");
 
     let page = laptop.get("/api/account").await;
     let factors = page.ok()["factors"].as_array().unwrap().clone();
@@ -205,10 +214,16 @@ async fn an_administrator_manages_accounts_with_no_secret_on_the_command_line() 
 async fn recovery_codes_over_http_and_from_the_admin_command() {
     let site = Site::new();
     let mut gateway = Gateway::start().await;
-    site.account("alice");
+    let uri = site.account("alice");
     let portal = production(&site, &gateway, &[]);
     let mut laptop = Browser::new(&portal.base);
     laptop.sms_login(&mut gateway, "alice").await;
+    // Recovery codes bind anything: an SMS login makes none once there is an app.
+    laptop
+        .post("/api/account/recovery-codes", &json!({}))
+        .await
+        .assert_error(403, "StrongerFactorNeeded");
+    app_login(&mut laptop, "alice", PASSWORD, &uri).await;
     let made = laptop.post("/api/account/recovery-codes", &json!({})).await;
     let factor = made.ok()["factorId"].as_u64().unwrap();
     let codes: Vec<String> = made.ok()["codes"]

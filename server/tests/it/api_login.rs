@@ -638,11 +638,15 @@ async fn totp_enrollment_by_key_uri_and_qr_code() {
         .unwrap()
         .iter()
         .any(|f| f["id"] == factor && f["kind"] == "totp"));
-    // The pending key is used up.
+    // The pending key is used up; and now that alice has an app, her SMS login binds no other.
     browser
         .post("/api/account/totp/confirm", json!({ "code": right }))
         .await
-        .assert_error(409, "NotAllowed");
+        .assert_error(403, "StrongerFactorNeeded");
+    browser
+        .post("/api/account/totp", json!({}))
+        .await
+        .assert_error(403, "StrongerFactorNeeded");
 
     // A login with the new app, a step later.
     browser.set_clock(T0 + 30).await;

@@ -98,11 +98,15 @@ async fn activation_add_user_and_migration() {
     let (bob_handle, bob_key) = credential(&bob);
     assert_eq!(bob_key.len(), 64);
     assert!(!done.text.contains("device-1"), "{}", done.text);
-    // Used once only.
+    // The answer lost: the same device with the same code fetches it again; no other device.
     let again = token
         .post(&path, json!({ "code": code, "deviceId": "device-1" }))
         .await;
-    assert_eq!(again.ok()["outcome"], "wrong_code");
+    assert_eq!(again.ok(), &bob);
+    let elsewhere = token
+        .post(&path, json!({ "code": code, "deviceId": "device-9" }))
+        .await;
+    assert_eq!(elsewhere.ok()["outcome"], "wrong_code");
     assert_eq!(
         token_login(&server, "bob", bob_factor, &bob_secret).await,
         json!({ "outcome": "success", "username": "bob" })
@@ -150,9 +154,37 @@ async fn activation_add_user_and_migration() {
         .await
         .assert_error(409, "NotAllowed");
 
-    // Migration: bob moves to device-2; the old token stops working.
+    // Migration: bob moves to device-2; the old token stops working. bob has a token now, so
+    // no SMS is sent: his account page shows a device code after a login with the old token.
     token.set_clock(T0 + 121).await;
-    let moved = activate(&mut token, "bob", "device-2").await;
+    let sent = token.messages().await.len();
+    let started = token
+        .post(
+            "/api/token/activate",
+            json!({ "username": "bob", "password": PASSWORD, "deviceId": "device-2" }),
+        )
+        .await;
+    let id = started.ok()["activationId"].as_str().unwrap().to_owned();
+    assert_eq!(token.messages().await.len(), sent, "no activation SMS");
+    let mut account_page = server.client();
+    let (login, _) = account_page.login("bob", PASSWORD).await;
+    let prompt = account_page.choose(&login, bob_factor).await;
+    let challenge = prompt.ok()["challenge"].as_str().unwrap().to_owned();
+    let response = ocra_response(SOFT_SUITE, &bob_secret, &challenge, None);
+    account_page.respond(&login, &response).await.ok();
+    let shown = account_page
+        .post("/api/account/device-code", json!({}))
+        .await;
+    let device_code = shown.ok()["code"].as_str().unwrap().to_owned();
+    assert_eq!(shown.body["expiresAt"], T0 + 121 + 600);
+    let moved = token
+        .post(
+            &format!("/api/token/activate/{id}"),
+            json!({ "code": device_code, "deviceId": "device-2" }),
+        )
+        .await
+        .ok()
+        .clone();
     assert_eq!(moved["outcome"], "activated");
     let new_secret = moved["secret"].as_str().unwrap().to_owned();
     let new_factor = moved["factorId"].as_u64().unwrap();

@@ -35,7 +35,7 @@ fn with(mut body: Value, proof: &Value) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn whoever_knows_the_device_id_cannot_list_stream_answer_or_lock_a_token() {
     let site = Site::new();
-    site.account_at("bob", BOB_PHONE);
+    site.sms_only_account_at("bob", BOB_PHONE);
     let mut gateway = Gateway::start().await;
     let mut portal = production(&site, &gateway, &[]);
     let mut token = Browser::new(&portal.base);

@@ -55,6 +55,7 @@ const ROUTES: &[&str] = &[
     "POST /api/account/phone/{id}/confirm",
     "POST /api/account/password",
     "POST /api/account/recovery-codes",
+    "POST /api/account/device-code",
     "POST /api/account/factors/{id}/rename",
     "POST /api/account/factors/{id}/remove",
     "POST /api/account/sessions/end",
@@ -478,6 +479,17 @@ async fn every_api_route_answers_success_and_error_with_the_headers() {
     seen.answer(
         "POST /api/account/recovery-codes",
         browser.post("/api/account/recovery-codes", json!({})).await,
+    );
+    seen.answer(
+        "POST /api/account/device-code",
+        stranger
+            .clone()
+            .post("/api/account/device-code", json!({}))
+            .await,
+    );
+    seen.answer(
+        "POST /api/account/device-code",
+        browser.post("/api/account/device-code", json!({})).await,
     );
     seen.answer(
         "POST /api/account/factors/{id}/remove",

@@ -27,7 +27,7 @@ async fn a_whole_login_at_trace_level_logs_every_request_and_no_secret() {
     let site = Site::new();
     let totp_uri = site.account("alice");
     // bob activates a token (alice's SMS would be throttled so soon after her login's).
-    site.account_at("bob", BOB_PHONE);
+    site.sms_only_account_at("bob", BOB_PHONE);
     let mut gateway = Gateway::start().await;
     let args = production_args(&site, &gateway, &["--log-format", "json"]);
     let mut portal = Running::start(&args, &[("RUST_LOG", "trace")]);

@@ -201,7 +201,7 @@ async fn caddy_with_the_documented_caddyfile() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_example_config_file_parses_and_flags_win_over_it() {
     let site = Site::new();
-    site.account("bob");
+    site.sms_only_account_at("bob", PHONE);
     let mut gateway = Gateway::start().await;
     // The file says 127.0.0.1:8080, /var/lib/..., a gateway that does not exist here, and
     // the issuer "Example Bank".

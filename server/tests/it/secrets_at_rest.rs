@@ -234,15 +234,10 @@ async fn a_copy_of_the_database_files_holds_no_key_pin_or_code() {
         "--password-file",
         &secret_file(PASSWORD),
     ]);
-    let totp = admin(&["add-factor", "alice", "totp"]);
-    let totp_secret = KeyUri::parse(line_value(&totp, "key URI:")).unwrap();
-    let card = admin(&["issue-card", "alice", "--pin-file", &secret_file(PIN)]);
-    let card_secret = hex_decode(line_value(&card, "secret:")).unwrap();
     admin(&["add-factor", "alice", "sms", "--phone", PHONE]);
-    let passcode = admin(&["issue-passcode", "alice"]);
-    let passcode = line_value(&passcode, "passcode:").to_owned();
 
-    // A soft token activated over the API: the activation code came by SMS.
+    // A soft token activated over the API: the activation code came by SMS (alice's first
+    // device; her other factors come after).
     let mut http = portal.client();
     http.set_clock(T0).await;
     let started = http
@@ -262,6 +257,12 @@ async fn a_copy_of_the_database_files_holds_no_key_pin_or_code() {
         .await
         .unwrap();
     let soft_secret = hex_decode(activated.ok()["secret"].as_str().unwrap()).unwrap();
+    let totp = admin(&["add-factor", "alice", "totp"]);
+    let totp_secret = KeyUri::parse(line_value(&totp, "key URI:")).unwrap();
+    let card = admin(&["issue-card", "alice", "--pin-file", &secret_file(PIN)]);
+    let card_secret = hex_decode(line_value(&card, "secret:")).unwrap();
+    let passcode = admin(&["issue-passcode", "alice"]);
+    let passcode = line_value(&passcode, "passcode:").to_owned();
 
     // A login waiting on its SMS code: the code's hash is in the login's record.
     http.set_clock(T0 + 600).await;

@@ -15,8 +15,8 @@
 )]
 
 use super::scenarios::{
-    alice, answer, challenge_of, handle_of, listed, login, ocra_response, prove, World, DEVICE_KEY,
-    PASSWORD, SOFT_SECRET, SOFT_SUITE,
+    alice, answer, challenge_of, device_code, handle_of, listed, login, ocra_response, prove,
+    World, DEVICE_KEY, PASSWORD, SOFT_SECRET, SOFT_SUITE,
 };
 use secure_login_otp::{hex_decode, hex_encode, push_response, PushDecision, Secret};
 use secure_login_verifier::{
@@ -261,12 +261,12 @@ pub fn a_token_activated_before_device_authentication_answers_challenges_but_get
 pub fn an_activation_hands_over_a_device_credential_and_a_label_without_the_device_id<S: Store>(
     w: World<S>,
 ) {
-    let (account, _) = alice(&w);
+    let (account, f) = alice(&w);
     let started = w
         .verifier
         .begin_activation("alice", PASSWORD, "65cba4e2")
         .unwrap();
-    let code = w.phone.last_code();
+    let code = device_code(&w, f.totp);
     let ActivationOutcome::Activated(token) = w
         .verifier
         .complete_activation(&started.activation_id, &code, "65cba4e2")

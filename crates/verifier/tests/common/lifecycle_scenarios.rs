@@ -10,25 +10,19 @@
     clippy::indexing_slicing
 )]
 
-use super::scenarios::{alice, login, totp_code, World, PASSWORD};
+use super::scenarios::{
+    alice, challenge_of, device_code, events_of, login, ocra_response, totp_code, totp_login,
+    World, PASSWORD,
+};
 use secure_login_otp::{Digits, HashAlgorithm, TimeStep, Totp};
 use secure_login_verifier::{
-    ActivationOutcome, Clock, Error, EventKind, LoginOutcome, PhoneChangeOutcome, Prompt, Store,
-    RECOVERY_CODES,
+    ActivationOutcome, Clock, Error, EventKind, FactorKind, LoginOutcome, PhoneChangeOutcome,
+    Prompt, Store, Strength, RECOVERY_CODES,
 };
 
 /// A new login of Alice's completed with the authenticator app, and its session opened.
 fn sign_in<S: Store>(w: &World<S>, totp_factor: u32) -> (String, String) {
-    let id = login(w);
-    w.verifier.choose_factor(&id, totp_factor).unwrap();
-    // A new step each time: a TOTP code is good once.
-    w.clock.advance(30);
-    assert!(matches!(
-        w.verifier
-            .submit_response(&id, &totp_code(w.clock.now()))
-            .unwrap(),
-        LoginOutcome::Success { .. }
-    ));
+    let id = totp_login(w, totp_factor);
     let opened = w.verifier.open_session(&id).unwrap();
     (id, opened.token)
 }
@@ -201,14 +195,13 @@ pub fn a_phone_change_ends_the_other_sessions_and_a_migration_ends_all<S: Store>
         PhoneChangeOutcome::Changed
     );
     assert!(live(&w, &token) && !live(&w, &other));
-    // A new token on a new device (once the 2-minute SMS throttle allows its code): the
-    // sessions opened with the old one all end.
-    w.clock.advance(120);
+    // A new token on a new device (with a device code: Alice has a device): the sessions
+    // opened with the old one all end.
     let started = w
         .verifier
         .begin_activation("alice", PASSWORD, "device-b")
         .unwrap();
-    let code = w.phone.last_code();
+    let code = device_code(&w, f.totp);
     let outcome = w
         .verifier
         .complete_activation(&started.activation_id, &code, "device-b")
@@ -529,6 +522,181 @@ pub fn recovery_codes_are_shown_once_good_once_throttled_and_replaced_as_a_set<S
     );
 }
 
+/// A login of Alice's completed with an SMS code (what a SIM swap or a forwarded SMS gives an
+/// attacker who has her password).
+fn sms_login<S: Store>(w: &World<S>, sms_factor: u32) -> String {
+    let id = login(w);
+    w.verifier.choose_factor(&id, sms_factor).unwrap();
+    let code = w.phone.last_code();
+    assert!(matches!(
+        w.verifier.submit_response(&id, &code).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    id
+}
+
+fn active_ids<S: Store>(w: &World<S>, account: &str) -> Vec<u32> {
+    let account = w.verifier.account(account).unwrap();
+    account.active_factors().map(|f| f.id).collect()
+}
+
+const POSSESSION: Error = Error::StrongerFactorNeeded {
+    required: Strength::Possession,
+};
+
+/// Issue 13, the binding rules: Alice has a soft token; an attacker has her password and her
+/// phone number (a SIM swap). The SMS logs in, and binds nothing.
+pub fn a_password_and_the_phone_bind_nothing_on_an_account_with_a_device<S: Store>(w: World<S>) {
+    let (account, f) = alice(&w);
+    let before = active_ids(&w, &account);
+    // Activation on the attacker's device: no SMS goes out, and no code the phone receives
+    // (here a login code) completes it.
+    let sent = w.phone.messages().len();
+    let started = w
+        .verifier
+        .begin_activation("alice", PASSWORD, "attacker")
+        .unwrap();
+    assert_eq!(w.phone.messages().len(), sent, "no activation SMS");
+    let id = sms_login(&w, f.sms);
+    let sms_code = w.phone.last_code();
+    assert!(matches!(
+        w.verifier
+            .complete_activation(&started.activation_id, &sms_code, "attacker")
+            .unwrap(),
+        ActivationOutcome::WrongCode { .. }
+    ));
+    // Signed in by SMS: every binding is refused, at once and within the re-auth window.
+    let session = w.verifier.open_session(&id).unwrap().token;
+    assert_eq!(w.verifier.issue_device_code(&id), Err(POSSESSION));
+    assert_eq!(
+        w.verifier.begin_totp_enrollment(&session).unwrap_err(),
+        POSSESSION
+    );
+    assert_eq!(
+        w.verifier.passkey_registrant(&session).unwrap_err(),
+        POSSESSION
+    );
+    assert_eq!(
+        w.verifier
+            .begin_phone_change(&id, "+41 79 666 66 66")
+            .unwrap_err(),
+        POSSESSION
+    );
+    assert_eq!(
+        w.verifier.issue_recovery_codes(&id).unwrap_err(),
+        POSSESSION
+    );
+    assert_eq!(w.verifier.remove_factor(&id, f.soft), Err(POSSESSION));
+    assert_eq!(
+        w.verifier
+            .change_password(&id, PASSWORD, "the attacker's own", "local"),
+        Err(POSSESSION)
+    );
+    assert_eq!(active_ids(&w, &account), before, "nothing bound or removed");
+    assert_eq!(events_of(&w, &account, EventKind::TokenActivated), 0);
+    // The token's own login may do each of them.
+    let strong = totp_login(&w, f.totp);
+    assert!(w.verifier.issue_device_code(&strong).is_ok());
+}
+
+/// Issue 13: an account with nothing but SMS enrols its first soft token by SMS (the seed's
+/// activation); from then on SMS moves it no more: the token's own login shows a device code.
+pub fn the_first_token_binds_by_sms_and_then_only_a_device_code_moves_it<S: Store>(w: World<S>) {
+    let v = &w.verifier;
+    let carol = v.create_account("carol", PASSWORD).unwrap().id;
+    let sms = v
+        .add_factor(
+            &carol,
+            "mobile",
+            FactorKind::Sms {
+                phone: "+41790000007".into(),
+            },
+        )
+        .unwrap();
+    let started = v.begin_activation("carol", PASSWORD, "phone-1").unwrap();
+    let ActivationOutcome::Activated(first) = v
+        .complete_activation(&started.activation_id, &w.phone.last_code(), "phone-1")
+        .unwrap()
+    else {
+        panic!("the first token binds by SMS")
+    };
+    // The second activation sends no SMS, and an SMS login shows no device code.
+    let sent = w.phone.messages().len();
+    let again = v.begin_activation("carol", PASSWORD, "phone-2").unwrap();
+    assert_eq!(w.phone.messages().len(), sent);
+    w.clock.advance(120); // the SMS throttle, after the activation's code
+    let by_sms = v.start_login("carol", PASSWORD).unwrap().login_id;
+    v.choose_factor(&by_sms, sms).unwrap();
+    v.submit_response(&by_sms, &w.phone.last_code()).unwrap();
+    assert_eq!(v.issue_device_code(&by_sms), Err(POSSESSION));
+    // Signed in with the first token's response, Carol gets a device code that moves it.
+    let by_token = v.start_login("carol", PASSWORD).unwrap().login_id;
+    let challenge = challenge_of(&v.choose_factor(&by_token, first.factor).unwrap());
+    let secret = secure_login_otp::hex_encode(first.secret.expose_secret());
+    let response = ocra_response(&first.suite, &secret, &challenge, None);
+    assert!(matches!(
+        v.submit_response(&by_token, &response).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    let device_code = v.issue_device_code(&by_token).unwrap();
+    assert_eq!(device_code.code.len(), 14, "12 digits in groups of four");
+    let ActivationOutcome::Activated(second) = v
+        .complete_activation(&again.activation_id, &device_code.code, "phone-2")
+        .unwrap()
+    else {
+        panic!("the device code moves the token")
+    };
+    let account = v.account(&carol).unwrap();
+    assert!(account.active_factor(first.factor).is_none());
+    assert!(account.active_factor(second.factor).is_some());
+}
+
+/// Issue 13: a person who lost every device signs in with a recovery code, or with an
+/// administrator's temporary passcode, and binds a new token.
+pub fn a_lost_device_is_replaced_through_a_recovery_code_or_a_temporary_passcode<S: Store>(
+    w: World<S>,
+) {
+    let (account, f) = alice(&w);
+    let codes = w
+        .verifier
+        .issue_recovery_codes(&totp_login(&w, f.totp))
+        .unwrap();
+    // Everything lost: a recovery code signs in and shows a device code.
+    let id = login(&w);
+    w.verifier.choose_factor(&id, codes.factor).unwrap();
+    w.verifier.submit_response(&id, &codes.codes[0]).unwrap();
+    let code = w.verifier.issue_device_code(&id).unwrap().code;
+    let started = w
+        .verifier
+        .begin_activation("alice", PASSWORD, "new-phone")
+        .unwrap();
+    assert!(matches!(
+        w.verifier
+            .complete_activation(&started.activation_id, &code, "new-phone")
+            .unwrap(),
+        ActivationOutcome::Activated(_)
+    ));
+    // And with the administrator's temporary passcode.
+    let passcode = w.verifier.issue_temporary_passcode(&account, 3600).unwrap();
+    let id = login(&w);
+    w.verifier.choose_factor(&id, passcode.factor).unwrap();
+    assert!(matches!(
+        w.verifier.submit_response(&id, &passcode.passcode).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    let code = w.verifier.issue_device_code(&id).unwrap().code;
+    let started = w
+        .verifier
+        .begin_activation("alice", PASSWORD, "newer-phone")
+        .unwrap();
+    assert!(matches!(
+        w.verifier
+            .complete_activation(&started.activation_id, &code, "newer-phone")
+            .unwrap(),
+        ActivationOutcome::Activated(_)
+    ));
+}
+
 /// Instantiates every lifecycle scenario as a `#[test]` for the store `make()` returns.
 #[macro_export]
 macro_rules! lifecycle_scenarios {
@@ -543,6 +711,9 @@ macro_rules! lifecycle_scenarios {
             changing_the_password_needs_the_current_one_and_ends_the_other_sessions,
             an_administrator_disables_resets_retires_and_deletes,
             recovery_codes_are_shown_once_good_once_throttled_and_replaced_as_a_set,
+            a_password_and_the_phone_bind_nothing_on_an_account_with_a_device,
+            the_first_token_binds_by_sms_and_then_only_a_device_code_moves_it,
+            a_lost_device_is_replaced_through_a_recovery_code_or_a_temporary_passcode,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -15,7 +15,7 @@
 use super::scenarios::{alice, events_of, login, totp_code, World, PASSWORD};
 use secure_login_verifier::{
     CeremonyPurpose, Clock, Error, EventKind, FactorKind, LoginOutcome, NewPasskey, PasskeyRefusal,
-    PasskeyUse, Store,
+    PasskeyUse, Store, Strength,
 };
 
 const CREDENTIAL: &[u8] = b"credential-one";
@@ -128,14 +128,40 @@ pub fn registering_a_passkey_needs_a_recent_second_factor_and_ends_other_session
         FactorKind::Passkey { credential_id, public_key, discoverable: true }
             if credential_id == CREDENTIAL && public_key == b"opaque public key"
     ));
-    // One credential, one factor: registered again (here or to anyone), it is refused.
+    // Now that Alice has a passkey, the app's login adds no other (a passkey is stronger).
     assert_eq!(
         w.verifier
-            .add_passkey(&purpose, "again", new_passkey(CREDENTIAL, true)),
+            .add_passkey(&purpose, "again", new_passkey(b"credential-two", true)),
+        Err(Error::StrongerFactorNeeded {
+            required: Strength::PhishingResistant
+        })
+    );
+    // One credential, one factor: registered again, even from a passkey login, it is refused.
+    let (passkey_login, second) = second_factor(&w);
+    let found = w
+        .verifier
+        .passkey_by_credential(CREDENTIAL)
+        .unwrap()
+        .unwrap();
+    w.verifier
+        .complete_passkey_login(&second, &found, &counted(1))
+        .unwrap()
+        .unwrap();
+    let by_passkey = CeremonyPurpose::Register {
+        account: account.clone(),
+        login: passkey_login.clone(),
+    };
+    assert_eq!(
+        w.verifier
+            .add_passkey(&by_passkey, "again", new_passkey(CREDENTIAL, true)),
         Err(Error::NotAllowed("this passkey is registered already"))
     );
+    let passkey_session = w.verifier.open_session(&passkey_login).unwrap().token;
     assert_eq!(
-        w.verifier.passkey_registrant(&token).unwrap().existing,
+        w.verifier
+            .passkey_registrant(&passkey_session)
+            .unwrap()
+            .existing,
         vec![CREDENTIAL.to_vec()]
     );
     // The login page lists the passkey first.
@@ -366,11 +392,16 @@ pub fn a_discoverable_passkey_signs_in_without_a_password<S: Store>(w: World<S>)
         .verifier
         .add_passkey(&purpose, "phone", new_passkey(b"resident", true))
         .unwrap();
-    let other = w
-        .verifier
-        .add_passkey(&purpose, "key", new_passkey(b"server-side", false))
-        .unwrap();
     assert!(w.verifier.session(&token).unwrap().is_some());
+    // Once Alice has a passkey, the app's login adds no other: that needs a passkey too.
+    assert_eq!(
+        w.verifier
+            .add_passkey(&purpose, "key", new_passkey(b"server-side", false))
+            .unwrap_err(),
+        Error::StrongerFactorNeeded {
+            required: Strength::PhishingResistant
+        }
+    );
     let found = w
         .verifier
         .passkey_by_credential(b"resident")
@@ -388,6 +419,18 @@ pub fn a_discoverable_passkey_signs_in_without_a_password<S: Store>(w: World<S>)
     assert_ne!(signed_in.login_id, "");
     let opened = w.verifier.open_session(&signed_in.login_id).unwrap();
     assert_eq!(opened.account, account);
+    // Signed in with the passkey, Alice adds a second one.
+    let other = w
+        .verifier
+        .add_passkey(
+            &CeremonyPurpose::Register {
+                account: account.clone(),
+                login: signed_in.login_id.clone(),
+            },
+            "key",
+            new_passkey(b"server-side", false),
+        )
+        .unwrap();
     // A non-discoverable credential has no user handle to find the account by: password first.
     let found = w
         .verifier
@@ -419,9 +462,23 @@ pub fn a_discoverable_passkey_signs_in_without_a_password<S: Store>(w: World<S>)
         .complete_passkey_login(&CeremonyPurpose::Passwordless, &found, &counted(2))
         .unwrap()
         .unwrap();
-    // A removed passkey is unknown: it signs in no more (the account's factor removal).
+    // A removed passkey is unknown: it signs in no more (the account's factor removal). The
+    // app's login cannot remove it: that takes a passkey login.
     let (holder, _) = sign_in(&w, f.totp);
-    w.verifier.remove_factor(&holder, discoverable).unwrap();
+    assert_eq!(
+        w.verifier.remove_factor(&holder, discoverable),
+        Err(Error::StrongerFactorNeeded {
+            required: Strength::PhishingResistant
+        })
+    );
+    let by_passkey = w
+        .verifier
+        .complete_passkey_login(&CeremonyPurpose::Passwordless, &found, &counted(3))
+        .unwrap()
+        .unwrap();
+    w.verifier
+        .remove_factor(&by_passkey.login_id, discoverable)
+        .unwrap();
     assert!(w
         .verifier
         .passkey_by_credential(b"resident")

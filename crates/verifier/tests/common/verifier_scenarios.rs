@@ -441,6 +441,27 @@ pub fn login<S: Store>(w: &World<S>) -> String {
     w.verifier.start_login("alice", PASSWORD).unwrap().login_id
 }
 
+/// A new login of Alice's completed with her authenticator app (a fresh TOTP step each time).
+pub fn totp_login<S: Store>(w: &World<S>, totp_factor: u32) -> String {
+    let id = login(w);
+    w.verifier.choose_factor(&id, totp_factor).unwrap();
+    w.clock.advance(30);
+    assert!(matches!(
+        w.verifier
+            .submit_response(&id, &totp_code(w.clock.now()))
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    id
+}
+
+/// What Alice's account page shows after a login with her authenticator app: the device code
+/// that moves her soft token (an account with a device binds nothing by SMS).
+pub fn device_code<S: Store>(w: &World<S>, totp_factor: u32) -> String {
+    let id = totp_login(w, totp_factor);
+    w.verifier.issue_device_code(&id).unwrap().code
+}
+
 pub fn events_of<S: Store>(w: &World<S>, account: &str, kind: EventKind) -> usize {
     w.verifier
         .recent_events(account, 1000)
@@ -1295,14 +1316,16 @@ pub fn activation_add_user_and_migration<S: Store>(w: World<S>) {
         )
         .unwrap();
 
-    // Alice activates on device B; her soft token on device A is retired.
+    // Alice activates on device B; her soft token on device A is retired. She has a device, so
+    // no SMS code is sent: her account page shows a device code after a login with the app.
+    let sent = w.phone.messages().len();
     let started = w
         .verifier
         .begin_activation("alice", PASSWORD, "device-b")
         .unwrap();
     assert!(!started.password_rejected);
-    let code = w.phone.last_code();
-    assert_eq!(w.phone.messages().last().unwrap().purpose, "activation");
+    assert_eq!(w.phone.messages().len(), sent, "no activation SMS");
+    let code = device_code(&w, f.totp);
     // The wrong device, then the wrong code, count as failures; the right code activates once.
     assert!(matches!(
         w.verifier
@@ -1312,7 +1335,7 @@ pub fn activation_add_user_and_migration<S: Store>(w: World<S>) {
     ));
     assert!(matches!(
         w.verifier
-            .complete_activation(&started.activation_id, "00000000", "device-b")
+            .complete_activation(&started.activation_id, "000000000000", "device-b")
             .unwrap(),
         ActivationOutcome::WrongCode { .. }
     ));
@@ -1328,9 +1351,41 @@ pub fn activation_add_user_and_migration<S: Store>(w: World<S>) {
         ("alice", SOFT_SUITE)
     );
     assert_eq!(token.secret.len(), 32);
+    // The answer lost (the token crashed before saving it): the same device with the same code
+    // fetches the same token again; another device gets nothing.
+    let ActivationOutcome::Activated(again) = w
+        .verifier
+        .complete_activation(&started.activation_id, &code, "device-b")
+        .unwrap()
+    else {
+        panic!("fetched again")
+    };
+    assert_eq!(
+        (
+            again.factor,
+            again.secret.expose_secret(),
+            &again.device_handle
+        ),
+        (
+            token.factor,
+            token.secret.expose_secret(),
+            &token.device_handle
+        )
+    );
     assert!(matches!(
         w.verifier
-            .complete_activation(&started.activation_id, &code, "device-b")
+            .complete_activation(&started.activation_id, &code, "device-x")
+            .unwrap(),
+        ActivationOutcome::WrongCode { .. }
+    ));
+    // The device code is spent: another activation cannot use it.
+    let other = w
+        .verifier
+        .begin_activation("alice", PASSWORD, "device-y")
+        .unwrap();
+    assert!(matches!(
+        w.verifier
+            .complete_activation(&other.activation_id, &code, "device-y")
             .unwrap(),
         ActivationOutcome::WrongCode { .. }
     ));
@@ -1400,12 +1455,12 @@ pub fn activation_add_user_and_migration<S: Store>(w: World<S>) {
 }
 
 pub fn activation_code_expires<S: Store>(w: World<S>) {
-    alice(&w);
+    let (_, f) = alice(&w);
     let started = w
         .verifier
         .begin_activation("alice", PASSWORD, "device-b")
         .unwrap();
-    let code = w.phone.last_code();
+    let code = device_code(&w, f.totp);
     w.clock.set(started.expires_at);
     assert!(matches!(
         w.verifier

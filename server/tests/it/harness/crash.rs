@@ -244,6 +244,9 @@ struct Account {
     session_opened: bool,
     activation: Option<String>,
     activation_code: Option<String>,
+    /// The device code of a migration (an account with a token moves it only with one), shown
+    /// to a login with the old token before the cycle.
+    device_code: Option<String>,
     activated: bool,
     retired: Option<u32>,
     push: Option<(String, u32)>,
@@ -273,6 +276,7 @@ impl Account {
             session_opened: false,
             activation: None,
             activation_code: None,
+            device_code: None,
             activated: false,
             retired: None,
             push: None,
@@ -293,6 +297,7 @@ impl Account {
         self.session_opened = false;
         self.activation = None;
         self.activation_code = None;
+        self.device_code = None;
         self.activated = false;
         self.retired = None;
         self.push = None;
@@ -555,6 +560,37 @@ async fn token_login(a: &mut Account, http: &mut Http) -> Option<()> {
     Some(())
 }
 
+/// For an account whose token works: a login with it (outside the kill window) and the device
+/// code its account page shows, with which the cycle's activation moves the token. `None` for
+/// an account without one (its first activation is by SMS) or whose token's secret was lost.
+async fn device_code_of(a: &Account, http: &mut Http) -> Option<String> {
+    let (factor, secret) = a.token.clone().filter(|(_, s)| !s.is_empty())?;
+    let started = post(
+        http,
+        "/api/login",
+        json!({ "username": a.name, "password": PASSWORD }),
+    )
+    .await;
+    let login = started.body["loginId"].as_str()?.to_owned();
+    let prompt = post(
+        http,
+        &format!("/api/login/{login}/factor"),
+        json!({ "factorId": factor }),
+    )
+    .await;
+    let challenge = prompt.body["challenge"].as_str()?.to_owned();
+    let response = ocra_response(SOFT_SUITE, &secret, &challenge, None);
+    let answer = post(
+        http,
+        &format!("/api/login/{login}/response"),
+        json!({ "response": response }),
+    )
+    .await;
+    assert_eq!(answer.outcome(), "success", "{}", answer.text);
+    let shown = post(http, "/api/account/device-code", json!({})).await;
+    Some(shown.ok()["code"].as_str()?.to_owned())
+}
+
 async fn activation_flow(a: &mut Account, http: &mut Http, rng: &mut Rng, cycle: usize) {
     a.device = format!("crash-{}-{cycle}", a.name);
     let body = json!({ "username": a.name, "password": PASSWORD, "deviceId": a.device });
@@ -570,9 +606,11 @@ async fn activation_flow(a: &mut Account, http: &mut Http, rng: &mut Rng, cycle:
         return;
     };
     if answer.status == 200 {
-        a.ledger.add("message_queued");
         a.ledger.add("password_accepted");
-        a.ledger.add("message_sent");
+        if a.device_code.is_none() {
+            a.ledger.add("message_queued");
+            a.ledger.add("message_sent");
+        }
     } else {
         a.problem(format!(
             "activation start: {} {}",
@@ -585,14 +623,20 @@ async fn activation_flow(a: &mut Account, http: &mut Http, rng: &mut Rng, cycle:
         .unwrap_or("")
         .to_owned();
     a.activation = Some(id.clone());
-    let Some(code) = a
-        .read_new_code(
-            http,
-            "activation started, but no new message on the demo phone",
-        )
-        .await
-    else {
-        return;
+    let code = match a.device_code.clone() {
+        Some(code) => code,
+        None => {
+            let Some(code) = a
+                .read_new_code(
+                    http,
+                    "activation started, but no new message on the demo phone",
+                )
+                .await
+            else {
+                return;
+            };
+            code
+        }
     };
     a.activation_code = Some(code.clone());
     let path = format!("/api/token/activate/{id}");
@@ -1030,7 +1074,7 @@ async fn recover_activation(
         }
         return;
     };
-    let code = match a.activation_code.clone() {
+    let code = match a.activation_code.clone().or_else(|| a.device_code.clone()) {
         Some(code) => code,
         None => {
             let messages = get(http, "/api/phone/messages").await;
@@ -1072,12 +1116,27 @@ async fn recover_activation(
                 a.problem(format!("retired token {old}: {}", chosen.text));
             }
         }
+        // The same code from the same device fetches the same token again (its answer may
+        // have been lost); it binds nothing new, and from another device it is refused.
         let replay = post(http, &path, body).await;
-        if replay.outcome() == "wrong_code" {
-            run.report
-                .held("a used activation code is refused after the restart");
+        let same = replay.body["factorId"].as_u64().map(|f| f as u32) == known;
+        if replay.outcome() == "activated" && same {
+            run.report.held(
+                "a used activation code binds nothing new after the restart (it fetches the same token)",
+            );
         } else {
             a.problem(format!("used activation code: {}", replay.text));
+        }
+        let elsewhere = json!({ "code": code, "deviceId": format!("{}-other", a.device) });
+        let replay = post(http, &path, elsewhere).await;
+        if replay.outcome() == "wrong_code" {
+            run.report
+                .held("a used activation code is refused to another device after the restart");
+        } else {
+            a.problem(format!(
+                "used activation code, other device: {}",
+                replay.text
+            ));
         }
         recover_token_login(run, a, http).await;
         return;
@@ -1086,13 +1145,19 @@ async fn recover_activation(
     if a.inflight == Some(Step::CompleteActivation) && committed == Some(true) {
         // Committed whole while its answer was lost.
         let orphan = tokens.first().copied();
-        if retry.outcome() == "wrong_code" && orphan.is_some() && orphan != known {
-            run.report
-                .held("an activation cut after its commit is whole: code used, one new token");
-            run.report.finding("an activation committed but its answer (the secret) was lost with the kill: the new token is unusable, the previous one retired; the person activates again");
-            // Active, but its secret is unknown (nobody can answer its challenges).
-            a.token = orphan.map(|f| (f, String::new()));
-            a.cred = (String::new(), String::new());
+        let fetched = retry.body["factorId"].as_u64().map(|f| f as u32);
+        if retry.outcome() == "activated"
+            && orphan.is_some()
+            && orphan != known
+            && fetched == orphan
+        {
+            run.report.held(
+                "an activation cut after its commit is whole (one new token), and its lost answer is fetched again with the same code",
+            );
+            let secret = retry.body["secret"].as_str().unwrap_or("").to_owned();
+            a.token = orphan.map(|f| (f, secret));
+            a.cred = credential(&retry.body);
+            recover_token_login(run, a, http).await;
         } else {
             a.problem(format!(
                 "committed activation: retry {} tokens {tokens:?} known {known:?}",
@@ -1262,6 +1327,9 @@ pub async fn run(opts: &CrashOptions) -> CrashReport {
         portal.client().set_clock(now).await;
         for a in &mut accounts {
             a.new_cycle();
+            if a.flow == Flow::Activation {
+                a.device_code = device_code_of(a, &mut portal.client()).await;
+            }
             run.baseline(a);
         }
         // The flows, all at once, and the killer.

@@ -182,6 +182,8 @@ impl LoadReport {
 struct User {
     name: String,
     totp: TotpKey,
+    /// The authenticator app's factor id (added after the token).
+    totp_factor: u64,
     soft_factor: u64,
     soft_secret: String,
     /// The newest TOTP step used.
@@ -240,8 +242,7 @@ async fn setup(opts: &LoadOptions, portal: &Portal, policy: &[&str]) -> Vec<User
                 &secret_file(PASSWORD),
             ],
         );
-        let totp = admin(&bin, &db, &["add-factor", &name, "totp"]);
-        let uri = line_value(&totp, "key URI:").to_owned();
+        // SMS first: the first token binds by SMS only while the account has no device.
         admin(&bin, &db, &["add-factor", &name, "sms", "--phone", &phone]);
         let device = format!("load-device-{i:04}");
         let begun = http
@@ -263,7 +264,16 @@ async fn setup(opts: &LoadOptions, portal: &Portal, policy: &[&str]) -> Vec<User
             .unwrap();
         let body = done.ok();
         assert_eq!(body["outcome"], "activated", "{body}");
+        let totp = admin(&bin, &db, &["add-factor", &name, "totp"]);
+        let uri = line_value(&totp, "key URI:").to_owned();
+        let totp_factor: u64 = line_value(&totp, "factor ")
+            .split(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         users.push(User {
+            totp_factor,
             name,
             totp: TotpKey::from_uri(&uri),
             soft_factor: body["factorId"].as_u64().unwrap(),
@@ -309,7 +319,11 @@ async fn one_login(http: &mut Http, user: &mut User, clock: &RwLock<u64>, tally:
         drop(guard);
     }
     user.totp_next = !user.totp_next;
-    let factor = if use_totp { 1 } else { user.soft_factor };
+    let factor = if use_totp {
+        user.totp_factor
+    } else {
+        user.soft_factor
+    };
     let t = Instant::now();
     let prompt = http
         .post(

@@ -178,8 +178,9 @@ impl Site {
         self.account_at(name, PHONE)
     }
 
-    /// [`Site::account`] with its SMS to `phone`.
-    pub fn account_at(&self, name: &str, phone: &str) -> String {
+    /// An account `name` whose one factor is SMS to `phone`: the account that activates its
+    /// first soft token by SMS (one with a device moves it only with a device code).
+    pub fn sms_only_account_at(&self, name: &str, phone: &str) {
         self.admin(&[
             "create-user",
             name,
@@ -187,6 +188,11 @@ impl Site {
             &secret_file(PASSWORD),
         ]);
         self.admin(&["add-factor", name, "sms", "--phone", phone]);
+    }
+
+    /// [`Site::account`] with its SMS to `phone`.
+    pub fn account_at(&self, name: &str, phone: &str) -> String {
+        self.sms_only_account_at(name, phone);
         let out = self.admin(&["add-factor", name, "totp"]);
         out.lines()
             .find_map(|l| l.strip_prefix("key URI:"))
