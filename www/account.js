@@ -24,6 +24,8 @@ const ui = {
   recoveryShown: $('recovery-shown'),
   recoveryCodes: $('recovery-codes'),
   recoveryError: $('recovery-error'),
+  changes: $('changes'),
+  changesList: $('changes-list'),
   deviceMake: $('device-make'),
   deviceShown: $('device-shown'),
   deviceCode: $('device-code'),
@@ -206,6 +208,7 @@ function factorItem(factor) {
   show(dates, () => [
     factor.createdAt ? t('factorAdded', { time: formatDateTime(factor.createdAt) }) : '',
     factor.lastUsed ? t('factorLastUsed', { time: formatDateTime(factor.lastUsed) }) : t('factorNeverUsed'),
+    factor.retiresAt ? t('factorRetires', { time: formatDateTime(factor.retiresAt) }) : '',
   ].filter(Boolean).join(' · '));
   const buttons = document.createElement('span');
   buttons.className = 'factor-actions';
@@ -215,6 +218,38 @@ function factorItem(factor) {
     factorButton('factorRemove', () => confirmRemoval(factor, item, buttons)),
   );
   item.append(name, document.createElement('br'), detail, document.createElement('br'), dates, ' ', buttons);
+  return item;
+}
+
+/** A binding within its cooling-off, with its "This wasn't me" button. */
+function changeItem(change) {
+  const item = document.createElement('li');
+  item.dataset.changeId = change.id;
+  const factor = factorsById.get(change.factorId);
+  const what = document.createElement('span');
+  show(what, () => t(`change.${change.kind}`, {
+    name: factor ? kindName(factor.kind) : '',
+    time: formatDateTime(change.at),
+    until: formatDateTime(change.until),
+  }));
+  const error = document.createElement('p');
+  error.className = 'field-error';
+  error.setAttribute('aria-live', 'assertive');
+  const undo = factorButton('changeUndo', guarded(async () => {
+    try {
+      await api('POST', `/api/account/changes/${encodeURIComponent(change.id)}/undo`, {});
+    } catch (failure) {
+      const known = { NotAllowed: 'changeUndoRefused', StrongerFactorNeeded: 'changeUndoRefused' };
+      if (known[failure.code]) {
+        show(error, () => t(known[failure.code]));
+        return;
+      }
+      throw failure;
+    }
+    say('success', () => t('changeUndone'));
+    await load();
+  }));
+  item.append(what, ' ', undo, error);
   return item;
 }
 
@@ -270,6 +305,9 @@ async function load() {
   } else {
     ui.factors.replaceChildren(...factors.map(factorItem));
   }
+  const changes = account.changes ?? [];
+  ui.changesList.replaceChildren(...changes.map(changeItem));
+  ui.changes.hidden = changes.length === 0;
   const events = account.events ?? [];
   ui.eventsBody.replaceChildren(...events.map(eventRow));
   ui.events.hidden = events.length === 0;

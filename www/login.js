@@ -8,7 +8,7 @@
 import init, { readCode } from '/pkg/login/secure_login.js';
 import { api } from './lib/api.js';
 import { passkeyLogin, passkeySecondFactor, passkeysSupported } from './lib/webauthn.js';
-import { formatDuration, formatTime, nowSeconds } from './lib/format.js';
+import { formatDateTime, formatDuration, formatTime, nowSeconds } from './lib/format.js';
 import { hasMessage, setupI18n, t } from './lib/i18n.js';
 import {
   announce as announceIn, errorText, refresh, setKey, show, showMessage,
@@ -222,6 +222,7 @@ function factorButton(factor) {
   show(detail, () => [
     factor.label?.toLowerCase() === name.textContent.toLowerCase() ? '' : factor.label,
     factor.phone ? t('factorTo', { phone: factor.phone }) : '',
+    factor.retiresAt ? t('factorRetires', { time: formatDateTime(factor.retiresAt) }) : '',
   ].filter(Boolean).join(' · '));
   button.append(name, ' ', detail);
   button.addEventListener('click', guarded(() => chooseFactor(factor)));

@@ -90,6 +90,8 @@ pub struct ConfigFile {
     pub session_lifetime: Option<u64>,
     /// `--session-idle-timeout`.
     pub session_idle_timeout: Option<u64>,
+    /// `--binding-cooling-off`.
+    pub binding_cooling_off: Option<u64>,
     /// `--log-level`.
     pub log_level: Option<String>,
     /// `--log-format`.

@@ -261,6 +261,10 @@ struct ServeArgs {
     /// Seconds without a request after which a session ends [default: 1800].
     #[arg(long)]
     session_idle_timeout: Option<u64>,
+    /// Seconds a new binding can be undone ("this wasn't me"), in which a soft token a migration
+    /// replaced keeps working; 0 retires it at once [default: 86400].
+    #[arg(long)]
+    binding_cooling_off: Option<u64>,
 }
 
 /// `admin` and its command.
@@ -421,6 +425,9 @@ fn config(args: ServeArgs) -> Result<Start, String> {
     }
     if let Some(idle) = args.session_idle_timeout.or(file.session_idle_timeout) {
         config.policy.session_idle_timeout = idle;
+    }
+    if let Some(cooling_off) = args.binding_cooling_off.or(file.binding_cooling_off) {
+        config.policy.binding_cooling_off = cooling_off;
     }
     if let Some(issuer) = args.issuer.or(file.issuer) {
         config.issuer = issuer;

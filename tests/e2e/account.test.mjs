@@ -115,7 +115,11 @@ test('adding an authenticator app: QR code and key shown, a wrong code refused, 
     ['Authenticator app', 'Text message (SMS)'],
   );
   assert.equal(await page.locator('#totp-enroll').isVisible(), false);
-  assert.equal(await page.locator('#events-body td:nth-child(2)').first().textContent(), 'Second factor added');
+  const events = await page.locator('#events-body td:nth-child(2)').allTextContents();
+  assert.ok(events.slice(0, 3).includes('Second factor added'), events.join(', '));
+  // The phone is told of the new factor (a notice, no code), and the change can be undone.
+  await phone.getByText(/^A new way to log in was added to your secure-login account\./).first().waitFor();
+  await page.locator('#changes-list li').first().getByText(/^Authenticator app added, /).waitFor();
 });
 
 test('changing the phone number: a bad number is refused, a good one is bound by the code sent to it, the old one told; later it needs a new login', async () => {
@@ -124,6 +128,13 @@ test('changing the phone number: a bad number is refused, a good one is bound by
   await page.getByRole('button', { name: 'Change phone number' }).click();
   await page.locator('#phone-error').getByText(/^That is not a phone number we can send codes to\./).waitFor();
   assert.equal(await field.getAttribute('aria-invalid'), 'true');
+
+  // Signed in by SMS, now that an app is on the account: no new number (SMS binds nothing
+  // once there is a device). A login with the app may.
+  await field.fill('+41 79 555 12 34');
+  await page.getByRole('button', { name: 'Change phone number' }).click();
+  await page.locator('#message').getByText(/^This change needs a login with a stronger second factor/).waitFor();
+  await logInByApp(page);
 
   // The new number gets a code (2 minutes after the login's SMS: the throttle); the number
   // changes only when it comes back.

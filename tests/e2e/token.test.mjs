@@ -15,6 +15,7 @@ import {
   assertVisibleText,
   button,
   chooseFactor,
+  deviceCodeFromPortal,
   field,
   openLogin,
   openPhone,
@@ -24,6 +25,10 @@ import {
   respond,
   submitResponse,
 } from './token-steps.mjs';
+
+/** What the token page says once the username and password are sent (the same for any password). */
+const SENT_TEXT =
+  'If the username and password are right and your account has only SMS so far, an activation code has been sent by SMS to your phone. If you already use a soft token, card, authenticator app or passkey, log in to the portal with it and enter the device code its account page shows. Enter the code here.';
 
 /** The PINs the person chooses (not obvious ones: the token refuses 1234 and the like). */
 const ALICE_PIN = '482659';
@@ -70,25 +75,26 @@ async function challengeFromLogin(login) {
 
 test('activation: the code from the demo phone, wrong code and obvious PIN refused, then the token is set up', async (t) => {
   const { token, phone, check } = await setup(t);
+  // bob has only SMS: his first token binds by the SMS code (the seed's activation).
   await assertVisibleText(token.getByRole('heading', { level: 2, name: 'Set up this token' }), 'Set up this token');
 
   await button(token, 'Activate token').first().click();
   await assertVisibleText(token.locator('#activate-title'), 'Activate the token');
-  await field(token, 'Username').fill(DEMO.alice.username);
+  await field(token, 'Username').fill(DEMO.bob.username);
   await field(token, 'Password').fill('not-the-password');
   await button(token, 'Continue').click();
   // A wrong password gets the answer a right one gets (no password oracle): only the code sent to
   // the phone proves the password, and no code completes this activation.
-  await assertVisibleText(token.locator('#act-sent'), 'If the username and password are right, an activation code has been sent by SMS to your phone. Enter it here.');
+  await assertVisibleText(token.locator('#act-sent'), SENT_TEXT);
   await field(token, 'Activation code').fill('12345678');
   await button(token, 'Activate').click();
   await assertVisibleText(token.locator('#act-error'), 'This activation code is not right. Attempts left: 9.');
   await button(token, 'Start over').first().click();
-  await field(token, 'Username').fill(DEMO.alice.username);
+  await field(token, 'Username').fill(DEMO.bob.username);
 
-  await field(token, 'Password').fill(DEMO.alice.password);
+  await field(token, 'Password').fill(DEMO.bob.password);
   await button(token, 'Continue').click();
-  await assertVisibleText(token.locator('#act-sent'), 'If the username and password are right, an activation code has been sent by SMS to your phone. Enter it here.');
+  await assertVisibleText(token.locator('#act-sent'), SENT_TEXT);
   const code = await readCodeFromPhone(phone);
 
   const wrong = code.replace(/.$/, (d) => String((Number(d) + 1) % 10));
@@ -98,7 +104,7 @@ test('activation: the code from the demo phone, wrong code and obvious PIN refus
 
   await field(token, 'Activation code').fill(code);
   await button(token, 'Activate').click();
-  await assertVisibleText(token.locator('#act-pin-intro'), /^Choose a PIN for alice\./);
+  await assertVisibleText(token.locator('#act-pin-intro'), /^Choose a PIN for bob\./);
 
   // An obvious PIN: the library's typed error (WeakPin), said in words.
   await field(token, 'New PIN').fill('1234');
@@ -125,15 +131,15 @@ test('activation: the code from the demo phone, wrong code and obvious PIN refus
   await field(token, 'Repeat the PIN').fill(ALICE_PIN);
   await field(token, 'New PIN').fill(ALICE_PIN);
   await button(token, 'Save').click();
-  await assertVisibleText(token.locator('#act-done-text'), 'alice is activated on this token.');
+  await assertVisibleText(token.locator('#act-done-text'), 'bob is activated on this token.');
   await button(token, 'Done').click();
   await assertVisibleText(token.getByRole('heading', { level: 2, name: 'Authenticate' }), 'Authenticate');
-  assert.deepEqual(await field(token, 'User').locator('option').allInnerTexts(), ['alice']);
+  assert.deepEqual(await field(token, 'User').locator('option').allInnerTexts(), ['bob']);
 
   // Still there after a reload (IndexedDB).
   await token.reload();
   await token.locator('#status[data-state="ready"]').waitFor();
-  assert.deepEqual(await field(token, 'User').locator('option').allInnerTexts(), ['alice']);
+  assert.deepEqual(await field(token, 'User').locator('option').allInnerTexts(), ['bob']);
   check();
 });
 
@@ -186,8 +192,9 @@ test('Add User: a second account on the same token and device id; both log in; r
   await field(token, 'Username').fill(DEMO.bob.username);
   await field(token, 'Password').fill(DEMO.bob.password);
   await button(token, 'Continue').click();
-  await assertVisibleText(token.locator('#act-sent'), 'If the username and password are right, an activation code has been sent by SMS to your phone. Enter it here.');
-  await field(token, 'Activation code').fill(await readCodeFromPhone(phone, { seen: 1 }));
+  await assertVisibleText(token.locator('#act-sent'), SENT_TEXT);
+  // bob's is the first activation code on the phone (alice's token came by a device code).
+  await field(token, 'Activation code').fill(await readCodeFromPhone(phone, { seen: 0 }));
   await button(token, 'Activate').click();
   await field(token, 'New PIN').fill(BOB_PIN);
   await field(token, 'Repeat the PIN').fill(BOB_PIN);
@@ -242,13 +249,11 @@ test('Add User: a second account on the same token and device id; both log in; r
 test('activating the same account again on the token replaces its old key', async (t) => {
   const { portal, device, token, phone, check } = await setup(t);
   await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
-  // A new SMS only after 2 minutes (the seed): the server's clock moves on.
-  await portal.advance(121);
   await token.getByRole('navigation').getByRole('button', { name: 'Add user' }).click();
   await field(token, 'Username').fill(DEMO.alice.username);
   await field(token, 'Password').fill(DEMO.alice.password);
   await button(token, 'Continue').click();
-  await field(token, 'Activation code').fill(await readCodeFromPhone(phone, { seen: 1 }));
+  await field(token, 'Activation code').fill(await deviceCodeFromPortal(device.context, portal, DEMO.alice));
   await button(token, 'Activate').click();
   await field(token, 'New PIN').fill('915372');
   await field(token, 'Repeat the PIN').fill('915372');
@@ -447,5 +452,45 @@ test('German token page: activation and challenge in German, and the switch back
   await token.reload();
   await token.locator('#status[data-state="ready"]').waitFor();
   await assertVisibleText(token.getByRole('heading', { level: 1 }), 'Soft token');
+  check();
+});
+
+test('a move of the token that was not yours is told to the phone and undone from the old token', async (t) => {
+  const { portal, device, token, phone, check } = await setup(t);
+  await activate(token, phone, DEMO.alice, ALICE_PIN, portal);
+  // Someone with a moment of alice's app moves her token to their own device.
+  const elsewhere = await newContext(browser);
+  t.after(() => elsewhere.context.close());
+  const theirs = await openToken(elsewhere.context, portal);
+  await activate(theirs, phone, DEMO.alice, '915372', portal);
+  // The phone is told (a notice, no code).
+  await assertVisibleText(
+    phone.locator('#inbox li .bubble-text').first(),
+    /^A soft token was activated for your secure-login account on a new device\. If this wasn't you/,
+  );
+
+  // alice's old token still answers through the cooling-off; signed in with it, her account
+  // page lists the move, and "This wasn't me" undoes it.
+  // The login lists her old token last, as the previous one.
+  const login = await openLogin(device.context, portal, DEMO.alice);
+  const old = login.locator('#factor-list button', { hasText: 'Soft token' }).last();
+  await assertVisibleText(old, /^Soft token the previous one, until \d/);
+  await old.click();
+  await button(login, 'No notification? Use challenge and response instead').click();
+  const challenge = await readChallenge(login);
+  await submitResponse(login, await respond(token, { user: 'alice', challenge, pin: ALICE_PIN }));
+  await assertLoggedIn(login);
+  await login.goto(`${portal.url}/account.html`);
+  const changes = login.locator('#changes-list li');
+  await changes.first().waitFor();
+  assert.equal(await changes.count(), 2, 'her own first activation, and the move');
+  await assertVisibleText(changes.last(), /^Soft token activated on a new device, .* your previous token keeps working\)/);
+  await changes.last().getByRole('button', { name: "This wasn't me" }).click();
+  await assertVisibleText(login.locator('#message'), 'Undone: the new factor no longer works, and every other session has ended.');
+  assert.equal(await changes.count(), 1);
+  // The login page offers one soft token again: hers.
+  const again = await openLogin(device.context, portal, DEMO.alice);
+  await again.locator('#factor-list button').first().waitFor();
+  assert.equal(await again.locator('#factor-list button', { hasText: 'Soft token' }).count(), 1);
   check();
 });

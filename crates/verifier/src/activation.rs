@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::audit::EventKind;
-use super::binding::{required_strength, Change, DeviceCode, Strength};
+use super::binding::{required_strength, BindingKind, Change, DeviceCode, Strength};
 use super::error::{Error, Result};
 use super::lockout::Charge;
 use super::login::LoginOutcome;
@@ -66,6 +66,9 @@ pub struct Activated {
     pub device_handle: String,
     /// The key of the token's device proofs.
     pub device_key: Secret,
+    /// The outbox id of the SMS that tells the account's phone of the new token (`None`
+    /// without a phone, or for an answer fetched again): [`Verifier::deliver`] sends it.
+    pub notice: Option<String>,
 }
 
 /// What became of an activation code.
@@ -299,6 +302,7 @@ impl<S: Store> Verifier<S> {
             secret: secret.clone(),
             device_handle: device.handle.clone(),
             device_key: device.key.clone(),
+            notice: None,
         }))
     }
 
@@ -321,20 +325,26 @@ impl<S: Store> Verifier<S> {
         let mut updated = account.value.clone();
         let mut tx = Tx::default();
         let mut migrated = false;
+        let mut replaces = Vec::new();
+        let cooling_off = self.policy.binding_cooling_off;
         for old in updated
             .factors
             .iter_mut()
-            .filter(|f| f.retired_at.is_none())
+            .filter(|f| f.retired_at.is_none() && f.retires_at.is_none())
         {
             if matches!(old.kind, FactorKind::SoftToken { .. }) {
                 migrated = true;
-                old.retired_at = Some(now);
-                tx.event(self.event(
-                    &updated.id,
-                    Some(old.id),
-                    EventKind::FactorRetired,
-                    "replaced by a new activation",
-                ));
+                let why = if cooling_off == 0 {
+                    old.retired_at = Some(now);
+                    "replaced by a new activation"
+                } else {
+                    // It works on through the cooling-off, so its holder can undo a migration
+                    // that was not theirs ("this wasn't me").
+                    old.retires_at = Some(now.saturating_add(cooling_off));
+                    replaces.push(old.id);
+                    "replaced by a new activation; works until the cooling-off ends"
+                };
+                tx.event(self.event(&updated.id, Some(old.id), EventKind::FactorRetired, why));
             }
         }
         let factor = updated.next_factor_id;
@@ -351,11 +361,14 @@ impl<S: Store> Verifier<S> {
             },
             created_at: now,
             retired_at: None,
+            retires_at: None,
         });
         if migrated {
             // The token moved: whoever is signed in signed in with what no longer counts.
             self.end_sessions_in(&mut tx, &updated.id, None)?;
         }
+        let notice =
+            self.record_binding(&mut tx, &updated, BindingKind::Token, factor, replaces, now)?;
         let mut used = Activation {
             used: true,
             factor: Some(factor),
@@ -390,6 +403,7 @@ impl<S: Store> Verifier<S> {
             secret,
             device_handle: device.handle,
             device_key: device.key,
+            notice,
         }))
     }
 }

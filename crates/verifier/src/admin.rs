@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::activation::normalize_phone;
 use super::audit::EventKind;
+use super::binding::BindingKind;
 use super::error::{Error, Result};
 use super::lockout;
 use super::model::{Account, DeviceIndex, Factor, FactorKind, LockState, ReplayState};
@@ -121,6 +122,7 @@ impl<S: Store> Verifier<S> {
             return Err(Error::InvalidInput("a label has at most 64 characters"));
         }
         retry(&self.store, || {
+            let now = self.now();
             let record = self.account_record(account)?;
             let mut updated = record.value.clone();
             let id = updated.next_factor_id;
@@ -133,14 +135,16 @@ impl<S: Store> Verifier<S> {
                     label.to_owned()
                 },
                 kind: kind.clone(),
-                created_at: self.now(),
+                created_at: now,
                 retired_at: None,
+                retires_at: None,
             });
             let mut tx = Tx::default();
             tx.put_account(self.vault.as_ref(), record.version, &updated)?
                 .event(self.event(account, Some(id), EventKind::FactorAdded, kind.name()));
             if let Some(login) = binder {
                 self.end_sessions_in(&mut tx, account, Some(login))?;
+                self.record_binding(&mut tx, &updated, BindingKind::Factor, id, Vec::new(), now)?;
             }
             if let FactorKind::SoftToken {
                 device: Some(device),

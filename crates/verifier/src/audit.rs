@@ -63,11 +63,13 @@ pub enum EventKind {
     RecoveryCodeUsed,
     /// A device code for a new soft token was issued on the account page.
     DeviceCodeIssued,
+    /// A binding was undone ("this wasn't me"; the detail: what was bound).
+    BindingUndone,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 29] = [
         Self::AccountCreated,
         Self::PasswordAccepted,
         Self::PasswordRejected,
@@ -96,6 +98,7 @@ impl EventKind {
         Self::RecoveryCodesIssued,
         Self::RecoveryCodeUsed,
         Self::DeviceCodeIssued,
+        Self::BindingUndone,
     ];
 
     /// The kind's name on the wire, in the audit log and in the database (`"code_rejected"`).
@@ -130,6 +133,7 @@ impl EventKind {
             Self::RecoveryCodesIssued => "recovery_codes_issued",
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::DeviceCodeIssued => "device_code_issued",
+            Self::BindingUndone => "binding_undone",
         }
     }
 }

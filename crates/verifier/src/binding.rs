@@ -19,6 +19,12 @@ use super::secrets;
 use super::store::Store;
 use super::Verifier;
 
+/// The purpose of the SMS that tells of a soft token activated for the account.
+pub(crate) const TOKEN_NOTICE: &str = "token_activated";
+
+/// The purpose of the SMS that tells of a factor added to the account.
+pub(crate) const FACTOR_NOTICE: &str = "factor_added";
+
 /// Digits of a device code (40 bits; locked after the activation's failure limit).
 const DEVICE_CODE_DIGITS: usize = 12;
 
@@ -144,16 +150,8 @@ impl<S: Store> Verifier<S> {
     /// [`Error::NotAllowed`] without a recent second-factor login,
     /// [`Error::StrongerFactorNeeded`] when its factor is too weak, [`Error::NotFound`].
     pub fn authorized(&self, login_id: &str, change: Change) -> Result<String> {
-        let login =
-            load::<Login>(&self.store, &key::login(login_id))?.ok_or(Error::NotFound("login"))?;
-        // A session cookie stolen later binds nothing: the login must be recent.
-        let LoginState::Succeeded { factor, at } = login.value.state else {
-            return Err(Error::NotAllowed("sign in with your second factor first"));
-        };
-        if self.now() > at.saturating_add(self.policy.reauth_window) {
-            return Err(Error::NotAllowed("sign in with your second factor again"));
-        }
-        let account = self.account(&login.value.account)?;
+        let (account_id, factor) = self.recent_login(login_id)?;
+        let account = self.account(&account_id)?;
         let required = required_strength(&account, change);
         if !satisfies(&account, factor, required) {
             return Err(Error::StrongerFactorNeeded {
@@ -196,6 +194,218 @@ impl<S: Store> Verifier<S> {
     }
 }
 
+/// What a binding bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BindingKind {
+    /// A soft token activated (on a new device: a migration when it replaced one).
+    Token,
+    /// A factor added from a session (an authenticator app, a passkey).
+    Factor,
+}
+
+impl BindingKind {
+    /// The name the API shows.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Factor => "factor",
+        }
+    }
+
+    /// The purpose of the SMS notice to the account's phone.
+    const fn notice(self) -> &'static str {
+        match self {
+            Self::Token => TOKEN_NOTICE,
+            Self::Factor => FACTOR_NOTICE,
+        }
+    }
+}
+
+/// A binding within its cooling-off (the record `binding/{account}/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct BindingRecord {
+    pub kind: BindingKind,
+    /// The new factor.
+    pub factor: u32,
+    /// The soft tokens it scheduled for retirement (working until `until`).
+    pub replaces: Vec<u32>,
+    /// Unix seconds.
+    pub at: u64,
+    /// The end of the cooling-off.
+    pub until: u64,
+    /// Undone by "this wasn't me".
+    pub undone: bool,
+}
+
+/// A binding the account page offers to undo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentBinding {
+    /// Names it in [`Verifier::undo_binding`].
+    pub id: String,
+    /// What was bound.
+    pub kind: BindingKind,
+    /// The new factor.
+    pub factor: u32,
+    /// The factors it replaces (still working until `until`).
+    pub replaces: Vec<u32>,
+    /// Unix seconds.
+    pub at: u64,
+    /// The end of the cooling-off.
+    pub until: u64,
+}
+
+impl<S: Store> Verifier<S> {
+    /// Records a binding made by the account holder in `tx`: a record undoable for the
+    /// cooling-off ([`super::Policy::binding_cooling_off`]) and an SMS notice to the account's
+    /// phone. Returns the notice's outbox id, if the account has a phone.
+    pub(crate) fn record_binding(
+        &self,
+        tx: &mut Tx,
+        account: &Account,
+        kind: BindingKind,
+        factor: u32,
+        replaces: Vec<u32>,
+        now: u64,
+    ) -> Result<Option<String>> {
+        let notice = match account.sms_phone() {
+            Some(phone) => Some(self.queue_notice(tx, &account.id, phone, kind.notice(), now)?),
+            None => None,
+        };
+        if self.policy.binding_cooling_off == 0 {
+            return Ok(notice);
+        }
+        let until = now.saturating_add(self.policy.binding_cooling_off);
+        let record = BindingRecord {
+            kind,
+            factor,
+            replaces,
+            at: now,
+            until,
+            undone: false,
+        };
+        let id = secrets::random_id(self.entropy.as_ref())?;
+        tx.put(key::binding(&account.id, &id), 0, &record)?;
+        Ok(notice)
+    }
+
+    /// The account's bindings still within their cooling-off whose factor is still there,
+    /// oldest first.
+    ///
+    /// # Errors
+    /// [`Error::Store`], [`Error::NotFound`] for an unknown account.
+    pub fn recent_bindings(&self, account: &str) -> Result<Vec<RecentBinding>> {
+        let now = self.now();
+        let holder = self.account(account)?;
+        let prefix = key::bindings(account);
+        let mut recent = Vec::new();
+        for (record_key, stored) in self.store.scan(&prefix)? {
+            let record: BindingRecord = serde_json::from_slice(&stored.value)
+                .map_err(|e| Error::Store(format!("undecodable record: {e}")))?;
+            if record.undone || now >= record.until || holder.active_factor(record.factor).is_none()
+            {
+                continue;
+            }
+            recent.push(RecentBinding {
+                id: record_key[prefix.len()..].to_owned(),
+                kind: record.kind,
+                factor: record.factor,
+                replaces: record.replaces,
+                at: record.at,
+                until: record.until,
+            });
+        }
+        recent.sort_by_key(|b| b.at);
+        Ok(recent)
+    }
+
+    /// "This wasn't me": undoes binding `id` of the account of `login_id`, a login within the
+    /// re-authentication window with a factor the account had before the binding (the new
+    /// factor cannot undo itself). The new factor is retired, the tokens it replaced work on
+    /// with no end, and every other session ends.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown binding, [`Error::NotAllowed`] after the cooling-off,
+    /// for a binding already undone, for a login with a factor as new as the binding, or
+    /// without a recent login; [`Error::StrongerFactorNeeded`] for a login weaker than what the
+    /// account had before the binding (at most a possession factor is asked).
+    pub fn undo_binding(&self, login_id: &str, id: &str) -> Result<()> {
+        let (account_id, used) = self.recent_login(login_id)?;
+        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Error::NotFound("change"));
+        }
+        retry(&self.store, || {
+            let now = self.now();
+            let record = load::<BindingRecord>(&self.store, &key::binding(&account_id, id))?
+                .ok_or(Error::NotFound("change"))?;
+            let binding = &record.value;
+            if binding.undone || now >= binding.until {
+                return Err(Error::NotAllowed("this change can no longer be undone"));
+            }
+            // Factor ids only grow: a smaller one was there before the binding.
+            if used >= binding.factor {
+                return Err(Error::NotAllowed(
+                    "undo it with a factor you had before this change",
+                ));
+            }
+            let account = self.account_record(&account_id)?;
+            // As strong as what the account had before (an SMS login undoes nothing on an
+            // account that had a device, so it cannot remove one this way either).
+            let before = account
+                .value
+                .active_factors()
+                .filter(|f| f.id != binding.factor)
+                .filter_map(|f| f.kind.strength())
+                .max()
+                .map(|strongest| strongest.min(Strength::Possession));
+            if !satisfies(&account.value, used, before) {
+                return Err(Error::StrongerFactorNeeded {
+                    required: before.unwrap_or(Strength::Possession),
+                });
+            }
+            let mut updated = account.value.clone();
+            for factor in &mut updated.factors {
+                if factor.id == binding.factor && factor.retired_at.is_none() {
+                    factor.retired_at = Some(now);
+                } else if binding.replaces.contains(&factor.id) {
+                    factor.retires_at = None;
+                }
+            }
+            let undone = BindingRecord {
+                undone: true,
+                ..binding.clone()
+            };
+            let mut tx = Tx::default();
+            tx.put_account(self.vault.as_ref(), account.version, &updated)?
+                .put(key::binding(&account_id, id), record.version, &undone)?
+                .event(self.event(
+                    &account_id,
+                    Some(binding.factor),
+                    EventKind::BindingUndone,
+                    binding.kind.as_str(),
+                ));
+            self.end_sessions_in(&mut tx, &account_id, Some(login_id))?;
+            Ok((tx, ()))
+        })
+    }
+
+    /// The account and the factor of `login_id`, a login completed within the
+    /// re-authentication window.
+    fn recent_login(&self, login_id: &str) -> Result<(String, u32)> {
+        let login =
+            load::<Login>(&self.store, &key::login(login_id))?.ok_or(Error::NotFound("login"))?;
+        // A session cookie stolen later binds nothing: the login must be recent.
+        let LoginState::Succeeded { factor, at } = login.value.state else {
+            return Err(Error::NotAllowed("sign in with your second factor first"));
+        };
+        if self.now() > at.saturating_add(self.policy.reauth_window) {
+            return Err(Error::NotAllowed("sign in with your second factor again"));
+        }
+        Ok((login.value.account, factor))
+    }
+}
+
 /// `123456789012` -> `1234 5678 9012`.
 fn grouped(code: &str) -> String {
     code.as_bytes()
@@ -218,6 +428,7 @@ mod tests {
             kind,
             created_at: 0,
             retired_at: None,
+            retires_at: None,
         }
     }
 

@@ -179,7 +179,7 @@ impl<S: Store> Verifier<S> {
             Err(other) => return Err(other),
         };
         account
-            .active_factor(index.factor)
+            .live_factor(index.factor, self.now())
             .and_then(|f| match &f.kind {
                 FactorKind::SoftToken {
                     device: Some(device),

@@ -38,7 +38,9 @@ use std::sync::Arc;
 pub use activation::{Activated, ActivationOutcome, ActivationStarted, SOFT_TOKEN_LABEL};
 pub use admin::{IssuedCard, IssuedPasscode};
 pub use audit::{AuditEvent, EventKind};
-pub use binding::{required_strength, Change, DeviceCodeIssued, Strength};
+pub use binding::{
+    required_strength, BindingKind, Change, DeviceCodeIssued, RecentBinding, Strength,
+};
 pub use device::{
     action as device_action, DeviceCall, DeviceChallenge, MAX_NONCES, NONCE_LIFETIME,
     TICKET_LIFETIME,
@@ -139,7 +141,9 @@ impl<S: Store> Verifier<S> {
         self.store.events(account, limit.min(1000))
     }
 
-    fn now(&self) -> u64 {
+    /// Now, by the verifier's clock (Unix seconds): what every rule is decided with.
+    #[must_use]
+    pub fn now(&self) -> u64 {
         self.clock.now()
     }
 

@@ -174,7 +174,8 @@ impl<S: Store> Verifier<S> {
         let mut factors: Vec<FactorSummary> = usable_factors(&account, now)
             .map(FactorSummary::from)
             .collect();
-        factors.sort_by_key(|f| f.kind != "passkey");
+        // A token a migration replaced (working through its cooling-off) comes last.
+        factors.sort_by_key(|f| (f.kind != "passkey", f.retires_at.is_some()));
         Ok(LoginStarted { login_id, factors })
     }
 
@@ -280,7 +281,7 @@ impl<S: Store> Verifier<S> {
             };
             let account = self.account(&login.value.account)?;
             let factor = account
-                .active_factor(factor)
+                .live_factor(factor, now)
                 .ok_or(Error::NotFound("factor"))?;
             let (FactorKind::Sms { phone } | FactorKind::Voice { phone }) = &factor.kind else {
                 return Err(Error::NotAllowed("this factor has no phone"));
@@ -358,7 +359,7 @@ impl<S: Store> Verifier<S> {
                 } => (attempts_left, number),
             };
         let account = self.account(&login.value.account)?;
-        if let Some(factor) = account.active_factor(factor_id) {
+        if let Some(factor) = account.live_factor(factor_id, now) {
             if let Some(acceptance) = self.check(&login.value.state, factor, response, now) {
                 if self.accept(login_id, &login, &account, factor, acceptance, now)? {
                     self.forgive(&lock_key, number)?;
@@ -725,7 +726,7 @@ pub(crate) fn normalize_typed_code(typed: &str) -> String {
 
 /// Factors a login may use now: active, and temporary passcodes only before they expire.
 pub(crate) fn usable_factors(account: &Account, now: u64) -> impl Iterator<Item = &Factor> {
-    account.active_factors().filter(move |f| match &f.kind {
+    account.live_factors(now).filter(move |f| match &f.kind {
         FactorKind::TemporaryPasscode { expires_at, .. } => now < *expires_at,
         FactorKind::RecoveryCodes { codes } => codes.iter().any(|c| c.used_at.is_none()),
         _ => true,

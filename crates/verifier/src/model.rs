@@ -37,9 +37,21 @@ impl Account {
             .find(|f| f.id == id && f.retired_at.is_none())
     }
 
-    /// Active factors, in the order they were added.
+    /// Active factors, in the order they were added (those waiting out a scheduled retirement
+    /// included).
     pub fn active_factors(&self) -> impl Iterator<Item = &Factor> {
         self.factors.iter().filter(|f| f.retired_at.is_none())
+    }
+
+    /// The factor `id` if it signs in at `now` ([`Factor::live_at`]).
+    #[must_use]
+    pub fn live_factor(&self, id: u32, now: u64) -> Option<&Factor> {
+        self.active_factor(id).filter(|f| f.live_at(now))
+    }
+
+    /// The factors that sign in at `now`, in the order they were added.
+    pub fn live_factors(&self, now: u64) -> impl Iterator<Item = &Factor> {
+        self.factors.iter().filter(move |f| f.live_at(now))
     }
 
     /// The phone number of the account's active SMS factor, if it has one.
@@ -65,6 +77,17 @@ pub struct Factor {
     pub created_at: u64,
     /// When it was retired (a token moved to a new device, a passcode used), if it was.
     pub retired_at: Option<u64>,
+    /// A retirement that waits out a cooling-off: a soft token replaced by a migration keeps
+    /// working until then, so its holder can undo a migration that was not theirs.
+    pub retires_at: Option<u64>,
+}
+
+impl Factor {
+    /// Whether the factor signs in at `now`: not retired, and not past a scheduled retirement.
+    #[must_use]
+    pub fn live_at(&self, now: u64) -> bool {
+        self.retired_at.is_none() && self.retires_at.is_none_or(|at| now < at)
+    }
 }
 
 /// The kinds of second factor of the seed, with what the server must keep to check them, parsed:
@@ -209,6 +232,8 @@ pub struct FactorSummary {
     pub phone: Option<String>,
     /// For recovery codes: how many are still good.
     pub codes_left: Option<usize>,
+    /// For a soft token a migration replaced: it works until then (the cooling-off).
+    pub retires_at: Option<u64>,
 }
 
 impl From<&Factor> for FactorSummary {
@@ -229,6 +254,7 @@ impl From<&Factor> for FactorSummary {
             label: factor.label.clone(),
             phone,
             codes_left,
+            retires_at: factor.retires_at,
         }
     }
 }

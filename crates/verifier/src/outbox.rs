@@ -172,6 +172,8 @@ fn purpose_named(purpose: &str) -> &'static str {
         "activation" => "activation",
         super::phone::CONFIRM_PURPOSE => super::phone::CONFIRM_PURPOSE,
         super::phone::NOTICE_PURPOSE => super::phone::NOTICE_PURPOSE,
+        super::binding::TOKEN_NOTICE => super::binding::TOKEN_NOTICE,
+        super::binding::FACTOR_NOTICE => super::binding::FACTOR_NOTICE,
         _ => "login",
     }
 }

@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::audit::EventKind;
-use super::binding::{Change, Strength};
+use super::binding::{BindingKind, Change, Strength};
 use super::error::{Error, Result};
 use super::login::usable_factors;
 use super::model::{Factor, FactorKind, Login, LoginState};
@@ -351,6 +351,7 @@ impl<S: Store> Verifier<S> {
                 },
                 created_at: self.now(),
                 retired_at: None,
+                retires_at: None,
             });
             let mut tx = Tx::default();
             tx.put_account(self.vault.as_ref(), record.version, &updated)?
@@ -366,6 +367,8 @@ impl<S: Store> Verifier<S> {
                 .put(key::passkey_use(account, id), 0, &passkey.first_use)?
                 .event(self.event(account, Some(id), EventKind::FactorAdded, "passkey"));
             self.end_sessions_in(&mut tx, account, Some(login))?;
+            let now = self.now();
+            self.record_binding(&mut tx, &updated, BindingKind::Factor, id, Vec::new(), now)?;
             Ok((tx, id))
         })
     }

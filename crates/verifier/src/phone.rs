@@ -228,6 +228,7 @@ impl<S: Store> Verifier<S> {
                 kind,
                 created_at: now,
                 retired_at: None,
+                retires_at: None,
             });
         }
         let mut tx = Tx::default();

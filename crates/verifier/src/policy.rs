@@ -37,6 +37,10 @@ pub struct Policy {
     pub activation_lifetime: u64,
     /// How long after a successful login the account may change its phone number. Default 5 min.
     pub reauth_window: u64,
+    /// How long a new binding (a token moved to a new device, a factor added) can be undone by
+    /// "this wasn't me" from a factor the account had before; a token a migration replaced keeps
+    /// working that long. 0 retires it at once (and leaves nothing to undo). Default 24 hours.
+    pub binding_cooling_off: u64,
     /// The longest a session lasts, however active (NIST SP 800-63B-4 at AAL2: 24 h at most).
     /// Default 12 hours.
     pub session_lifetime: u64,
@@ -89,6 +93,7 @@ impl Default for Policy {
             push_interval: 30,
             activation_lifetime: 600,
             reauth_window: 300,
+            binding_cooling_off: 24 * 3600,
             session_lifetime: 12 * 3600,
             session_idle_timeout: 30 * 60,
             sessions_per_account: 10,

@@ -76,15 +76,18 @@ impl<S: Store> Verifier<S> {
                 return Err(Error::NotAllowed("this login is over"));
             }
             let account = self.account(&login.value.account)?;
+            // The newest token: during a migration's cooling-off the old one still answers a
+            // challenge, but pushes go to the device the person moved to.
             let (factor, handle) = account
-                .active_factors()
-                .find_map(|f| match &f.kind {
+                .live_factors(now)
+                .filter_map(|f| match &f.kind {
                     FactorKind::SoftToken {
                         device: Some(device),
                         ..
                     } => Some((f, device.handle.clone())),
                     _ => None,
                 })
+                .last()
                 .ok_or(Error::NotAllowed(
                     "the account has no soft token that takes pushes",
                 ))?;
@@ -166,7 +169,7 @@ impl<S: Store> Verifier<S> {
                 continue;
             }
             let account = self.account(&push.value.account)?;
-            let on_device = account.active_factor(push.value.factor).is_some_and(|f| {
+            let on_device = account.live_factor(push.value.factor, now).is_some_and(|f| {
                 matches!(&f.kind, FactorKind::SoftToken { device: Some(d), .. } if d.handle == handle)
             });
             if on_device {
@@ -219,7 +222,7 @@ impl<S: Store> Verifier<S> {
         }
         let account = self.account(&request.account)?;
         let secret = account
-            .active_factor(request.factor)
+            .live_factor(request.factor, now)
             .and_then(|f| match &f.kind {
                 FactorKind::SoftToken { secret, .. } => Some(secret.expose_secret()),
                 _ => None,

@@ -89,6 +89,14 @@ pub(crate) mod key {
     pub fn device_code(account: &str) -> String {
         format!("devicecode/{account}")
     }
+    /// The prefix of an account's binding records.
+    pub fn bindings(account: &str) -> String {
+        format!("binding/{account}/")
+    }
+    /// A binding that can still be undone during its cooling-off.
+    pub fn binding(account: &str, id: &str) -> String {
+        format!("binding/{account}/{id}")
+    }
     /// A phone change waiting for its confirmation code.
     pub fn phone_change(id: &str) -> String {
         format!("phonechange/{id}")

@@ -123,6 +123,7 @@ impl<S: Store> Verifier<S> {
                 },
                 created_at: now,
                 retired_at: None,
+                retires_at: None,
             });
             tx.put_account(self.vault.as_ref(), account.version, &updated)?
                 .event(self.event(

@@ -146,6 +146,7 @@ mod tests {
                 },
                 created_at: 0,
                 retired_at: None,
+                retires_at: None,
             }],
             next_factor_id: 2,
             disabled: false,

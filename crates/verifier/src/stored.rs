@@ -35,6 +35,9 @@ struct FactorV1 {
     kind: FactorKindV1,
     created_at: u64,
     retired_at: Option<u64>,
+    /// Absent in records written before migrations had a cooling-off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retires_at: Option<u64>,
 }
 
 /// The fields named `secret_hex`, `pin_hash_hex` and `device_key_hex` are the ones sealing.rs
@@ -116,6 +119,7 @@ impl From<&Factor> for FactorV1 {
             kind: FactorKindV1::from(&factor.kind),
             created_at: factor.created_at,
             retired_at: factor.retired_at,
+            retires_at: factor.retires_at,
         }
     }
 }
@@ -226,6 +230,7 @@ impl TryFrom<AccountV1> for Account {
                 kind,
                 created_at: factor.created_at,
                 retired_at: factor.retired_at,
+                retires_at: factor.retires_at,
             });
         }
         Ok(Self {

@@ -46,17 +46,19 @@ pub struct NewPassword {
 /// `GET /api/account`.
 pub async fn show(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> ApiResult<Response> {
     let id = signed_in.info.account;
-    let (account, events, last_used) = state
+    let (account, events, last_used, changes, now) = state
         .verify(move |v| {
             Ok((
                 v.account(&id)?,
                 v.recent_events(&id, RECENT_EVENTS)?,
                 v.factors_last_used(&id)?,
+                v.recent_bindings(&id)?,
+                v.now(),
             ))
         })
         .await?;
     let factors: Vec<(FactorSummary, u64)> = account
-        .active_factors()
+        .live_factors(now)
         .map(|f| (FactorSummary::from(f), f.created_at))
         .collect();
     Ok(Json(wire::Account {
@@ -70,6 +72,17 @@ pub async fn show(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Ap
             })
             .collect(),
         events: events.iter().map(wire::Event::from).collect(),
+        changes: changes
+            .into_iter()
+            .map(|c| wire::Change {
+                id: c.id,
+                kind: c.kind.as_str(),
+                factor_id: c.factor,
+                replaces: c.replaces,
+                at: c.at,
+                until: c.until,
+            })
+            .collect(),
     })
     .into_response())
 }
@@ -103,6 +116,8 @@ pub async fn totp_confirm(
     let factor_id = state
         .verify(move |v| v.confirm_totp_enrollment(&token, "authenticator app", &body.code))
         .await?;
+    // The phone's notice of the new factor goes out now, not at the next round.
+    state.delivery.wake();
     Ok(Json(wire::FactorAdded { factor_id }))
 }
 
@@ -227,6 +242,19 @@ pub async fn device_code(
         code: issued.code,
         expires_at: issued.expires_at,
     }))
+}
+
+/// `POST /api/account/changes/{id}/undo`: "this wasn't me": the binding is undone (its factor
+/// retired, the token it replaced kept), from a login with a factor the account had before it.
+pub async fn undo_change(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    ApiId(id): ApiId,
+    ApiJson(_): ApiJson<Empty>,
+) -> ApiResult<Json<wire::Empty>> {
+    let login = signed_in.info.login;
+    state.verify(move |v| v.undo_binding(&login, &id)).await?;
+    Ok(Json(wire::Empty {}))
 }
 
 /// `POST /api/account/sessions/end`: "sign out everywhere": every session of the account ends,

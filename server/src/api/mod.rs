@@ -121,6 +121,7 @@ pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
         .route("/api/account/password", post(account::change_password))
         .route("/api/account/recovery-codes", post(account::recovery_codes))
         .route("/api/account/device-code", post(account::device_code))
+        .route("/api/account/changes/{id}/undo", post(account::undo_change))
         .route(
             "/api/account/factors/{id}/rename",
             post(account::rename_factor),

@@ -246,6 +246,8 @@ pub async fn register_finish(
     let factor_id = state
         .verify(move |v| v.add_passkey(&purpose, &label, passkey))
         .await?;
+    // The phone's notice of the new factor goes out now, not at the next round.
+    state.delivery.wake();
     Ok(Json(wire::FactorAdded { factor_id }))
 }
 

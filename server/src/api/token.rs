@@ -131,6 +131,10 @@ pub async fn complete_activation(
         ActivationOutcome::Activated(token) => {
             // The old token of the account (if any) is retired: its pushes are gone.
             state.pushes_changed();
+            // The phone is told of the new token now, not at the worker's next round.
+            if let Some(notice) = &token.notice {
+                super::login::first_attempt(&state, notice).await;
+            }
             let secret = Zeroizing::new(hex_encode(token.secret.expose_secret()));
             let device_key = Zeroizing::new(hex_encode(token.device_key.expose_secret()));
             return Ok(Json(wire::ActivationOutcome::Activated {

@@ -46,6 +46,9 @@ pub struct Factor<'a> {
     pub phone: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codes_left: Option<usize>,
+    /// A soft token a migration replaced: it works until then (the cooling-off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retires_at: Option<u64>,
 }
 
 impl<'a> From<&'a FactorSummary> for Factor<'a> {
@@ -56,6 +59,7 @@ impl<'a> From<&'a FactorSummary> for Factor<'a> {
             label: &factor.label,
             phone: factor.phone.as_deref(),
             codes_left: factor.codes_left,
+            retires_at: factor.retires_at,
         }
     }
 }
@@ -227,6 +231,20 @@ pub struct Account<'a> {
     pub username: &'a str,
     pub factors: Vec<AccountFactor<'a>>,
     pub events: Vec<Event<'a>>,
+    /// Bindings within their cooling-off, which "this wasn't me" undoes.
+    pub changes: Vec<Change>,
+}
+
+/// A binding the account page offers to undo.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub id: String,
+    pub kind: &'static str,
+    pub factor_id: u32,
+    pub replaces: Vec<u32>,
+    pub at: u64,
+    pub until: u64,
 }
 
 /// A factor on the account page: what the login lists, and when it was added and last used.

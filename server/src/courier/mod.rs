@@ -34,7 +34,8 @@ impl MessageTexts {
     ///
     /// A call speaks each digit (`Your secure-login code is 1, 2, 3, 4, 5, 6. Never share it.`).
     ///
-    /// The old number of a phone change gets a notice without a code.
+    /// The old number of a phone change, and the phone of an account that got a new soft token
+    /// or factor, get a notice without a code.
     pub fn text(&self, message: &Message) -> String {
         let issuer = &self.issuer;
         let what = match message.purpose {
@@ -45,6 +46,20 @@ impl MessageTexts {
                     "Your {issuer} account no longer sends codes to this number: its phone number \
                      was changed. If this wasn't you, contact {issuer} at once."
                 )
+            }
+            "token_activated" => {
+                return format!(
+                    "A soft token was activated for your {issuer} account on a new device. If this \
+                     wasn't you, log in with a device you had before and choose \"This wasn't me\" \
+                     on your account page, or contact {issuer} at once."
+                )
+            }
+            "factor_added" => {
+                return format!(
+                "A new way to log in was added to your {issuer} account. If this wasn't you, log \
+                     in with a device you had before and choose \"This wasn't me\" on your account \
+                     page, or contact {issuer} at once."
+            )
             }
             _ => "code",
         };

@@ -157,7 +157,13 @@ async fn activation_add_user_and_migration() {
     // Migration: bob moves to device-2; the old token stops working. bob has a token now, so
     // no SMS is sent: his account page shows a device code after a login with the old token.
     token.set_clock(T0 + 121).await;
-    let sent = token.messages().await.len();
+    let activation_codes = |messages: Vec<serde_json::Value>| {
+        messages
+            .iter()
+            .filter(|m| m["text"].as_str().unwrap().contains("activation code"))
+            .count()
+    };
+    let sent = activation_codes(token.messages().await);
     let started = token
         .post(
             "/api/token/activate",
@@ -165,7 +171,11 @@ async fn activation_add_user_and_migration() {
         )
         .await;
     let id = started.ok()["activationId"].as_str().unwrap().to_owned();
-    assert_eq!(token.messages().await.len(), sent, "no activation SMS");
+    assert_eq!(
+        activation_codes(token.messages().await),
+        sent,
+        "no activation SMS"
+    );
     let mut account_page = server.client();
     let (login, _) = account_page.login("bob", PASSWORD).await;
     let prompt = account_page.choose(&login, bob_factor).await;
@@ -188,6 +198,27 @@ async fn activation_add_user_and_migration() {
     assert_eq!(moved["outcome"], "activated");
     let new_secret = moved["secret"].as_str().unwrap().to_owned();
     let new_factor = moved["factorId"].as_u64().unwrap();
+    // Through the cooling-off the old token still signs in (bob could undo a move that was
+    // not his), and the account page offers the undo; then it stops.
+    let mut owner = server.client();
+    let (login, _) = owner.login("bob", PASSWORD).await;
+    let prompt = owner.choose(&login, bob_factor).await;
+    let challenge = prompt.ok()["challenge"].as_str().unwrap().to_owned();
+    let response = ocra_response(SOFT_SUITE, &bob_secret, &challenge, None);
+    assert_eq!(
+        owner.respond(&login, &response).await.ok()["outcome"],
+        "success"
+    );
+    let page = owner.get("/api/account").await;
+    // Both of the day's bindings: the first token, and the move.
+    let changes = page.ok()["changes"].as_array().unwrap().clone();
+    assert_eq!(changes.len(), 2, "{}", page.text);
+    assert_eq!(changes[1]["kind"], "token");
+    assert_eq!(changes[1]["factorId"], new_factor);
+    assert_eq!(changes[1]["replaces"], json!([bob_factor]));
+    assert_eq!(changes[1]["until"], T0 + 121 + 86_400);
+    assert_eq!(page.body["factors"][1]["retiresAt"], T0 + 121 + 86_400);
+    token.set_clock(T0 + 121 + 86_400).await;
     let mut browser = server.client();
     let (login, factors) = browser.login("bob", PASSWORD).await;
     let tokens: Vec<&Value> = factors

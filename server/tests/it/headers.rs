@@ -56,6 +56,7 @@ const ROUTES: &[&str] = &[
     "POST /api/account/password",
     "POST /api/account/recovery-codes",
     "POST /api/account/device-code",
+    "POST /api/account/changes/{id}/undo",
     "POST /api/account/factors/{id}/rename",
     "POST /api/account/factors/{id}/remove",
     "POST /api/account/sessions/end",
@@ -418,6 +419,15 @@ async fn every_api_route_answers_success_and_error_with_the_headers() {
             .post("/api/account/totp/confirm", json!({ "code": right }))
             .await,
     );
+    // The new app is a binding this login (with a factor from before) may undo.
+    let page = browser.get("/api/account").await;
+    let change = page.ok()["changes"][0]["id"].as_str().unwrap().to_owned();
+    seen.answer(
+        "POST /api/account/changes/{id}/undo",
+        browser
+            .post(&format!("/api/account/changes/{change}/undo"), json!({}))
+            .await,
+    );
     seen.answer(
         "POST /api/account/phone",
         browser
@@ -490,6 +500,18 @@ async fn every_api_route_answers_success_and_error_with_the_headers() {
     seen.answer(
         "POST /api/account/device-code",
         browser.post("/api/account/device-code", json!({})).await,
+    );
+    seen.answer(
+        "POST /api/account/changes/{id}/undo",
+        browser
+            .post("/api/account/changes/nothere/undo", json!({}))
+            .await,
+    );
+    seen.answer(
+        "POST /api/account/changes/{id}/undo",
+        browser
+            .post("/api/account/changes/no%20such/undo", json!({}))
+            .await,
     );
     seen.answer(
         "POST /api/account/factors/{id}/remove",

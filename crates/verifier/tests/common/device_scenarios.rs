@@ -300,6 +300,8 @@ pub fn an_activation_hands_over_a_device_credential_and_a_label_without_the_devi
         .verifier
         .device_pushes(call(&token.device_handle, &nonce, &proof))
         .is_ok());
+    // After the migration's cooling-off the old token proves nothing.
+    w.clock.advance(w.verifier.policy().binding_cooling_off);
     assert!(refused(w.verifier.device_challenge(&handle_of("phone-a"))));
     let id = login(&w);
     let push = w.verifier.start_push(&id).unwrap();

@@ -12,12 +12,12 @@
 
 use super::scenarios::{
     alice, challenge_of, device_code, events_of, login, ocra_response, totp_code, totp_login,
-    World, PASSWORD,
+    World, PASSWORD, SOFT_SECRET, SOFT_SUITE,
 };
 use secure_login_otp::{Digits, HashAlgorithm, TimeStep, Totp};
 use secure_login_verifier::{
-    ActivationOutcome, Clock, Error, EventKind, FactorKind, LoginOutcome, PhoneChangeOutcome,
-    Prompt, Store, Strength, RECOVERY_CODES,
+    ActivationOutcome, BindingKind, Clock, Error, EventKind, FactorKind, LoginOutcome,
+    PhoneChangeOutcome, Prompt, Store, Strength, RECOVERY_CODES,
 };
 
 /// A new login of Alice's completed with the authenticator app, and its session opened.
@@ -646,9 +646,11 @@ pub fn the_first_token_binds_by_sms_and_then_only_a_device_code_moves_it<S: Stor
     else {
         panic!("the device code moves the token")
     };
+    // The first token works through the cooling-off, then retires.
+    w.clock.advance(v.policy().binding_cooling_off);
     let account = v.account(&carol).unwrap();
-    assert!(account.active_factor(first.factor).is_none());
-    assert!(account.active_factor(second.factor).is_some());
+    assert!(account.live_factor(first.factor, w.clock.now()).is_none());
+    assert!(account.live_factor(second.factor, w.clock.now()).is_some());
 }
 
 /// Issue 13: a person who lost every device signs in with a recovery code, or with an
@@ -697,6 +699,168 @@ pub fn a_lost_device_is_replaced_through_a_recovery_code_or_a_temporary_passcode
     ));
 }
 
+/// A challenge/response login of Alice's with the soft token `factor` of `suite` and `secret`.
+fn token_login<S: Store>(w: &World<S>, factor: u32, suite: &str, secret_hex: &str) -> String {
+    let id = login(w);
+    let challenge = challenge_of(&w.verifier.choose_factor(&id, factor).unwrap());
+    let response = ocra_response(suite, secret_hex, &challenge, None);
+    assert!(matches!(
+        w.verifier.submit_response(&id, &response).unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    id
+}
+
+/// Issue 13: every binding is told to the phone and can be undone ("this wasn't me") during a
+/// cooling-off in which the token it replaced keeps working, by a factor the account had
+/// before; never by the new factor itself, nor after the cooling-off.
+pub fn a_migration_is_told_and_undone_from_the_old_token_during_its_cooling_off<S: Store>(
+    w: World<S>,
+) {
+    let (account, f) = alice(&w);
+    // Someone with a relayed app code moves Alice's token to their device.
+    let started = w
+        .verifier
+        .begin_activation("alice", PASSWORD, "intruder")
+        .unwrap();
+    let code = device_code(&w, f.totp);
+    let ActivationOutcome::Activated(theirs) = w
+        .verifier
+        .complete_activation(&started.activation_id, &code, "intruder")
+        .unwrap()
+    else {
+        panic!("activated")
+    };
+    let told = w.phone.messages().last().unwrap().clone();
+    assert_eq!((told.purpose, told.code.as_str()), ("token_activated", ""));
+    let recent = w.verifier.recent_bindings(&account).unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(
+        (recent[0].kind, recent[0].factor, recent[0].replaces.clone()),
+        (BindingKind::Token, theirs.factor, vec![f.soft])
+    );
+    // The new token cannot undo its own binding.
+    let their_secret = secure_login_otp::hex_encode(theirs.secret.expose_secret());
+    let by_them = token_login(&w, theirs.factor, &theirs.suite, &their_secret);
+    assert_eq!(
+        w.verifier.undo_binding(&by_them, &recent[0].id),
+        Err(Error::NotAllowed(
+            "undo it with a factor you had before this change"
+        ))
+    );
+    // Her SMS (a SIM swap) undoes nothing: she had a token before.
+    w.clock.advance(3600);
+    let by_sms = login(&w);
+    w.verifier.choose_factor(&by_sms, f.sms).unwrap();
+    let sms_code = w.phone.last_code();
+    w.verifier.submit_response(&by_sms, &sms_code).unwrap();
+    assert_eq!(
+        w.verifier.undo_binding(&by_sms, &recent[0].id),
+        Err(POSSESSION)
+    );
+    // Alice's old token still signs in, and undoes it: their token is retired, hers stays.
+    let by_alice = token_login(&w, f.soft, SOFT_SUITE, SOFT_SECRET);
+    let alices_session = w.verifier.open_session(&by_alice).unwrap().token;
+    w.verifier.undo_binding(&by_alice, &recent[0].id).unwrap();
+    assert_eq!(
+        w.verifier.undo_binding(&by_alice, &recent[0].id),
+        Err(Error::NotAllowed("this change can no longer be undone"))
+    );
+    assert!(w.verifier.session(&alices_session).unwrap().is_some());
+    assert!(w.verifier.recent_bindings(&account).unwrap().is_empty());
+    assert_eq!(events_of(&w, &account, EventKind::BindingUndone), 1);
+    let id = login(&w);
+    assert_eq!(
+        w.verifier.choose_factor(&id, theirs.factor).unwrap_err(),
+        Error::NotFound("factor")
+    );
+    // Long after the cooling-off, Alice's token still works: its retirement was called off.
+    w.clock.advance(7 * 86_400);
+    token_login(&w, f.soft, SOFT_SUITE, SOFT_SECRET);
+}
+
+/// Issue 13: an authenticator app bound to an SMS-only account (by whoever had the phone for a
+/// moment) is undone from the SMS login Alice had before; after the cooling-off, nothing is.
+pub fn a_factor_binding_is_undone_by_an_older_factor_and_not_after_the_cooling_off<S: Store>(
+    w: World<S>,
+) {
+    let v = &w.verifier;
+    let dave = v.create_account("dave", PASSWORD).unwrap().id;
+    let sms = v
+        .add_factor(
+            &dave,
+            "mobile",
+            FactorKind::Sms {
+                phone: "+41790000008".into(),
+            },
+        )
+        .unwrap();
+    let sms_login = |w: &World<S>| {
+        let id = w.verifier.start_login("dave", PASSWORD).unwrap().login_id;
+        w.verifier.choose_factor(&id, sms).unwrap();
+        let code = w.phone.last_code();
+        w.verifier.submit_response(&id, &code).unwrap();
+        id
+    };
+    let id = sms_login(&w);
+    let session = v.open_session(&id).unwrap().token;
+    let shown = v.begin_totp_enrollment(&session).unwrap();
+    let secret = shown.secret;
+    let app = Totp::new(
+        secret.expose_secret(),
+        HashAlgorithm::Sha1,
+        Digits::SIX,
+        TimeStep::DEFAULT,
+    )
+    .unwrap();
+    let code = app.generate(w.clock.now()).unwrap().to_string();
+    let factor = v.confirm_totp_enrollment(&session, "app", &code).unwrap();
+    assert_eq!(w.phone.messages().last().unwrap().purpose, "factor_added");
+    let binding = v.recent_bindings(&dave).unwrap().remove(0);
+    assert_eq!(
+        (binding.kind, binding.factor),
+        (BindingKind::Factor, factor)
+    );
+    // Dave's own SMS login (a factor older than the app) undoes it.
+    w.clock.advance(120);
+    let older = sms_login(&w);
+    v.undo_binding(&older, &binding.id).unwrap();
+    assert!(v.account(&dave).unwrap().active_factor(factor).is_none());
+    // A second app, left alone past the cooling-off, stays.
+    let id = sms_login_after(&w, 120, &sms_login);
+    let session = v.open_session(&id).unwrap().token;
+    let shown = v.begin_totp_enrollment(&session).unwrap();
+    let secret = shown.secret;
+    let app = Totp::new(
+        secret.expose_secret(),
+        HashAlgorithm::Sha1,
+        Digits::SIX,
+        TimeStep::DEFAULT,
+    )
+    .unwrap();
+    let code = app.generate(w.clock.now()).unwrap().to_string();
+    let second = v.confirm_totp_enrollment(&session, "app", &code).unwrap();
+    let binding = v.recent_bindings(&dave).unwrap().remove(0);
+    w.clock.advance(v.policy().binding_cooling_off);
+    let late = sms_login_after(&w, 0, &sms_login);
+    assert_eq!(
+        v.undo_binding(&late, &binding.id),
+        Err(Error::NotAllowed("this change can no longer be undone"))
+    );
+    assert!(v.recent_bindings(&dave).unwrap().is_empty());
+    assert!(v.account(&dave).unwrap().active_factor(second).is_some());
+}
+
+/// `sms_login` after `seconds` (the SMS throttle wants 120 between codes).
+fn sms_login_after<S: Store>(
+    w: &World<S>,
+    seconds: u64,
+    sms_login: &dyn Fn(&World<S>) -> String,
+) -> String {
+    w.clock.advance(seconds);
+    sms_login(w)
+}
+
 /// Instantiates every lifecycle scenario as a `#[test]` for the store `make()` returns.
 #[macro_export]
 macro_rules! lifecycle_scenarios {
@@ -714,6 +878,8 @@ macro_rules! lifecycle_scenarios {
             a_password_and_the_phone_bind_nothing_on_an_account_with_a_device,
             the_first_token_binds_by_sms_and_then_only_a_device_code_moves_it,
             a_lost_device_is_replaced_through_a_recovery_code_or_a_temporary_passcode,
+            a_migration_is_told_and_undone_from_the_old_token_during_its_cooling_off,
+            a_factor_binding_is_undone_by_an_older_factor_and_not_after_the_cooling_off,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

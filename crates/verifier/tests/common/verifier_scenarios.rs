@@ -1389,12 +1389,23 @@ pub fn activation_add_user_and_migration<S: Store>(w: World<S>) {
             .unwrap(),
         ActivationOutcome::WrongCode { .. }
     ));
+    // The old token works on through the cooling-off (its holder may undo a move that was not
+    // theirs), then retires.
+    let now = w.clock.now();
+    let cooling_off = w.verifier.policy().binding_cooling_off;
+    let account = w.verifier.account(&alice_id).unwrap();
+    assert!(account.live_factor(f.soft, now).is_some());
+    assert_eq!(
+        account.active_factor(f.soft).unwrap().retires_at,
+        Some(now + cooling_off)
+    );
+    assert!(account.live_factor(token.factor, now).is_some());
+    w.clock.advance(cooling_off);
     let account = w.verifier.account(&alice_id).unwrap();
     assert!(
-        account.active_factor(f.soft).is_none(),
+        account.live_factor(f.soft, w.clock.now()).is_none(),
         "the old token is retired"
     );
-    assert!(account.active_factor(token.factor).is_some());
     // The new token's responses log in; the old token's no longer do.
     let id = login(&w);
     let started_login = w.verifier.start_login("alice", PASSWORD).unwrap();

@@ -408,9 +408,17 @@ impl Account {
             Some(Step::WrongCode) => (vec!["code_rejected", "factor_locked"], Some(1), false),
             Some(Step::RightCode) => (vec!["login_succeeded"], Some(1), true),
             Some(Step::WrongActivation) => (vec!["code_rejected", "factor_locked"], None, false),
-            Some(Step::CompleteActivation) => {
-                (vec!["token_activated", "factor_retired"], None, false)
-            }
+            // With the notice to the phone (queued in the same commit, sent before the answer).
+            Some(Step::CompleteActivation) => (
+                vec![
+                    "token_activated",
+                    "factor_retired",
+                    "message_queued",
+                    "message_sent",
+                ],
+                None,
+                false,
+            ),
             Some(Step::TokenResponse) => (vec!["login_succeeded"], token, true),
             Some(Step::StartPush) => (vec!["push_sent"], None, false),
             // A wrong push answer counts against the push only: no event, no factor failure.
@@ -663,6 +671,9 @@ async fn activation_flow(a: &mut Account, http: &mut Http, rng: &mut Rng, cycle:
         return;
     }
     a.ledger.add("token_activated");
+    // The notice to the account's phone, sent before the answer.
+    a.ledger.add("message_queued");
+    a.ledger.add("message_sent");
     let factor = u32::try_from(answer.body["factorId"].as_u64().unwrap_or(0)).unwrap_or(0);
     let secret = answer.body["secret"].as_str().unwrap_or("").to_owned();
     if let Some((old, _)) = a.token.take() {
@@ -1256,7 +1267,11 @@ async fn recover_push(run: &mut Run, a: &mut Account, http: &mut Http, shown: &[
 pub async fn run(opts: &CrashOptions) -> CrashReport {
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
-    let mut portal = Portal::start(&opts.bin, dir.path(), &CHEAP);
+    // A migration retires the old token at once here (no cooling-off), so "at most one active
+    // token" and "the replaced token stays retired" are checkable right after each restart; the
+    // cooling-off is the lifecycle scenarios' subject.
+    let args = [&CHEAP[..], &["--binding-cooling-off", "0"]].concat();
+    let mut portal = Portal::start(&opts.bin, dir.path(), &args);
     let mut run = Run {
         bin: opts.bin.clone(),
         db: portal.db(),
