@@ -19,7 +19,7 @@ use secure_login_verifier::{
 use tokio::sync::{broadcast, Notify};
 
 use crate::entropy::SystemEntropy;
-use crate::SqliteStore;
+use crate::PortalStore;
 
 /// How often the worker looks for retries that came due without being woken.
 pub const ROUND: Duration = Duration::from_secs(1);
@@ -30,7 +30,7 @@ const KEEP_REPORTS: usize = 256;
 
 /// Sends the outbox's messages; shared by the worker task and the request handlers.
 pub struct DeliveryWorker {
-    verifier: Arc<Verifier<SqliteStore>>,
+    verifier: Arc<Verifier<PortalStore>>,
     deliverer: Deliverer,
     policy: DeliveryPolicy,
     wake: Notify,
@@ -53,7 +53,7 @@ impl DeliveryWorker {
     /// # Errors
     /// [`secure_login_verifier::Error::Entropy`] when no nonce can be drawn.
     pub fn new(
-        verifier: Arc<Verifier<SqliteStore>>,
+        verifier: Arc<Verifier<PortalStore>>,
         instance: &str,
         policy: DeliveryPolicy,
     ) -> Result<Self> {

@@ -23,6 +23,7 @@ pub mod kit;
 #[cfg(test)]
 pub mod in_process;
 pub mod load;
+pub mod postgres;
 #[cfg(test)]
 pub mod production;
 
