@@ -28,6 +28,7 @@ mod crash;
 mod device_auth;
 mod headers;
 mod http;
+mod instances;
 mod load;
 mod logs;
 mod password_attacks;
