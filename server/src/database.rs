@@ -45,7 +45,7 @@ impl Database {
     pub fn open(&self) -> Result<PortalStore> {
         Ok(match self {
             Self::Sqlite(path) => PortalStore::Sqlite(SqliteStore::open(path)?),
-            Self::Postgres(url) => PortalStore::Postgres(PgStore::open(url)?),
+            Self::Postgres(url) => PortalStore::Postgres(Box::new(PgStore::open(url)?)),
         })
     }
 }
@@ -90,8 +90,8 @@ impl std::fmt::Debug for Database {
 pub enum PortalStore {
     /// One SQLite file.
     Sqlite(SqliteStore),
-    /// A PostgreSQL database.
-    Postgres(PgStore),
+    /// A PostgreSQL database (boxed: its pool, runtime and settings are the larger part).
+    Postgres(Box<PgStore>),
 }
 
 impl PortalStore {

@@ -30,6 +30,7 @@ pub mod password_gate;
 pub mod pg_store;
 mod request_log;
 pub mod session;
+pub mod signals;
 pub mod source;
 pub mod sqlite_store;
 pub mod state;
@@ -238,6 +239,8 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
     // first round sends what a crash left.
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         runtime.spawn(state.delivery.clone().run(state.test_clock.is_some()));
+        let _entered = runtime.enter();
+        signals::relay(&state)?;
     }
     let router = api::router(state.clone(), policy.clone())
         .merge(health::router(state.clone()))

@@ -17,6 +17,9 @@
 //! - **Blocking calls.** The trait is synchronous (the server calls the verifier from its
 //!   blocking pool); each call runs on the store's own small tokio runtime, where the connection
 //!   pool (deadpool-postgres) lives, and the calling thread waits for the answer.
+//! - **Signals between instances.** [`PgStore::notify`] and [`PgStore::listen`] carry short
+//!   notes (`NOTIFY`/`LISTEN`) from one instance to all: a push changed, a message's attempt was
+//!   reported. They only say "look again": what is true is in the records.
 //! - **Errors.** Every failure becomes [`Error::Store`] naming the step and PostgreSQL's own
 //!   message; parameters (keys, values) are never in it.
 
@@ -77,9 +80,17 @@ impl Default for PgOptions {
     }
 }
 
+/// A note from some instance: its channel and payload.
+pub type Notification = (String, String);
+
+/// How long a broken `LISTEN` connection waits before connecting again.
+const RELISTEN_AFTER: Duration = Duration::from_secs(1);
+
 /// A [`Store`] in a PostgreSQL database.
 pub struct PgStore {
     pool: Pool,
+    /// For the `LISTEN` connection, which is not the pool's.
+    config: tokio_postgres::Config,
     /// Where the pool's connections run; `None` only while being dropped.
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -179,7 +190,7 @@ impl PgStore {
             .build()
             .map_err(|e| Error::Store(format!("postgres: cannot start the client runtime: {e}")))?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -195,6 +206,7 @@ impl PgStore {
             .map_err(|e| Error::Store(format!("postgres pool: {e}")))?;
         let store = Self {
             pool,
+            config,
             runtime: Some(runtime),
         };
         let pool = store.pool.clone();
@@ -219,6 +231,53 @@ impl PgStore {
         })
     }
 
+    /// Sends `payload` on `channel` to every instance listening (this one too), without waiting:
+    /// a note that is lost (the database is down) only delays what the records say anyway.
+    pub fn notify(&self, channel: &'static str, payload: String) {
+        let Some(runtime) = &self.runtime else { return };
+        let pool = self.pool.clone();
+        runtime.spawn(async move {
+            let sent = match pool.get().await {
+                Ok(client) => client
+                    .execute("SELECT pg_notify($1, $2)", &[&channel, &payload])
+                    .await
+                    .map_err(pg_error("notify")),
+                Err(e) => Err(pool_error(e)),
+            };
+            if let Err(error) = sent {
+                tracing::warn!(%error, channel, "a note to the other instances was not sent");
+            }
+        });
+    }
+
+    /// Every note on `channels` from now on (from any instance, this one included), over a
+    /// connection of its own that is opened again whenever it breaks. Notes sent while it is
+    /// broken are missed: listeners must also look at the records from time to time.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store is closing.
+    pub fn listen(
+        &self,
+        channels: &'static [&'static str],
+    ) -> Result<tokio::sync::broadcast::Receiver<Notification>> {
+        let runtime = self
+            .runtime
+            .as_ref()
+            .ok_or_else(|| Error::Store("postgres: the store is closing".into()))?;
+        let (notes, receiver) = tokio::sync::broadcast::channel(256);
+        let config = self.config.clone();
+        runtime.spawn(async move {
+            // Ends when nobody listens any more.
+            while notes.receiver_count() > 0 {
+                if let Err(error) = listen_once(&config, channels, &notes).await {
+                    tracing::warn!(%error, "listening for the other instances' notes");
+                }
+                tokio::time::sleep(RELISTEN_AFTER).await;
+            }
+        });
+        Ok(receiver)
+    }
+
     /// Runs `task` on the store's runtime and waits for it. Never panics, whatever runtime the
     /// caller is on (a plain thread, the blocking pool, a test's runtime).
     fn run<T, F>(&self, task: F) -> Result<T>
@@ -238,6 +297,47 @@ impl PgStore {
         answer
             .recv()
             .map_err(|_| Error::Store("postgres: the call did not finish".into()))?
+    }
+}
+
+/// One `LISTEN` connection: forwards its notifications to `notes` until it breaks.
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    channels: &[&str],
+    notes: &tokio::sync::broadcast::Sender<Notification>,
+) -> Result<()> {
+    let (client, mut connection) = config.connect(NoTls).await.map_err(pg_error("listen"))?;
+    let forward = {
+        let notes = notes.clone();
+        async move {
+            while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                match message {
+                    Ok(tokio_postgres::AsyncMessage::Notification(note)) => {
+                        // Nobody listening right now is fine.
+                        let _ = notes.send((note.channel().to_owned(), note.payload().to_owned()));
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Err(pg_error("listen")(e)),
+                }
+            }
+            Ok(())
+        }
+    };
+    let subscribe = async {
+        let sql: String = channels
+            .iter()
+            .map(|c| format!("LISTEN \"{c}\";"))
+            .collect();
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(pg_error("listen"))?;
+        // Keeps the client (and so the connection) open until `forward` ends.
+        std::future::pending::<Result<()>>().await
+    };
+    tokio::select! {
+        ended = forward => ended,
+        failed = subscribe => failed,
     }
 }
 

@@ -70,10 +70,12 @@ impl AppState {
             .map_err(ApiError::from)
     }
 
-    /// Tells token pages that pushes changed.
+    /// Tells token pages that pushes changed: this instance's at once, the others' through the
+    /// database (which tells this one again: a second re-read, harmless).
     pub fn pushes_changed(&self) {
         // No listener is fine.
         let _ = self.push_changes.send(());
+        crate::signals::tell_others(self.verifier.store(), crate::signals::PUSHES, String::new());
     }
 
     /// Opens the session of a completed login, once per login and only within the claim

@@ -296,3 +296,36 @@ async fn a_store_is_used_and_dropped_inside_a_runtime_without_panicking() {
     assert_eq!(store.get("k").unwrap().unwrap().version, 1);
     drop(store);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_from_one_instance_reaches_another_listening() {
+    let Some(cluster) = pg() else { return };
+    let url = cluster.fresh_database();
+    let (teller, listener) = (PgStore::open(&url).unwrap(), PgStore::open(&url).unwrap());
+    let mut notes = listener.listen(&["test_channel"]).unwrap();
+    // The listener's connection subscribes in the background: notes sent before it did are
+    // missed (by design: notes only say "look again"), so send until one arrives.
+    let mut received = None;
+    for n in 0..300 {
+        teller.notify("test_channel", format!("note {n}"));
+        if let Ok(note) =
+            tokio::time::timeout(std::time::Duration::from_millis(100), notes.recv()).await
+        {
+            received = Some(note.unwrap());
+            break;
+        }
+    }
+    let (channel, payload) = received.expect("a note within 30 s");
+    assert_eq!(channel, "test_channel");
+    assert!(payload.starts_with("note "), "{payload}");
+    // Another channel's notes are not delivered to this listener.
+    teller.notify("other_channel", "x".into());
+    teller.notify("test_channel", "last".into());
+    loop {
+        let (channel, payload) = notes.recv().await.unwrap();
+        assert_eq!(channel, "test_channel");
+        if payload == "last" {
+            break;
+        }
+    }
+}
