@@ -329,3 +329,68 @@ async fn a_note_from_one_instance_reaches_another_listening() {
         }
     }
 }
+
+#[test]
+fn a_postgres_start_without_a_named_key_refuses_before_connecting() {
+    // No key file beside a URL: every instance must be given the same key.
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_secure-login-server"))
+        .env_remove("SECURE_LOGIN_KEY")
+        .env_remove("SECURE_LOGIN_KEY_FILE")
+        .arg("--database")
+        .arg(format!(
+            "postgres://portal:s3cret@/login?host={}",
+            dir.path().display()
+        ))
+        .args(["--test-clock", "--addr", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("needs its key named"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+    // Nothing was written beside the URL as if it were a file.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn the_start_line_names_the_postgres_database_without_its_password() {
+    let Some(cluster) = pg() else { return };
+    let url = cluster.fresh_database();
+    let with_password = url.replacen("postgres://test@", "postgres://test:s3cret@", 1);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("www")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_secure-login-server"))
+        .env("SECURE_LOGIN_KEY", crate::harness::PG_KEY)
+        .arg("--database")
+        .arg(&with_password)
+        .args(["--test-clock", "--addr", "127.0.0.1:0", "--www"])
+        .arg(dir.path().join("www"))
+        .arg("--pkg")
+        .arg(dir.path().join("www"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("secure-login portal listening on ");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let db = dbname(&url);
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with(&format!("database: PostgreSQL database {db} on "))),
+        "{printed:?}"
+    );
+    assert!(printed.iter().all(|l| !l.contains("s3cret")), "{printed:?}");
+}
