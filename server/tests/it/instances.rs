@@ -650,3 +650,88 @@ async fn kill_9_of_one_instance_loses_nothing_acknowledged_and_reuses_no_respons
     }
     eprintln!("kill -9 at request {kill_at} (seed {seed}): {tally:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn while_the_database_is_away_every_instance_answers_503_and_afterwards_nothing_is_lost() {
+    let Some(three) = Three::start() else { return };
+    let Some(cluster) = cluster() else { return };
+    let card = user_with_card(&three, "dora");
+    three.set_clocks(T0).await;
+    let (login, _, right) = card_login(&three, "dora", &card, 0, 1).await.unwrap();
+    let done = Http::new(&three.base(2))
+        .post(
+            &format!("/api/login/{login}/response"),
+            &json!({ "response": right }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.outcome(), "success", "{}", done.text);
+    let cookie = done.session.clone().unwrap();
+
+    // The database goes away: no new connection is allowed, and every open one is cut.
+    let url = three.portals[0].db();
+    let db = url
+        .to_str()
+        .unwrap()
+        .trim_start_matches("postgres://test@/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    cluster.psql(
+        "postgres",
+        &format!(
+            "ALTER DATABASE {db} ALLOW_CONNECTIONS false; \
+             SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{db}'"
+        ),
+    );
+    for i in 0..3 {
+        let mut http = Http::new(&three.base(i));
+        let ready = http.get("/readyz").await.unwrap();
+        assert_eq!(ready.status, 503, "instance {i}: {}", ready.text);
+        let refused = http
+            .post(
+                "/api/login",
+                &json!({ "username": "dora", "password": PASSWORD }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (refused.status, refused.code()),
+            (503, "StorageFailure"),
+            "instance {i}: {}",
+            refused.text
+        );
+        // The process itself still answers.
+        assert_eq!(http.get("/healthz").await.unwrap().status, 200);
+    }
+
+    // It comes back: every instance serves again, with what was committed before.
+    cluster.psql(
+        "postgres",
+        &format!("ALTER DATABASE {db} ALLOW_CONNECTIONS true"),
+    );
+    for i in 0..3 {
+        let mut http = Http::new(&three.base(i));
+        // The pool drops the cut connections as it finds them: a few 503s may come first.
+        let mut ready = http.get("/readyz").await.unwrap();
+        for _ in 0..50 {
+            if ready.status == 200 {
+                break;
+            }
+            ready = http.get("/readyz").await.unwrap();
+        }
+        assert_eq!(ready.status, 200, "instance {i}: {}", ready.text);
+        assert!(signs_in(&three.base(i), &cookie).await, "instance {i}");
+    }
+    let (login, _, right) = card_login(&three, "dora", &card, 1, 2).await.unwrap();
+    let again = Http::new(&three.base(0))
+        .post(
+            &format!("/api/login/{login}/response"),
+            &json!({ "response": right }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.outcome(), "success", "{}", again.text);
+    assert_eq!(three.events("dora", "login_succeeded"), 2);
+}
