@@ -22,11 +22,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use harness::crowd::{all_at_once, flood, tally};
 use harness::postgres::cluster;
 use harness::*;
 use serde_json::{json, Value};
 use tempfile::TempDir;
-use tokio::sync::Barrier;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");
 const THRESHOLD: u64 = 10;
@@ -57,6 +57,10 @@ impl Three {
 
     fn base(&self, i: usize) -> String {
         self.portals[i % 3].base.clone()
+    }
+
+    fn bases(&self) -> Vec<String> {
+        (0..3).map(|i| self.base(i)).collect()
     }
 
     fn admin(&self, args: &[&str]) -> String {
@@ -142,43 +146,6 @@ async fn card_login(
     Ok((login, card, right))
 }
 
-/// Posts each (base, path, body) from its own client, all released at once; the answers in
-/// order.
-async fn all_at_once(requests: Vec<(String, String, Value)>) -> Vec<Answer> {
-    let barrier = Arc::new(Barrier::new(requests.len()));
-    let tasks: Vec<_> = requests
-        .into_iter()
-        .map(|(base, path, body)| {
-            let barrier = barrier.clone();
-            let mut http = Http::new(&base);
-            tokio::spawn(async move {
-                // The connection first, so the barrier releases requests, not handshakes.
-                http.get("/api/phone/messages").await.unwrap();
-                barrier.wait().await;
-                http.post(&path, &body).await.unwrap()
-            })
-        })
-        .collect();
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.unwrap());
-    }
-    answers
-}
-
-fn tally(answers: &[Answer]) -> std::collections::BTreeMap<String, usize> {
-    let mut counts = std::collections::BTreeMap::new();
-    for a in answers {
-        let key = if a.status == 200 {
-            a.outcome().to_owned()
-        } else {
-            format!("{} {}", a.status, a.code())
-        };
-        *counts.entry(key).or_insert(0) += 1;
-    }
-    counts
-}
-
 /// Whether `cookie` signs in on the instance at `base` (`GET /api/account`).
 async fn signs_in(base: &str, cookie: &str) -> bool {
     let mut http = Http::new(base);
@@ -194,9 +161,8 @@ async fn fifty_submissions_of_one_response_over_three_instances_succeed_once() {
     let (login, factor, right) = card_login(&three, "alice", &card, 0, 1).await.unwrap();
     let path = format!("/api/login/{login}/response");
     let answers = all_at_once(
-        (0..50)
-            .map(|i| (three.base(i), path.clone(), json!({ "response": right })))
-            .collect(),
+        &three.bases(),
+        vec![(path, json!({ "response": right })); 50],
     )
     .await;
     let counts = tally(&answers);
@@ -244,35 +210,7 @@ async fn a_thousand_wrong_guesses_over_three_instances_evaluate_at_most_the_limi
     let (login, factor, right) = card_login(&three, "victim", &card, 2, 0).await.unwrap();
     let path = format!("/api/login/{login}/response");
     // 50 clients, each on one instance (17/17/16), 20 distinct wrong guesses each.
-    let barrier = Arc::new(Barrier::new(50));
-    let tasks: Vec<_> = (0..50u64)
-        .map(|client| {
-            let barrier = barrier.clone();
-            let (path, right) = (path.clone(), right.clone());
-            let mut http = Http::new(&three.base(client as usize));
-            tokio::spawn(async move {
-                http.get("/api/phone/messages").await.unwrap();
-                barrier.wait().await;
-                let mut answers = Vec::new();
-                for n in 0..20 {
-                    let mut guess = format!("{:08}", (client * 20 + n) * 99_991 % 100_000_000);
-                    if guess == right {
-                        guess = format!("{:08}", 99_999_999 - client);
-                    }
-                    answers.push(
-                        http.post(&path, &json!({ "response": guess }))
-                            .await
-                            .unwrap(),
-                    );
-                }
-                answers
-            })
-        })
-        .collect();
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.extend(task.await.unwrap());
-    }
+    let answers = flood(&three.bases(), &path, &right, 50, 20).await;
     assert_eq!(answers.len(), 1000);
     let counts = tally(&answers);
     let wrong = *counts.get("wrong_code").unwrap_or(&0) as u64;
@@ -342,11 +280,9 @@ async fn two_resends_on_two_instances_send_one_sms() {
     for round in 1..=5u64 {
         three.set_clocks(T0 + round * 121).await;
         // Instances 1 and 2 in the first round, then 2 and 0, then 0 and 1, ...
-        let pair = [round as usize, round as usize + 1];
         let answers = all_at_once(
-            pair.iter()
-                .map(|&i| (three.base(i), path.clone(), json!({ "channel": "sms" })))
-                .collect(),
+            &[three.base(round as usize), three.base(round as usize + 1)],
+            vec![(path.clone(), json!({ "channel": "sms" })); 2],
         )
         .await;
         let sent = answers

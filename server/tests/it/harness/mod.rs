@@ -17,6 +17,8 @@
 )]
 
 pub mod crash;
+#[cfg(test)]
+pub mod crowd;
 pub mod kit;
 // The other two launchers, for the test binary only (the load and crash examples include this
 // module for `Portal` alone).
