@@ -5,7 +5,8 @@
 #                             the wasm32 target, wasm-bindgen-cli at the Cargo.lock version,
 #                             wasm-pack, the npm packages (binaryen's wasm-opt, ...)
 #   scripts/setup.sh --test   also what only the tests need (scripts/test.sh): Chromium,
-#                             chromedriver, oathtool, nginx and Caddy (the reverse-proxy tests)
+#                             chromedriver, oathtool, nginx and Caddy (the reverse-proxy tests),
+#                             PostgreSQL (the tests start throwaway clusters of their own)
 #                             from Debian, cargo-deny, cargo-fuzz and Python's `oath`
 #
 # The cargo tools are built by one `cargo install` into one shared target directory (their
@@ -33,7 +34,7 @@ fi
 # Debian packages, for the tests only. (No binaryen: its wasm-opt is too old; npm's is used.)
 if $with_tests; then
   missing=()
-  for p in chromium chromium-driver oathtool nginx caddy; do
+  for p in chromium chromium-driver oathtool nginx caddy postgresql; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if ((${#missing[@]})); then

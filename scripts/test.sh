@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of secure-login, after installing what is missing (scripts/setup.sh):
 # format and lints (native and wasm32), the dependency policy, native tests (with short race,
-# load and crash runs against the portal), the RFC vectors in headless Chromium, the JavaScript
+# load and crash runs against the portal, and the same races and a kill -9 over three portals on
+# one throwaway PostgreSQL cluster), the RFC vectors in headless Chromium, the JavaScript
 # API in Node, a minute of fuzzing, a short timing check, and the pages end to end in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +37,7 @@ else
   echo "advisories NOT checked: the RustSec database (github.com) cannot be reached from here"
 fi
 
-step "native tests"
+step "native tests (the PostgreSQL store's and the three-instance tests start a throwaway cluster of their own)"
 cargo test --workspace --locked
 
 step "the same vector files in headless Chromium: wasm-pack test --headless --chrome"

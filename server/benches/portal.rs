@@ -1,10 +1,12 @@
-//! Second-factor verifications per second through the portal's HTTP API, over loopback, with the
-//! SQLite store: the real binary, started as `secure-login-server --demo --test-clock` on a fresh
-//! database file in a temporary directory.
+//! Second-factor verifications per second through the portal's HTTP API, over loopback: the real
+//! binary, started as `secure-login-server --demo --test-clock` on a fresh SQLite file in a
+//! temporary directory, or with `--postgres` as `--instances N` binaries on one fresh database of
+//! a throwaway PostgreSQL cluster (the tests' harness: `tests/it/harness/postgres.rs`), the
+//! requests spread over them in turn.
 //!
 //! ```text
 //! cargo bench -p secure-login-server --bench portal -- [--concurrency 1,16] [--logins 2000]
-//!     [--users 16] [--runs 3] [--json FILE]
+//!     [--users 16] [--runs 3] [--json FILE] [--postgres [--instances 1]]
 //! ```
 //!
 //! Set-up (not timed): `users` accounts, each with a security card (the admin subcommands of the
@@ -38,11 +40,17 @@ use std::time::{Duration, Instant};
 use secure_login_otp::{hex_decode, Challenge, Ocra, OcraInput, OcraSuite, Pin};
 use serde_json::{json, Value};
 
+#[path = "../tests/it/harness/postgres.rs"]
+#[allow(dead_code, reason = "the tests' cluster; the bench uses part of it")]
+mod postgres;
+
 const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");
 const PASSWORD: &str = "bench-password-1";
 const PIN: &str = "4826";
 /// Cheap password hashes: the password step is set-up here, not what is measured.
 const CHEAP: [&str; 4] = ["--password-memory-kib", "8", "--password-iterations", "1"];
+/// The key sealing a PostgreSQL database's secrets (no key file beside a URL).
+const PG_KEY: &str = "ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGCg4Q=";
 
 struct Options {
     concurrency: Vec<usize>,
@@ -50,6 +58,8 @@ struct Options {
     users: usize,
     runs: usize,
     json: Option<String>,
+    postgres: bool,
+    instances: usize,
 }
 
 fn options() -> Options {
@@ -59,6 +69,8 @@ fn options() -> Options {
         users: 16,
         runs: 3,
         json: None,
+        postgres: false,
+        instances: 1,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -71,6 +83,8 @@ fn options() -> Options {
             "--users" => options.users = value().parse().unwrap(),
             "--runs" => options.runs = value().parse().unwrap(),
             "--json" => options.json = Some(value()),
+            "--postgres" => options.postgres = true,
+            "--instances" => options.instances = value().parse::<usize>().unwrap().max(1),
             // What `cargo bench` passes to every bench target.
             "--bench" => {}
             other => panic!("unknown argument {other}"),
@@ -84,6 +98,7 @@ fn options() -> Options {
 /// (the admin commands take secrets from there or from a file, never from the command line).
 fn admin(db: &Path, args: &[&str]) -> String {
     let output = Command::new(BIN)
+        .env("SECURE_LOGIN_KEY", PG_KEY)
         .arg("admin")
         .arg("--db")
         .arg(db)
@@ -101,15 +116,18 @@ fn admin(db: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// The portal on a free loopback port; the process and its base URL.
-fn serve(dir: &Path) -> (Child, String) {
+/// The portal on a free loopback port over `db` (a file or a URL), serving `dir`'s empty `www/`
+/// and `pkg/`; the process and its base URL.
+fn serve(dir: &Path, db: &Path) -> (Child, String) {
     for sub in ["www", "pkg"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
     let mut child = Command::new(BIN)
+        // Used by a PostgreSQL start only (an SQLite one takes the key file beside the file).
+        .env("SECURE_LOGIN_KEY", PG_KEY)
         .args(["--addr", "127.0.0.1:0", "--demo", "--test-clock"])
         .arg("--db")
-        .arg(dir.join("portal.sqlite3"))
+        .arg(db)
         .arg("--www")
         .arg(dir.join("www"))
         .arg("--pkg")
@@ -236,13 +254,24 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn main() {
     let options = options();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("portal.sqlite3");
+    let db = if options.postgres {
+        let cluster =
+            postgres::cluster().expect("PostgreSQL is installed (scripts/setup.sh --test)");
+        std::path::PathBuf::from(cluster.fresh_database())
+    } else {
+        dir.path().join("portal.sqlite3")
+    };
+    let store = if options.postgres {
+        format!("PostgreSQL, {} instance(s)", options.instances)
+    } else {
+        "SQLite".to_owned()
+    };
     eprintln!(
-        "portal bench: {} users with a card, {} logins per run, concurrency {:?}, {} runs",
+        "portal bench ({store}): {} users with a card, {} logins per run, concurrency {:?}, {} runs",
         options.users, options.logins, options.concurrency, options.runs
     );
     // A demo start runs only on a database a demo start made: make it with one, then fill it.
-    let (mut first, _) = serve(dir.path());
+    let (mut first, _) = serve(dir.path(), &db);
     first.kill().unwrap();
     first.wait().unwrap();
     let mut cards = Vec::new();
@@ -266,7 +295,14 @@ fn main() {
         });
     }
     let cards = Arc::new(cards);
-    let (mut server, base) = serve(dir.path());
+    let instances = if options.postgres {
+        options.instances
+    } else {
+        1
+    };
+    let (mut servers, bases): (Vec<Child>, Vec<String>) = (0..instances)
+        .map(|i| serve(&dir.path().join(format!("instance-{i}")), &db))
+        .unzip();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -283,7 +319,7 @@ fn main() {
             runs.push(timed_run(
                 &runtime,
                 &http,
-                &base,
+                &bases,
                 &cards,
                 concurrency,
                 options.logins,
@@ -292,10 +328,13 @@ fn main() {
         }
         results.push(json!({ "concurrency": concurrency, "runs": runs }));
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    for server in &mut servers {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
 
     let report = json!({
+        "store": store,
         "users": options.users,
         "logins_per_run": options.logins,
         "factor": "security card, OCRA-1:HOTP-SHA256-8:QN06-PSHA1",
@@ -307,32 +346,37 @@ fn main() {
     }
 }
 
-/// Prepares `logins` logins, then answers them all with `concurrency` workers; the figures.
+/// Prepares `logins` logins, then answers them all with `concurrency` workers, login `i` on
+/// instance `i % instances` (and prepared on the next one); the figures.
 fn timed_run(
     runtime: &tokio::runtime::Runtime,
     http: &reqwest::Client,
-    base: &str,
+    bases: &[String],
     cards: &Arc<Vec<Card>>,
     concurrency: usize,
     logins: usize,
     run: usize,
 ) -> Value {
-    let base = base.to_owned();
+    let bases = Arc::new(bases.to_vec());
     let prepared = runtime.block_on(spread(logins, concurrency.max(8), {
-        let (http, base, cards) = (http.clone(), base.clone(), cards.clone());
+        let (http, bases, cards) = (http.clone(), bases.clone(), cards.clone());
         move |i| {
-            let (http, base, cards) = (http.clone(), base.clone(), cards.clone());
-            async move { prepare(&http, &base, &cards[i % cards.len()]).await }
+            let (http, bases, cards) = (http.clone(), bases.clone(), cards.clone());
+            async move {
+                let base = &bases[(i + 1) % bases.len()];
+                prepare(&http, base, &cards[i % cards.len()]).await
+            }
         }
     }));
     let prepared = Arc::new(prepared);
     let started = Instant::now();
     let latencies = runtime.block_on(spread(logins, concurrency, {
-        let (http, base, prepared) = (http.clone(), base.clone(), prepared.clone());
+        let (http, bases, prepared) = (http.clone(), bases.clone(), prepared.clone());
         move |i| {
-            let (http, base, prepared) = (http.clone(), base.clone(), prepared.clone());
+            let (http, bases, prepared) = (http.clone(), bases.clone(), prepared.clone());
             async move {
                 let login = &prepared[i];
+                let base = &bases[i % bases.len()];
                 let sent = Instant::now();
                 let (status, outcome) = post(
                     &http,

@@ -7,6 +7,7 @@ use secure_login_verifier::Policy;
 
 use crate::client_addr::TrustedProxies;
 use crate::courier::WebhookSecret;
+use crate::database::Database;
 use crate::kek::KeySource;
 use crate::origin::PublicOrigin;
 
@@ -30,8 +31,8 @@ pub enum CourierConfig {
 /// The portal's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite database file (created if missing).
-    pub db: PathBuf,
+    /// The SQLite database file (created if missing) or the PostgreSQL database.
+    pub db: Database,
     /// The pages.
     pub www: PathBuf,
     /// The wasm package.
@@ -61,12 +62,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults for a database file and the two served directories.
+    /// The defaults for an SQLite database file and the two served directories (the key file
+    /// beside the database).
     pub fn new(db: impl Into<PathBuf>, www: impl Into<PathBuf>, pkg: impl Into<PathBuf>) -> Self {
         let db = db.into();
         Self {
             key: KeySource::beside(&db),
-            db,
+            db: Database::Sqlite(db),
             www: www.into(),
             pkg: pkg.into(),
             policy: Policy::default(),

@@ -52,11 +52,18 @@ impl KeySource {
 
     /// `--key-file` when given, else `SECURE_LOGIN_KEY` when set, else the file beside `db`.
     pub fn choose(key_file: Option<PathBuf>, db: &Path) -> Self {
-        match (key_file, std::env::var(KEY_ENV)) {
-            (Some(path), _) => Self::File(path),
-            (None, Ok(inline)) if !inline.trim().is_empty() => Self::Inline(Zeroizing::new(inline)),
-            _ => Self::beside(db),
-        }
+        key_file
+            .map(Self::File)
+            .or_else(Self::from_env)
+            .unwrap_or_else(|| Self::beside(db))
+    }
+
+    /// `SECURE_LOGIN_KEY`, when set and not blank.
+    pub fn from_env() -> Option<Self> {
+        std::env::var(KEY_ENV)
+            .ok()
+            .filter(|inline| !inline.trim().is_empty())
+            .map(|inline| Self::Inline(Zeroizing::new(inline)))
     }
 
     /// The KEK, creating the key file when it is missing.

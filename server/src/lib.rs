@@ -3,7 +3,8 @@
 //! Content-Security-Policy and the other security headers on every response.
 //!
 //! [`portal`] builds the whole router from a [`Config`]; [`SqliteStore`] keeps the verifier's
-//! records and audit log in an SQLite file; [`admin`] is the command-line administration.
+//! records and audit log in an SQLite file, [`PgStore`] in a PostgreSQL database that several
+//! instances share ([`Database`] chooses); [`admin`] is the command-line administration.
 
 pub mod admin;
 mod api;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod config_file;
 pub mod courier;
 mod csrf;
+pub mod database;
 pub mod demo;
 pub mod enroll;
 pub mod entropy;
@@ -25,8 +27,10 @@ pub mod logging;
 pub mod mode;
 pub mod origin;
 pub mod password_gate;
+pub mod pg_store;
 mod request_log;
 pub mod session;
+pub mod signals;
 pub mod source;
 pub mod sqlite_store;
 pub mod state;
@@ -46,7 +50,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 pub use config::{Config, CourierConfig};
 pub use csrf::CSRF_HEADER;
+pub use database::{Database, PortalStore};
 pub use headers::{security_headers, CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY};
+pub use pg_store::{PgOptions, PgStore};
 pub use sqlite_store::{SqliteOptions, SqliteStore};
 pub use state::AppState;
 pub use static_files::app;
@@ -123,13 +129,13 @@ pub fn mode_line(config: &Config) -> String {
 }
 
 /// Checks that the database's secrets are sealed under the verifier's key; seals those of a
-/// database that kept them in clear, and then lets no copy of them stay in the WAL.
+/// database that kept them in clear, and then lets no copy of them stay in SQLite's WAL.
 ///
 /// # Errors
 /// [`secure_login_verifier::Error::Sealed`] for another key, store failures.
-pub fn check_key(verifier: &Verifier<SqliteStore>) -> secure_login_verifier::Result<()> {
+pub fn check_key(verifier: &Verifier<PortalStore>) -> secure_login_verifier::Result<()> {
     if verifier.check_key()? > 0 {
-        verifier.store().truncate_wal()?;
+        verifier.store().after_sealing()?;
     }
     Ok(())
 }
@@ -158,7 +164,7 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         Some(clock) => clock.clone(),
         None => Arc::new(SystemClock),
     };
-    let store = SqliteStore::open(&config.db)?;
+    let store = config.db.open()?;
     mode::check_database(&store, mode)?.map_err(StartError)?;
     let texts = MessageTexts {
         issuer: config.issuer.clone(),
@@ -168,7 +174,10 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
         .courier
     {
         CourierConfig::Outbox => {
-            let outbox = Arc::new(Outbox::open(&config.db, clock.clone(), texts)?);
+            let outbox = Arc::new(match config.db.sqlite_path() {
+                Some(path) => Outbox::open(path, clock.clone(), texts)?,
+                None => Outbox::in_memory(clock.clone(), texts),
+            });
             // The demo phone answers at once: a short lease.
             (Arc::new(OutboxCourier(outbox.clone())), Some(outbox), 5)
         }
@@ -230,6 +239,8 @@ pub fn portal(config: Config) -> Result<Portal, StartError> {
     // first round sends what a crash left.
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         runtime.spawn(state.delivery.clone().run(state.test_clock.is_some()));
+        let _entered = runtime.enter();
+        signals::relay(&state)?;
     }
     let router = api::router(state.clone(), policy.clone())
         .merge(health::router(state.clone()))

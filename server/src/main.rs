@@ -18,7 +18,7 @@ use secure_login_server::kek::KeySource;
 use secure_login_server::logging::{self, LogFormat};
 use secure_login_server::mode::Mode;
 use secure_login_server::origin::PublicOrigin;
-use secure_login_server::{Config, CourierConfig, SqliteStore};
+use secure_login_server::{Config, CourierConfig, Database};
 use secure_login_verifier::{Policy, Verifier};
 use tokio::net::TcpListener;
 
@@ -49,36 +49,54 @@ const DEFAULT_DB: &str = "secure-login.sqlite3";
 /// The listening address when neither `--addr` nor the config file names one.
 const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
-/// The database file.
+/// The database.
 #[derive(Args, Debug, Clone)]
 struct DbArgs {
-    /// The SQLite database file, created if missing [default: secure-login.sqlite3].
-    #[arg(long, env = "SECURE_LOGIN_DB")]
+    /// The SQLite database file, created if missing [default: secure-login.sqlite3], or a
+    /// PostgreSQL database: `postgres://user:password@host:port/dbname` (several instances may
+    /// share it; the URL may also come from SECURE_LOGIN_DB, out of sight of `ps`).
+    #[arg(long, visible_alias = "database", env = "SECURE_LOGIN_DB")]
     db: Option<PathBuf>,
     /// The key file sealing the factor secrets (created 0600 if missing). Without it,
-    /// `SECURE_LOGIN_KEY` (base64 of 32 bytes) when set, else the file `DB.key`.
+    /// `SECURE_LOGIN_KEY` (base64 of 32 bytes) when set, else the file `DB.key` (an SQLite
+    /// database only: with PostgreSQL one of the two is required).
     #[arg(long, env = "SECURE_LOGIN_KEY_FILE")]
     key_file: Option<PathBuf>,
 }
 
 impl DbArgs {
-    /// The file given, else the one of the config file, else [`DEFAULT_DB`].
-    fn path_or(&self, file: Option<&PathBuf>) -> PathBuf {
-        self.db
-            .clone()
-            .or_else(|| file.cloned())
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
+    /// The database given, else the one of the config file, else [`DEFAULT_DB`].
+    fn database_or(&self, file: Option<&PathBuf>) -> Database {
+        Database::parse(
+            &self
+                .db
+                .clone()
+                .or_else(|| file.cloned())
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
+        )
     }
 
     /// Where the key-encryption key of database `db` comes from: `--key-file`, else
     /// `SECURE_LOGIN_KEY` (the environment wins over the config file, as for every setting),
-    /// else the config file's `key_file`, else the file beside `db`.
-    fn key(&self, file: Option<&PathBuf>, db: &Path) -> KeySource {
-        match (KeySource::choose(self.key_file.clone(), db), file) {
-            (KeySource::File(_), Some(path)) if self.key_file.is_none() => {
-                KeySource::File(path.clone())
-            }
-            (chosen, _) => chosen,
+    /// else the config file's `key_file`, else the file beside an SQLite `db`. A PostgreSQL
+    /// database has no "beside": the key must be named (every instance needs the same one).
+    fn key(&self, file: Option<&PathBuf>, db: &Database) -> Result<KeySource, String> {
+        if let Some(path) = &self.key_file {
+            return Ok(KeySource::File(path.clone()));
+        }
+        if let Some(inline) = KeySource::from_env() {
+            return Ok(inline);
+        }
+        if let Some(path) = file {
+            return Ok(KeySource::File(path.clone()));
+        }
+        match db.sqlite_path() {
+            Some(path) => Ok(KeySource::beside(path)),
+            None => Err(
+                "a PostgreSQL database needs its key named: --key-file (or key_file in \
+                         the config file) or SECURE_LOGIN_KEY, the same for every instance"
+                    .into(),
+            ),
         }
     }
 }
@@ -361,11 +379,12 @@ async fn run() -> ExitCode {
 /// Runs one admin command; exit 0 with its output, or 1 with `error: CODE: message`.
 async fn run_admin(args: AdminArgs) -> ExitCode {
     let outcome = tokio::task::spawn_blocking(move || {
-        let db = args.db.path_or(None);
-        let store = SqliteStore::open(&db)?;
+        let db = args.db.database_or(None);
+        let store = db.open()?;
         let vault = args
             .db
             .key(None, &db)
+            .map_err(secure_login_verifier::Error::Store)?
             .vault()
             .map_err(|e| secure_login_verifier::Error::Store(e.0))?;
         let verifier = Verifier::new(
@@ -413,9 +432,10 @@ fn config(args: ServeArgs) -> Result<Start, String> {
     let root = find_repo_root();
     let www = resolve_dir(args.www.or(file.www), root.as_deref(), "www")?;
     let pkg = resolve_dir(args.pkg.or(file.pkg), root.as_deref(), "pkg")?;
-    let db = args.db.path_or(file.db.as_ref());
-    let key = args.db.key(file.key_file.as_ref(), &db);
-    let mut config = Config::new(db, www, pkg);
+    let db = args.db.database_or(file.db.as_ref());
+    let key = args.db.key(file.key_file.as_ref(), &db)?;
+    let mut config = Config::new(PathBuf::new(), www, pkg);
+    config.db = db;
     config.key = key;
     config.policy = args.policy.policy_over(&file.policy);
     config.demo = args.demo;
@@ -581,7 +601,7 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
     let addr = listener.local_addr()?;
     println!("{mode_line}");
     tracing::info!(%addr, "{mode_line}");
-    println!("database: {}", db.display());
+    println!("database: {db}");
     println!("secrets sealed with the {key:?}");
     if let Some(report) = &portal.demo_report {
         print!("{report}");

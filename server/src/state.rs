@@ -11,12 +11,12 @@ use crate::demo::DemoCard;
 use crate::error::{ApiError, ApiResult};
 use crate::password_gate::PasswordGate;
 use crate::session::Sessions;
-use crate::SqliteStore;
+use crate::PortalStore;
 
 /// The portal's shared state.
 pub struct AppState {
-    /// The verifier over the SQLite store.
-    pub verifier: Arc<Verifier<SqliteStore>>,
+    /// The verifier over the SQLite or PostgreSQL store.
+    pub verifier: Arc<Verifier<PortalStore>>,
     /// Sends the outbox's SMS and voice messages.
     pub delivery: Arc<DeliveryWorker>,
     /// The session cookie.
@@ -54,14 +54,14 @@ impl AppState {
     }
 
     /// Runs `f` on the verifier in the blocking pool (it hashes passwords with Argon2 and does
-    /// SQLite I/O): never on the async workers.
+    /// database I/O): never on the async workers.
     ///
     /// # Errors
     /// The verifier's error, or 503 `Unavailable` when the task could not finish.
     pub async fn verify<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Verifier<SqliteStore>) -> VerifierResult<T> + Send + 'static,
+        F: FnOnce(&Verifier<PortalStore>) -> VerifierResult<T> + Send + 'static,
     {
         let verifier = self.verifier.clone();
         tokio::task::spawn_blocking(move || f(&verifier))
@@ -70,10 +70,12 @@ impl AppState {
             .map_err(ApiError::from)
     }
 
-    /// Tells token pages that pushes changed.
+    /// Tells token pages that pushes changed: this instance's at once, the others' through the
+    /// database (which tells this one again: a second re-read, harmless).
     pub fn pushes_changed(&self) {
         // No listener is fine.
         let _ = self.push_changes.send(());
+        crate::signals::tell_others(self.verifier.store(), crate::signals::PUSHES, String::new());
     }
 
     /// Opens the session of a completed login, once per login and only within the claim

@@ -6,7 +6,9 @@
 //! being sent twice at the same time, by this worker or another instance's.
 //!
 //! A request that queued a message waits (at most [`DeliveryWorker::wait_limit`]) for the report
-//! of its first attempt, so the page can say whether the code went out.
+//! of its first attempt, so the page can say whether the code went out. Over PostgreSQL the
+//! report reaches every instance ([`crate::signals`]), since another instance's worker may be
+//! the one that claimed the message.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,7 +21,8 @@ use secure_login_verifier::{
 use tokio::sync::{broadcast, Notify};
 
 use crate::entropy::SystemEntropy;
-use crate::SqliteStore;
+use crate::signals::{tell_others, DeliveryNote, DELIVERY};
+use crate::PortalStore;
 
 /// How often the worker looks for retries that came due without being woken.
 pub const ROUND: Duration = Duration::from_secs(1);
@@ -30,7 +33,7 @@ const KEEP_REPORTS: usize = 256;
 
 /// Sends the outbox's messages; shared by the worker task and the request handlers.
 pub struct DeliveryWorker {
-    verifier: Arc<Verifier<SqliteStore>>,
+    verifier: Arc<Verifier<PortalStore>>,
     deliverer: Deliverer,
     policy: DeliveryPolicy,
     wake: Notify,
@@ -53,7 +56,7 @@ impl DeliveryWorker {
     /// # Errors
     /// [`secure_login_verifier::Error::Entropy`] when no nonce can be drawn.
     pub fn new(
-        verifier: Arc<Verifier<SqliteStore>>,
+        verifier: Arc<Verifier<PortalStore>>,
         instance: &str,
         policy: DeliveryPolicy,
     ) -> Result<Self> {
@@ -157,7 +160,22 @@ impl DeliveryWorker {
             .map(|(_, status)| *status)
     }
 
-    /// One attempt at message `id` (blocking), reported to whoever waits for it.
+    /// The report of an attempt at `id`, by this instance's worker or another's, to whoever
+    /// waits for it here.
+    pub fn report(&self, id: String, status: DeliveryStatus) {
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+            recent.push_back((id.clone(), status));
+            while recent.len() > KEEP_REPORTS {
+                recent.pop_front();
+            }
+        }
+        // No request waiting is not an error.
+        let _ = self.reports.send((id, status));
+    }
+
+    /// One attempt at message `id` (blocking), reported to whoever waits for it (on any
+    /// instance).
     fn attempt(&self, id: String) {
         match self.verifier.deliver(&id, &self.deliverer, &self.policy) {
             Ok(Some(status)) => {
@@ -170,15 +188,16 @@ impl DeliveryWorker {
                         "a message is not delivered yet"
                     );
                 }
-                {
-                    let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-                    recent.push_back((id.clone(), status));
-                    while recent.len() > KEEP_REPORTS {
-                        recent.pop_front();
-                    }
+                let note = serde_json::to_string(&DeliveryNote {
+                    id: id.clone(),
+                    status,
+                });
+                match note {
+                    // The others, and through them this instance again (a repeat is harmless).
+                    Ok(note) => tell_others(self.verifier.store(), DELIVERY, note),
+                    Err(error) => tracing::warn!(%error, "a delivery note was not made"),
                 }
-                // No request waiting is not an error.
-                let _ = self.reports.send((id, status));
+                self.report(id, status);
             }
             Ok(None) => {}
             Err(error) => tracing::warn!(message = %id, %error, "a message could not be delivered"),

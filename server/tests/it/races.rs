@@ -16,12 +16,11 @@ use crate::harness;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
 
+use harness::crowd::{all_at_once, flood, tally};
 use harness::*;
 use serde_json::{json, Value};
 use tempfile::TempDir;
-use tokio::sync::Barrier;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secure-login-server");
 const THRESHOLD: u64 = 10;
@@ -119,66 +118,6 @@ async fn choose(http: &mut Http, login: &str, factor: u64) -> Value {
     .clone()
 }
 
-/// Posts each of `requests` (path, body) from its own client, all released at once; the answers
-/// in the same order.
-async fn all_at_once(base: &str, requests: Vec<(String, Value)>) -> Vec<Answer> {
-    let barrier = Arc::new(Barrier::new(requests.len()));
-    let tasks: Vec<_> = requests
-        .into_iter()
-        .map(|(path, body)| {
-            let barrier = barrier.clone();
-            let mut http = Http::new(base);
-            tokio::spawn(async move {
-                // Open the connection first, so the barrier releases requests, not handshakes.
-                http.get("/api/phone/messages").await.unwrap();
-                barrier.wait().await;
-                http.post(&path, &body).await.unwrap()
-            })
-        })
-        .collect();
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.unwrap());
-    }
-    answers
-}
-
-/// `clients` clients on their own connections, released together, each sending `each` distinct
-/// wrong 8-digit guesses (never `right`) to `path` one after the other; all the answers.
-async fn flood(base: &str, path: &str, right: &str, clients: u64, each: u64) -> Vec<Answer> {
-    let barrier = Arc::new(Barrier::new(usize::try_from(clients).unwrap()));
-    let tasks: Vec<_> = (0..clients)
-        .map(|client| {
-            let barrier = barrier.clone();
-            let path = path.to_owned();
-            let right = right.to_owned();
-            let mut http = Http::new(base);
-            tokio::spawn(async move {
-                http.get("/api/phone/messages").await.unwrap();
-                barrier.wait().await;
-                let mut answers = Vec::new();
-                for n in 0..each {
-                    let mut guess = format!("{:08}", (client * each + n) * 99_991 % 100_000_000);
-                    if guess == right {
-                        guess = format!("{:08}", 99_999_999 - client);
-                    }
-                    answers.push(
-                        http.post(&path, &json!({ "response": guess }))
-                            .await
-                            .unwrap(),
-                    );
-                }
-                answers
-            })
-        })
-        .collect();
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.extend(task.await.unwrap());
-    }
-    answers
-}
-
 /// After one valid response was submitted many times at once on `factor` of `name`: the number
 /// of attempts checked there (`login_succeeded` and `code_rejected` events since `before`).
 ///
@@ -216,19 +155,6 @@ fn checked_around_one_success(
     checked
 }
 
-fn tally(answers: &[Answer]) -> std::collections::BTreeMap<String, usize> {
-    let mut counts = std::collections::BTreeMap::new();
-    for a in answers {
-        let key = if a.status == 200 {
-            a.outcome().to_owned()
-        } else {
-            format!("{} {}", a.status, a.code())
-        };
-        *counts.entry(key).or_insert(0) += 1;
-    }
-    counts
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
     let (_dir, portal) = portal();
@@ -245,7 +171,11 @@ async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
     let (login_id, card, right) = card_login(&mut http, "alice", &suite, &secret).await;
     let path = format!("/api/login/{login_id}/response");
     let before = event_counts(Path::new(BIN), &portal.db(), "alice");
-    let answers = all_at_once(&portal.base, vec![(path, json!({ "response": right })); 50]).await;
+    let answers = all_at_once(
+        std::slice::from_ref(&portal.base),
+        vec![(path, json!({ "response": right })); 50],
+    )
+    .await;
     let counts = tally(&answers);
     assert_eq!(counts.get("success"), Some(&1), "{counts:?}");
     assert_eq!(
@@ -279,7 +209,7 @@ async fn fifty_simultaneous_submissions_of_one_valid_response_succeed_once() {
         })
         .collect();
     let before = event_counts(Path::new(BIN), &portal.db(), "alice");
-    let answers = all_at_once(&portal.base, requests).await;
+    let answers = all_at_once(std::slice::from_ref(&portal.base), requests).await;
     let counts = tally(&answers);
     assert_eq!(counts.get("success"), Some(&1), "{counts:?}");
     assert_eq!(
@@ -302,7 +232,7 @@ async fn a_thousand_concurrent_wrong_guesses_evaluate_at_most_the_limit() {
 
     // 50 clients, 20 distinct wrong 8-digit guesses each, all started together.
     let path = format!("/api/login/{login_id}/response");
-    let answers = flood(&portal.base, &path, &right, 50, 20).await;
+    let answers = flood(std::slice::from_ref(&portal.base), &path, &right, 50, 20).await;
     assert_eq!(answers.len(), 1000);
     let counts = tally(&answers);
     let wrong = *counts.get("wrong_code").unwrap_or(&0) as u64;
@@ -367,7 +297,7 @@ async fn two_simultaneous_resends_send_one_sms() {
     for round in 1..=5u64 {
         http.set_clock(T0 + round * 121).await;
         let answers = all_at_once(
-            &portal.base,
+            std::slice::from_ref(&portal.base),
             vec![(path.clone(), json!({ "channel": "sms" })); 2],
         )
         .await;
@@ -427,7 +357,7 @@ async fn two_tabs_activate_two_users_on_one_device_at_once() {
         }
         // Both tabs start at once ...
         let begun = all_at_once(
-            &portal.base,
+            std::slice::from_ref(&portal.base),
             users
                 .iter()
                 .map(|u| {
@@ -450,7 +380,7 @@ async fn two_tabs_activate_two_users_on_one_device_at_once() {
             ));
         }
         // ... and complete at once.
-        let done = all_at_once(&portal.base, requests).await;
+        let done = all_at_once(std::slice::from_ref(&portal.base), requests).await;
         let mut secrets = BTreeSet::new();
         for (answer, user) in done.iter().zip(&users) {
             let body = answer.ok();
@@ -582,12 +512,12 @@ async fn fifty_simultaneous_session_claims_after_a_push_open_one_session() {
         body["mac"] = json!(mac);
         replies.push((format!("/api/push/{request}"), body));
     }
-    let answers = all_at_once(&portal.base, replies).await;
+    let answers = all_at_once(std::slice::from_ref(&portal.base), replies).await;
     let approved = answers.iter().filter(|a| a.outcome() == "approved").count();
     assert_eq!(approved, 1, "{answers:?}");
     // 50 tabs of the login page claim the session at once.
     let answers = all_at_once(
-        &portal.base,
+        std::slice::from_ref(&portal.base),
         vec![(format!("/api/login/{login_id}/session"), json!({})); 50],
     )
     .await;
@@ -615,7 +545,7 @@ async fn a_lock_taken_under_concurrent_guesses_is_audited() {
         let (suite, secret) = user_with_card(&portal, &name);
         let (login_id, _, right) = card_login(&mut http, &name, &suite, &secret).await;
         let path = format!("/api/login/{login_id}/response");
-        flood(&portal.base, &path, &right, 50, 2).await;
+        flood(std::slice::from_ref(&portal.base), &path, &right, 50, 2).await;
         let shown = show(Path::new(BIN), &portal.db(), &name);
         assert_eq!(shown[0].locked_until, T0 + 900, "{shown:?}");
         assert_eq!(

@@ -1,5 +1,6 @@
-//! The SQLite store: the `Store` contract (checked against `MemoryStore` too), durability across
-//! a reopen and a killed process, migrations, real threads on one file, and quiet errors.
+//! The SQLite store: the `Store` contract (checked against `MemoryStore` and the PostgreSQL store
+//! too), durability across a reopen and a killed process, migrations, real threads on one file,
+//! and quiet errors. (What is PostgreSQL's own is in `pg_store.rs`.)
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 use secure_login_server::sqlite_store::MIGRATIONS;
-use secure_login_server::{SqliteOptions, SqliteStore};
+use secure_login_server::{PgStore, SqliteOptions, SqliteStore};
 use secure_login_verifier::{AuditEvent, Error, EventKind, MemoryStore, Store, Versioned, Write};
 use tempfile::TempDir;
 
@@ -51,12 +52,16 @@ fn versioned(version: u64, value: &[u8]) -> Option<Versioned> {
     })
 }
 
-/// Runs `check` on a `MemoryStore` (the reference), an in-memory SQLite store and a SQLite file.
+/// Runs `check` on a `MemoryStore` (the reference), an in-memory SQLite store, a SQLite file and,
+/// where PostgreSQL is installed, a PostgreSQL store on a fresh schema.
 fn on_every_store(check: impl Fn(&dyn Store)) {
     check(&MemoryStore::new());
     check(&SqliteStore::open_in_memory().unwrap());
     let (_dir, store) = temp_store();
     check(&store);
+    if let Some(cluster) = crate::harness::postgres::cluster() {
+        check(&PgStore::open(&cluster.fresh_schema()).unwrap());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,21 +1,22 @@
 //! The verifier's scenarios (every rule at its boundary, the 50-replay and 1,000-guess races)
-//! against the SQLite store on a real file, with real threads.
+//! against the SQLite store on a real file, with real threads. The scenario modules are included
+//! here once for the test binary; `verifier_postgres.rs` runs them on PostgreSQL.
 
 #[macro_use]
 #[path = "../../../crates/verifier/tests/common/verifier_scenarios.rs"]
-mod scenarios;
+pub mod scenarios;
 
 #[macro_use]
 #[path = "../../../crates/verifier/tests/common/lifecycle_scenarios.rs"]
-mod lifecycle;
+pub mod lifecycle;
 
 #[macro_use]
 #[path = "../../../crates/verifier/tests/common/device_scenarios.rs"]
-mod device;
+pub mod device;
 
 #[macro_use]
 #[path = "../../../crates/verifier/tests/common/passkey_scenarios.rs"]
-mod passkey;
+pub mod passkey;
 
 use secure_login_server::SqliteStore;
 use secure_login_verifier::{AuditEvent, Result, Store, Versioned, Write};

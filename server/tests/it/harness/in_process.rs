@@ -67,7 +67,7 @@ pub fn test_config(dir: &TempDir) -> Config {
 
 /// Starts a portal with `config`, serving on a free loopback port.
 pub async fn start_with(config: Config, dir: Arc<TempDir>) -> Server {
-    let db = config.db.clone();
+    let db = config.db.sqlite_path().unwrap().to_path_buf();
     let portal = tokio::task::spawn_blocking(move || secure_login_server::portal(config))
         .await
         .unwrap()

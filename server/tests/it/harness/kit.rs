@@ -18,6 +18,14 @@ pub const CHEAP: [&str; 4] = ["--password-memory-kib", "64", "--password-iterati
 /// The webhook's signing secret, in the environment of every start of the binary (a production
 /// start with `--webhook` and no secret refuses to begin).
 pub const WEBHOOK_SECRET: &str = "the webhook secret of the tests";
+/// The key (base64 of 32 bytes) sealing the secrets of every PostgreSQL database of the tests:
+/// a PostgreSQL store has no key file beside it, and its instances and admin commands share one.
+pub const PG_KEY: &str = "ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGCg4Q=";
+
+/// Whether `db` (a `--db` argument) names a PostgreSQL database rather than an SQLite file.
+pub fn is_postgres(db: &std::path::Path) -> bool {
+    db.to_str().is_some_and(|d| d.starts_with("postgres://"))
+}
 /// The suite of soft tokens the server activates (the policy's default).
 pub const SOFT_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN08";
 

@@ -17,12 +17,15 @@
 )]
 
 pub mod crash;
+#[cfg(test)]
+pub mod crowd;
 pub mod kit;
 // The other two launchers, for the test binary only (the load and crash examples include this
 // module for `Portal` alone).
 #[cfg(test)]
 pub mod in_process;
 pub mod load;
+pub mod postgres;
 #[cfg(test)]
 pub mod production;
 
@@ -39,10 +42,13 @@ use serde_json::Value;
 
 pub use kit::*;
 
-/// A portal process on a free loopback port, over `dir/portal.sqlite3`.
+/// A portal process on a free loopback port, over `dir/portal.sqlite3` or a PostgreSQL database
+/// that other instances may share.
 pub struct Portal {
     bin: PathBuf,
     dir: PathBuf,
+    /// The PostgreSQL URL, when not the SQLite file.
+    postgres: Option<String>,
     args: Vec<String>,
     child: Arc<Mutex<Option<Child>>>,
     /// `http://127.0.0.1:PORT` of the running process.
@@ -53,11 +59,22 @@ impl Portal {
     /// Starts the binary with `--test-clock` and `args` (policy flags and the like). A
     /// production start (no test clock) is `production::Running`.
     pub fn start(bin: &Path, dir: &Path, args: &[&str]) -> Self {
+        Self::start_with(bin, dir, None, args)
+    }
+
+    /// [`Portal::start`] on the PostgreSQL database at `url` (sealed with [`PG_KEY`]): one
+    /// instance of several, when others are started on the same `url`.
+    pub fn start_on(bin: &Path, dir: &Path, url: &str, args: &[&str]) -> Self {
+        Self::start_with(bin, dir, Some(url.to_owned()), args)
+    }
+
+    fn start_with(bin: &Path, dir: &Path, postgres: Option<String>, args: &[&str]) -> Self {
         std::fs::create_dir_all(dir.join("www")).unwrap();
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         let mut portal = Self {
             bin: bin.to_path_buf(),
             dir: dir.to_path_buf(),
+            postgres,
             args: args.iter().map(|a| (*a).to_owned()).collect(),
             child: Arc::new(Mutex::new(None)),
             base: String::new(),
@@ -67,7 +84,11 @@ impl Portal {
     }
 
     fn spawn(&mut self) {
-        let mut child = Command::new(&self.bin)
+        let mut command = Command::new(&self.bin);
+        if self.postgres.is_some() {
+            command.env("SECURE_LOGIN_KEY", PG_KEY);
+        }
+        let mut child = command
             .args(["--addr", "127.0.0.1:0", "--test-clock"])
             .env("SECURE_LOGIN_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .arg("--db")
@@ -97,9 +118,12 @@ impl Portal {
         *self.child.lock().unwrap() = Some(child);
     }
 
-    /// The database file.
+    /// The database: the SQLite file, or the PostgreSQL URL (what `--db` takes either way).
     pub fn db(&self) -> PathBuf {
-        self.dir.join("portal.sqlite3")
+        match &self.postgres {
+            Some(url) => PathBuf::from(url),
+            None => self.dir.join("portal.sqlite3"),
+        }
     }
 
     /// The running process's id.
@@ -166,7 +190,11 @@ pub fn admin(bin: &Path, db: &Path, args: &[&str]) -> String {
 
 /// [`admin`] with the given policy flags (`&[]`: the default policy, real Argon2).
 pub fn admin_with(bin: &Path, db: &Path, policy: &[&str], args: &[&str]) -> String {
-    let output = Command::new(bin)
+    let mut command = Command::new(bin);
+    if is_postgres(db) {
+        command.env("SECURE_LOGIN_KEY", PG_KEY);
+    }
+    let output = command
         .arg("admin")
         .arg("--db")
         .arg(db)
@@ -203,10 +231,19 @@ pub fn account_id(bin: &Path, db: &Path, name: &str) -> String {
 }
 
 /// How many audit events of each kind account `name` has, all of them: counted in the `audit`
-/// table of the database file (read-only, beside the running server: WAL lets it), because
-/// `admin events` shows at most the newest 1,000.
+/// table of the database file (read-only, beside the running server: WAL lets it), or read
+/// whole from a PostgreSQL database, because `admin events` shows at most the newest 1,000.
 pub fn event_counts(bin: &Path, db: &Path, name: &str) -> BTreeMap<String, u64> {
     let id = account_id(bin, db, name);
+    if is_postgres(db) {
+        use secure_login_verifier::Store;
+        let store = secure_login_server::PgStore::open(db.to_str().unwrap()).unwrap();
+        let mut counts = BTreeMap::new();
+        for event in store.events(&id, usize::MAX).unwrap() {
+            *counts.entry(event.kind.as_str().to_owned()).or_insert(0) += 1;
+        }
+        return counts;
+    }
     let conn = rusqlite::Connection::open_with_flags(
         db,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
