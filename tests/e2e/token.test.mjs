@@ -408,12 +408,12 @@ test('German token page: activation and challenge in German, and the switch back
 
   await button(token, 'Token aktivieren').first().click();
   await assertVisibleText(token.locator('#activate-title'), 'Token aktivieren');
-  await field(token, 'Benutzername').fill(DEMO.alice.username);
-  await field(token, 'Passwort').fill(DEMO.alice.password);
+  await field(token, 'Benutzername').fill(DEMO.bob.username);
+  await field(token, 'Passwort').fill(DEMO.bob.password);
   await button(token, 'Weiter').click();
   await assertVisibleText(
     token.locator('#act-sent'),
-    'Wenn Benutzername und Passwort stimmen, wurde ein Aktivierungscode per SMS an Ihr Telefon gesendet. Geben Sie ihn hier ein.',
+    'Wenn Benutzername und Passwort stimmen und Ihr Konto bisher nur SMS hat, wurde ein Aktivierungscode per SMS an Ihr Telefon gesendet. Wenn Sie schon einen Soft Token, eine Karte, eine Authenticator-App oder einen Passkey nutzen, melden Sie sich damit im Portal an und geben Sie den Gerätecode ein, den dessen Kontoseite zeigt. Geben Sie den Code hier ein.',
   );
   await field(token, 'Aktivierungscode').fill(await readCodeFromPhone(phone));
   await button(token, 'Aktivieren').click();
@@ -427,7 +427,7 @@ test('German token page: activation and challenge in German, and the switch back
   await field(token, 'Neue PIN').fill(ALICE_PIN);
   await field(token, 'PIN wiederholen').fill(ALICE_PIN);
   await button(token, 'Speichern').click();
-  await assertVisibleText(token.locator('#act-done-text'), 'alice ist auf diesem Token aktiviert.');
+  await assertVisibleText(token.locator('#act-done-text'), 'bob ist auf diesem Token aktiviert.');
   await button(token, 'Fertig').click();
 
   await assertVisibleText(token.getByRole('heading', { level: 2, name: 'Authentifizieren' }), 'Authentifizieren');
@@ -439,14 +439,14 @@ test('German token page: activation and challenge in German, and the switch back
   await field(token, 'PIN').fill(ALICE_PIN);
   await button(token, 'Antwortcode generieren').click();
   await assertVisibleText(token.locator('#auth-response-label'), 'Antwortcode');
-  await assertVisibleText(token.locator('#auth-response-for'), 'Für alice. Geben Sie ihn in den Login-Bildschirm ein.');
+  await assertVisibleText(token.locator('#auth-response-for'), 'Für bob. Geben Sie ihn in den Login-Bildschirm ein.');
   await screenshot(token, 'token-de');
 
   // Back to English: the page, and what it said, change language at once.
   await field(token, 'Sprache').selectOption('en');
   assert.equal(await token.locator('html').getAttribute('lang'), 'en');
   await assertVisibleText(token.getByRole('heading', { level: 1 }), 'Soft token');
-  await assertVisibleText(token.locator('#auth-response-for'), 'For alice. Type it into the login screen.');
+  await assertVisibleText(token.locator('#auth-response-for'), 'For bob. Type it into the login screen.');
   await button(token, 'Generate response').waitFor();
   // The choice is kept.
   await token.reload();

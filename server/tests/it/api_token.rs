@@ -201,7 +201,17 @@ async fn activation_add_user_and_migration() {
     // Through the cooling-off the old token still signs in (bob could undo a move that was
     // not his), and the account page offers the undo; then it stops.
     let mut owner = server.client();
-    let (login, _) = owner.login("bob", PASSWORD).await;
+    let (login, listed) = owner.login("bob", PASSWORD).await;
+    // The login lists the new token first and the old one last, with the end of its days.
+    let tokens: Vec<&Value> = listed
+        .iter()
+        .filter(|f| f["kind"] == "soft_token")
+        .collect();
+    assert_eq!(tokens.len(), 2, "{listed:?}");
+    assert_eq!(tokens[0]["id"], new_factor);
+    assert_eq!(tokens[0].get("retiresAt"), None);
+    assert_eq!(tokens[1]["id"], bob_factor);
+    assert_eq!(tokens[1]["retiresAt"], T0 + 121 + 86_400);
     let prompt = owner.choose(&login, bob_factor).await;
     let challenge = prompt.ok()["challenge"].as_str().unwrap().to_owned();
     let response = ocra_response(SOFT_SUITE, &bob_secret, &challenge, None);
