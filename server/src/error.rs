@@ -8,6 +8,59 @@ use secure_login_verifier::Error as VerifierError;
 
 use crate::api::wire;
 
+/// Every code an error answer can carry, with its status (docs/api.md, "Errors"): the OpenAPI
+/// document lists them as the values of `error.code`.
+pub const ERROR_CODES: &[(&str, u16)] = &[
+    ("InvalidInput", 400),
+    ("WrongCode", 400),
+    ("PasskeyRefused", 400),
+    ("BadCredentials", 401),
+    ("NotSignedIn", 401),
+    ("Forbidden", 403),
+    ("AccountDisabled", 403),
+    ("NotFound", 404),
+    ("PasskeysOff", 404),
+    ("MethodNotAllowed", 405),
+    ("NotAllowed", 409),
+    ("UsernameTaken", 409),
+    ("Expired", 410),
+    ("TooLarge", 413),
+    ("UnsupportedMediaType", 415),
+    ("MisdirectedRequest", 421),
+    ("Throttled", 429),
+    ("PasswordThrottled", 429),
+    ("CorruptRecord", 500),
+    ("CourierFailed", 502),
+    ("Unavailable", 503),
+    ("Busy", 503),
+    ("StorageFailure", 503),
+    ("EntropyUnavailable", 503),
+    ("SealedSecret", 503),
+];
+
+/// The schema of `error.code`: a string, one of [`ERROR_CODES`].
+pub struct ErrorCode;
+
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let statuses = ERROR_CODES
+            .iter()
+            .map(|(code, status)| format!("{code} ({status})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(ERROR_CODES.iter().map(|(code, _)| *code)))
+            .description(Some(format!(
+                "The stable code of the error, with the HTTP status it comes with: {statuses}."
+            )))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorCode {}
+
 /// An API error: a status, a stable code and a message for people (never a secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {

@@ -21,7 +21,7 @@ use super::MessageTexts;
 const KEEP: usize = 200;
 
 /// One message as the demo phone shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PhoneMessage {
     /// Increasing number.
     pub id: i64,
