@@ -30,6 +30,7 @@ mod headers;
 mod http;
 mod load;
 mod logs;
+mod openapi;
 mod password_attacks;
 mod production;
 mod proxies;
