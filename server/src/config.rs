@@ -9,6 +9,7 @@ use crate::client_addr::TrustedProxies;
 use crate::courier::WebhookSecret;
 use crate::kek::KeySource;
 use crate::origin::PublicOrigin;
+use crate::static_files::Files;
 
 /// Where SMS and voice codes go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,10 +33,10 @@ pub enum CourierConfig {
 pub struct Config {
     /// The SQLite database file (created if missing).
     pub db: PathBuf,
-    /// The pages.
-    pub www: PathBuf,
-    /// The wasm package.
-    pub pkg: PathBuf,
+    /// The pages: built into the binary, or a directory (`--www`).
+    pub www: Files,
+    /// The wasm package: built into the binary, or a directory (`--pkg`).
+    pub pkg: Files,
     /// The key-encryption key of the factor secrets (default: the file `DB.key`).
     pub key: KeySource,
     /// The verifier's numbers.
@@ -61,8 +62,8 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults for a database file and the two served directories.
-    pub fn new(db: impl Into<PathBuf>, www: impl Into<PathBuf>, pkg: impl Into<PathBuf>) -> Self {
+    /// The defaults for a database file and where the pages and the package come from.
+    pub fn new(db: impl Into<PathBuf>, www: impl Into<Files>, pkg: impl Into<Files>) -> Self {
         let db = db.into();
         Self {
             key: KeySource::beside(&db),

@@ -1,5 +1,6 @@
 //! The reference portal of `secure-login`: the JSON API of `docs/api.md` over the verifier,
-//! the pages (`www/`) at `/` and the wasm package (`pkg/`) at `/pkg/`, with a strict
+//! the pages (`www/`) at `/` and the wasm package (`pkg/`) at `/pkg/`, both built into the
+//! binary (or served from disk with `--www`/`--pkg`), with a strict
 //! Content-Security-Policy and the other security headers on every response.
 //!
 //! [`portal`] builds the whole router from a [`Config`]; [`SqliteStore`] keeps the verifier's
@@ -7,6 +8,7 @@
 
 pub mod admin;
 mod api;
+pub mod assets;
 pub mod client_addr;
 pub mod clock;
 pub mod config;
@@ -30,7 +32,7 @@ pub mod session;
 pub mod source;
 pub mod sqlite_store;
 pub mod state;
-mod static_files;
+pub mod static_files;
 
 use std::sync::Arc;
 
@@ -49,7 +51,7 @@ pub use csrf::CSRF_HEADER;
 pub use headers::{security_headers, CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY};
 pub use sqlite_store::{SqliteOptions, SqliteStore};
 pub use state::AppState;
-pub use static_files::app;
+pub use static_files::{app, Files};
 
 use clock::{system_now, SystemClock, TestClock};
 use courier::{DeliveryWorker, MessageTexts, Outbox, OutboxCourier, WebhookCourier};

@@ -30,6 +30,7 @@ mod headers;
 mod http;
 mod load;
 mod logs;
+mod one_file;
 mod openapi;
 mod password_attacks;
 mod production;
