@@ -347,6 +347,10 @@ async fn run() -> ExitCode {
 async fn run_admin(args: AdminArgs) -> ExitCode {
     let outcome = tokio::task::spawn_blocking(move || {
         let db = args.db.path_or(None);
+        if let AdminCommand::Backup { dest } = &args.command {
+            // The file alone: no key, no verifier (a backup never reads a secret).
+            return secure_login_server::admin::backup(&db, dest);
+        }
         let store = SqliteStore::open(&db)?;
         let vault = args
             .db

@@ -23,6 +23,7 @@ mod api_login;
 mod api_matrix;
 mod api_passkey;
 mod api_token;
+mod backup;
 mod courier;
 mod crash;
 mod device_auth;
