@@ -2,7 +2,7 @@
 //! the binary, so the portal is one file (`src/assets.rs` serves them).
 //!
 //! Writes `$OUT_DIR/assets.rs`: for each directory a sorted list of `(path, bytes, etag)` with
-//! the bytes as `include_bytes!` of the file. `pkg/` may not exist yet (a fresh clone builds the
+//! the bytes as `include_bytes!` of the file (of `pkg/`, the `.js` and `.wasm` files pages load). `pkg/` may not exist yet (a fresh clone builds the
 //! server before the wasm): then the list is empty, the build says what to run, and the binary
 //! refuses to start without `--pkg DIR`. Cargo runs this again whenever a file in either
 //! directory changes, appears or goes (and, while `pkg/` is missing, at every build).
@@ -41,10 +41,10 @@ fn files(dir: &Path) -> Vec<(String, PathBuf)> {
     found
 }
 
-/// The Rust source of one list.
-fn list(name: &str, dir: &Path) -> String {
+/// The Rust source of one list: the files under `dir` that `keep` keeps.
+fn list(name: &str, dir: &Path, keep: fn(&str) -> bool) -> String {
     let mut source = format!("pub(crate) static {name}: &[(&str, &[u8], &str)] = &[\n");
-    for (relative, path) in files(dir) {
+    for (relative, path) in files(dir).into_iter().filter(|(r, _)| keep(r)) {
         // The ETag: a hash of the content, fixed for this build.
         let bytes = fs::read(&path).unwrap_or_default();
         let mut hasher = DefaultHasher::new();
@@ -73,7 +73,13 @@ fn main() {
              scripts/build-wasm.sh, then build again (or start it with --pkg DIR)"
         );
     }
-    let source = format!("{}\n{}", list("WWW", &www), list("PKG", &pkg));
+    // Of the package, what pages load: the glue and the wasm (not wasm-pack's package.json
+    // and TypeScript declarations).
+    let source = format!(
+        "{}\n{}",
+        list("WWW", &www, |_| true),
+        list("PKG", &pkg, |f| f.ends_with(".js") || f.ends_with(".wasm"))
+    );
     let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_default()).join("assets.rs");
     if let Err(error) = fs::write(&out, source) {
         println!("cargo:warning=cannot write {}: {error}", out.display());

@@ -50,8 +50,6 @@ fn expected_type(file: &str) -> &'static str {
         "svg" => "image/svg+xml",
         "json" => "application/json",
         "webmanifest" => "application/manifest+json",
-        "ts" => "video/mp2t", // `.d.ts`: mime_guess's (and ServeDir's) guess; nothing loads it
-        "md" => "text/markdown",
         other => panic!("no expected type for .{other} ({file})"),
     }
 }
@@ -91,10 +89,11 @@ fn start(cwd: &Path, args: &[&str]) -> Result<(Child, String), String> {
     Err(format!("{status}: {printed}{stderr}"))
 }
 
-/// Fetches every file of `dir` under `prefix` and compares it with the file on disk.
-async fn serves_every_file(base: &str, prefix: &str, dir: &Path) -> usize {
+/// Fetches every file of `dir` that `keep` keeps under `prefix` and compares it with the file on
+/// disk.
+async fn serves_every_file(base: &str, prefix: &str, dir: &Path, keep: fn(&str) -> bool) -> usize {
     let client = reqwest::Client::new();
-    let names = files(dir);
+    let names: Vec<String> = files(dir).into_iter().filter(|f| keep(f)).collect();
     for name in &names {
         let url = format!("{base}{prefix}{name}");
         let response = client.get(&url).send().await.unwrap();
@@ -131,7 +130,7 @@ async fn from_an_empty_directory_the_binary_serves_the_pages_it_holds() {
     std::fs::write(pkg.path().join("secure_login.js"), "export {};\n").unwrap();
     let (mut child, base) = start(cwd.path(), &["--pkg", pkg.path().to_str().unwrap()]).unwrap();
     let www = repository("www");
-    let served = serves_every_file(&base, "/", &www).await;
+    let served = serves_every_file(&base, "/", &www, |_| true).await;
     assert!(served > 30, "{served} pages");
     let root = reqwest::get(format!("{base}/")).await.unwrap();
     assert_eq!(root.headers()["content-type"], "text/html");
@@ -164,8 +163,18 @@ async fn the_package_is_in_the_binary_or_the_start_says_what_to_run() {
     // binary for this test run when pkg/ changed or appeared since.
     if pkg.join("secure_login.js").is_file() {
         let (mut child, base) = start(cwd.path(), &[]).unwrap();
-        let served = serves_every_file(&base, "/pkg/", &pkg).await;
+        // What pages load: the glue and the wasm, of pkg/ and pkg/login/.
+        let loaded = |f: &str| f.ends_with(".js") || f.ends_with(".wasm");
+        let served = serves_every_file(&base, "/pkg/", &pkg, loaded).await;
         assert!(served >= 4, "{served} package files");
+        let manifest = reqwest::get(format!("{base}/pkg/package.json"))
+            .await
+            .unwrap();
+        assert_eq!(
+            manifest.status(),
+            404,
+            "wasm-pack's package.json is not served"
+        );
         child.kill().unwrap();
         child.wait().unwrap();
     } else {
