@@ -37,7 +37,7 @@ use crate::session::COOKIE_NAME;
 )]
 pub(crate) struct ApiDoc;
 
-/// Adds what every route shares.
+/// The security scheme of the account routes: the session cookie.
 struct Shared;
 
 impl Modify for Shared {

@@ -155,8 +155,11 @@ async fn a_backup_taken_while_the_portal_writes_is_whole_and_a_portal_serves_log
     let restored = Site::new();
     let (copy, _) = backups.last().unwrap();
     std::fs::copy(copy, restored.db()).unwrap();
-    std::fs::copy(&key, restored.dir.path().join("portal.sqlite3.key")).unwrap();
     let gateway = Gateway::start().await;
+    // Without the key file (a new one would be made beside it) the copy does not start.
+    let keyless = run_to_exit(&production_args(&restored, &gateway, &[]), &[]);
+    assert!(!keyless.success, "{}", keyless.stdout);
+    std::fs::copy(&key, restored.dir.path().join("portal.sqlite3.key")).unwrap();
     let portal = production(&restored, &gateway, &[]);
     let mut browser = Browser::new(&portal.base);
     let (_, answer) = browser
