@@ -33,7 +33,7 @@ pub struct FactorChoice {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Resend {
-    #[schema(value_type = String, pattern = "^(sms|voice)$")]
+    #[schema(value_type = wire::ChannelName)]
     channel: Channel,
 }
 

@@ -5,7 +5,71 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use secure_login_verifier::{AuditEvent, FactorSummary, PendingPush as VerifierPendingPush};
+use secure_login_verifier::{
+    AuditEvent, Channel, EventKind, FactorSummary, LoginStatus, PendingPush as VerifierPendingPush,
+};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+
+/// The schema of a string field whose values are a fixed set (written as `&'static str`).
+fn one_of(values: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .into()
+}
+
+/// How the first attempt at a message went: `sent`, `retrying`, `failed` or `queued`.
+pub struct Delivery;
+
+impl utoipa::PartialSchema for Delivery {
+    fn schema() -> RefOr<Schema> {
+        one_of(["sent", "retrying", "failed", "queued"])
+    }
+}
+
+impl ToSchema for Delivery {}
+
+/// A login's status: `LoginStatus::as_str`.
+pub struct LoginStatusName;
+
+impl utoipa::PartialSchema for LoginStatusName {
+    fn schema() -> RefOr<Schema> {
+        one_of(
+            [
+                LoginStatus::Pending,
+                LoginStatus::Succeeded,
+                LoginStatus::Denied,
+                LoginStatus::Expired,
+            ]
+            .map(|s| s.as_str()),
+        )
+    }
+}
+
+impl ToSchema for LoginStatusName {}
+
+/// A code's channel: `Channel::as_str`.
+pub struct ChannelName;
+
+impl utoipa::PartialSchema for ChannelName {
+    fn schema() -> RefOr<Schema> {
+        one_of([Channel::Sms, Channel::Voice].map(|c| c.as_str()))
+    }
+}
+
+impl ToSchema for ChannelName {}
+
+/// An audit event's kind: `EventKind::as_str` of every kind.
+pub struct EventKindName;
+
+impl utoipa::PartialSchema for EventKindName {
+    fn schema() -> RefOr<Schema> {
+        one_of(EventKind::ALL.map(|k| k.as_str()))
+    }
+}
+
+impl ToSchema for EventKindName {}
 
 /// Every error: `{"error": {"code", "message", "retryAfter"?}}` (docs/api.md, "Errors").
 #[derive(Serialize, ToSchema)]
@@ -87,12 +151,14 @@ pub enum Prompt<'a> {
     },
     #[serde(rename_all = "camelCase")]
     CodeSent {
+        #[schema(value_type = ChannelName)]
         channel: &'static str,
         to: &'a str,
         digits: u32,
         expires_at: u64,
         resend_after: u64,
         /// `sent`, `retrying`, `failed` or `queued`.
+        #[schema(value_type = Delivery)]
         delivery: &'static str,
     },
     Passcode,
@@ -130,6 +196,7 @@ pub struct PushStarted<'a> {
 /// `GET /api/login/{id}/status`: `pending`, `succeeded`, `denied` or `expired`.
 #[derive(Serialize, ToSchema)]
 pub struct Status {
+    #[schema(value_type = LoginStatusName)]
     pub status: &'static str,
 }
 
@@ -145,6 +212,7 @@ pub struct SignedIn<'a> {
 pub struct ActivationStarted<'a> {
     pub activation_id: &'a str,
     pub expires_at: u64,
+    #[schema(value_type = Delivery)]
     pub delivery: &'static str,
 }
 
@@ -248,6 +316,7 @@ pub struct AccountFactor<'a> {
 #[derive(Serialize, ToSchema)]
 pub struct Event<'a> {
     pub at: u64,
+    #[schema(value_type = EventKindName)]
     pub kind: &'static str,
     pub factor: Option<u32>,
     pub detail: &'a str,
@@ -288,6 +357,7 @@ pub struct PhoneChangeStarted<'a> {
     pub expires_at: u64,
     pub resend_after: u64,
     /// As a login's code: `sent`, `retrying`, `failed` or `queued`.
+    #[schema(value_type = Delivery)]
     pub delivery: &'static str,
 }
 

@@ -28,6 +28,7 @@ pub struct PhoneMessage {
     /// Unix seconds (the server's clock).
     pub at: u64,
     /// `sms` or `voice`.
+    #[schema(value_type = crate::api::wire::ChannelName)]
     pub channel: &'static str,
     /// The full number it went to.
     pub to: String,
