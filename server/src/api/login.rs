@@ -37,7 +37,10 @@ pub struct Resend {
     channel: Channel,
 }
 
+/// The response or code the person typed (`LoginResponse` in the OpenAPI document: the passkey
+/// module has an `Answer` too).
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = LoginResponse)]
 pub struct Answer {
     response: String,
 }

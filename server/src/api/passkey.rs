@@ -93,6 +93,7 @@ impl RelyingParty {
 /// `{"ceremony", "credential"}`: the page's answer, `credential` as `PublicKeyCredential`'s
 /// `toJSON()` writes it.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PasskeyAnswer)]
 pub struct Answer {
     ceremony: String,
     #[schema(value_type = Object)]

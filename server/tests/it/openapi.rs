@@ -7,7 +7,8 @@
 //! - a production start's answers conform to it: a scripted session through every production
 //!   route (password, SMS, TOTP and push logins, the account's changes, the soft token's calls,
 //!   and their refusals) validates each answer's status, content type and body against the
-//!   document's schema for it, with no field the schema does not name.
+//!   document's schema for it, with no field the schema does not name; and each body the
+//!   server took is valid under the document's request schema.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -395,15 +396,7 @@ impl Conformance {
             self.seen.insert((method.to_uppercase(), template));
             return;
         }
-        let mut resource = content["schema"].clone();
-        resource["components"] = self.doc["components"].clone();
-        let url = format!("http://conformance.test/{}.json", self.checked);
-        let mut compiler = boon::Compiler::new();
-        compiler.set_default_draft(boon::Draft::V2020_12);
-        compiler.add_resource(&url, resource).unwrap();
-        let mut schemas = boon::Schemas::new();
-        let index = compiler.compile(&url, &mut schemas).unwrap();
-        if let Err(error) = schemas.validate(&answer.body, index) {
+        if let Err(error) = self.validate(&content["schema"], &answer.body) {
             panic!(
                 "{method} {template} {status}: the body does not conform to the document:\n{error}\n{}",
                 answer.text
@@ -411,6 +404,35 @@ impl Conformance {
         }
         self.checked += 1;
         self.seen.insert((method.to_uppercase(), template));
+    }
+
+    /// Asserts that `body`, which the server took (its answer was a success), is valid under the
+    /// request schema the document gives `method path`.
+    #[track_caller]
+    pub fn check_request(&mut self, method: &str, path: &str, body: &Value) {
+        let template = self.template(path);
+        let operation = &self.doc["paths"][&template][method.to_lowercase()];
+        let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+        assert!(
+            schema.is_object(),
+            "{method} {template} documents no JSON body"
+        );
+        if let Err(error) = self.validate(schema, body) {
+            panic!("{method} {template}: a body the server took is not the documented one:\n{error}\n{body}");
+        }
+    }
+
+    /// `value` checked against `schema`, whose references point into the document.
+    fn validate(&self, schema: &Value, value: &Value) -> Result<(), String> {
+        let mut resource = schema.clone();
+        resource["components"] = self.doc["components"].clone();
+        let url = "http://conformance.test/schema.json";
+        let mut compiler = boon::Compiler::new();
+        compiler.set_default_draft(boon::Draft::V2020_12);
+        compiler.add_resource(url, resource).unwrap();
+        let mut schemas = boon::Schemas::new();
+        let index = compiler.compile(url, &mut schemas).unwrap();
+        schemas.validate(value, index).map_err(|e| e.to_string())
     }
 
     /// The operations checked so far.
@@ -428,6 +450,9 @@ async fn post(
 ) -> production::Answer {
     let answer = client.post(path, &body).await;
     c.check("POST", path, &answer);
+    if answer.status < 300 {
+        c.check_request("POST", path, &body);
+    }
     answer
 }
 
