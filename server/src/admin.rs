@@ -16,6 +16,8 @@ use secure_login_verifier::{
 };
 use zeroize::Zeroizing;
 
+use crate::SqliteStore;
+
 /// What `add-factor` adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NewFactor {
@@ -129,6 +131,12 @@ pub enum AdminCommand {
     RevokeSessions {
         /// The username.
         name: String,
+    },
+    /// Copies the live database into the new file DEST (SQLite's online backup: safe while the
+    /// server runs). The key file is not in the copy: keep it apart, a restore needs it.
+    Backup {
+        /// The new file (refused if it exists).
+        dest: PathBuf,
     },
     /// Prints an account's newest security events.
     Events {
@@ -392,7 +400,32 @@ pub fn run<S: Store>(
                 .collect();
             Ok(lines.join("\n"))
         }
+        // The copy is of the SQLite file, below the verifier: the binary runs it with
+        // [`backup`] before opening a verifier (it needs no key).
+        AdminCommand::Backup { .. } => Err(Error::InvalidInput(
+            "backup copies the SQLite file: run it as `admin backup DEST`",
+        )),
     }
+}
+
+/// `admin backup DEST`: the database at `db` copied into the new file `dest` (see
+/// [`SqliteStore::backup_to`]); the text to print.
+///
+/// # Errors
+/// [`Error::InvalidInput`] when `db` is no file; as [`SqliteStore::backup_to`], and the
+/// store's when `db` does not open.
+pub fn backup(db: &Path, dest: &Path) -> Result<String, Error> {
+    if !db.is_file() {
+        // Opening would create an empty database, and back that up.
+        return Err(Error::InvalidInput("no database file at --db"));
+    }
+    let store = SqliteStore::open(db)?;
+    let pages = store.backup_to(dest)?;
+    Ok(format!(
+        "backed up {} to {} ({pages} pages); the key file is not in it: keep it apart",
+        db.display(),
+        dest.display()
+    ))
 }
 
 fn kind_name(kind: NewFactor) -> &'static str {

@@ -10,6 +10,7 @@ use crate::courier::WebhookSecret;
 use crate::database::Database;
 use crate::kek::KeySource;
 use crate::origin::PublicOrigin;
+use crate::static_files::Files;
 
 /// Where SMS and voice codes go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +34,10 @@ pub enum CourierConfig {
 pub struct Config {
     /// The SQLite database file (created if missing) or the PostgreSQL database.
     pub db: Database,
-    /// The pages.
-    pub www: PathBuf,
-    /// The wasm package.
-    pub pkg: PathBuf,
+    /// The pages: built into the binary, or a directory (`--www`).
+    pub www: Files,
+    /// The wasm package: built into the binary, or a directory (`--pkg`).
+    pub pkg: Files,
     /// The key-encryption key of the factor secrets (default: the file `DB.key`).
     pub key: KeySource,
     /// The verifier's numbers.
@@ -62,9 +63,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults for an SQLite database file and the two served directories (the key file
-    /// beside the database).
-    pub fn new(db: impl Into<PathBuf>, www: impl Into<PathBuf>, pkg: impl Into<PathBuf>) -> Self {
+    /// The defaults for an SQLite database file (the key file beside it) and where the pages
+    /// and the package come from.
+    pub fn new(db: impl Into<PathBuf>, www: impl Into<Files>, pkg: impl Into<Files>) -> Self {
         let db = db.into();
         Self {
             key: KeySource::beside(&db),

@@ -13,7 +13,7 @@ use secure_login_verifier::{Account, Error, FactorKind, Result, Store, Verifier,
 use serde::{Deserialize, Serialize};
 
 /// A demo card, as `GET /api/demo/cards` gives it to the card page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DemoCard {
     /// Whose card.
     pub username: String,

@@ -8,6 +8,60 @@ use secure_login_verifier::Error as VerifierError;
 
 use crate::api::wire;
 
+/// Every code an error answer can carry, with its status (docs/api.md, "Errors"): the OpenAPI
+/// document lists them as the values of `error.code`.
+pub const ERROR_CODES: &[(&str, u16)] = &[
+    ("InvalidInput", 400),
+    ("WrongCode", 400),
+    ("PasskeyRefused", 400),
+    ("BadCredentials", 401),
+    ("NotSignedIn", 401),
+    ("Forbidden", 403),
+    ("AccountDisabled", 403),
+    ("StrongerFactorNeeded", 403),
+    ("NotFound", 404),
+    ("PasskeysOff", 404),
+    ("MethodNotAllowed", 405),
+    ("NotAllowed", 409),
+    ("UsernameTaken", 409),
+    ("Expired", 410),
+    ("TooLarge", 413),
+    ("UnsupportedMediaType", 415),
+    ("MisdirectedRequest", 421),
+    ("Throttled", 429),
+    ("PasswordThrottled", 429),
+    ("CorruptRecord", 500),
+    ("CourierFailed", 502),
+    ("Unavailable", 503),
+    ("Busy", 503),
+    ("StorageFailure", 503),
+    ("EntropyUnavailable", 503),
+    ("SealedSecret", 503),
+];
+
+/// The schema of `error.code`: a string, one of [`ERROR_CODES`].
+pub struct ErrorCode;
+
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let statuses = ERROR_CODES
+            .iter()
+            .map(|(code, status)| format!("{code} ({status})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(ERROR_CODES.iter().map(|(code, _)| *code)))
+            .description(Some(format!(
+                "The stable code of the error, with the HTTP status it comes with: {statuses}."
+            )))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorCode {}
+
 /// An API error: a status, a stable code and a message for people (never a secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -253,6 +307,64 @@ mod tests {
             let api = ApiError::from(error);
             assert_eq!(api.status().as_u16(), status, "{code}");
             assert_eq!(api.code(), code);
+            assert!(ERROR_CODES.contains(&(code, status)), "{code} {status}");
         }
+    }
+
+    /// Every code the server makes is among the documented ones, with its status: the helpers'
+    /// and each literal code given to `ApiError::new` in the sources.
+    #[test]
+    fn every_code_is_documented_with_its_status() {
+        let helpers = [
+            ApiError::invalid_input("x"),
+            ApiError::not_signed_in(),
+            ApiError::forbidden("x"),
+            ApiError::not_found("x"),
+            ApiError::not_allowed("x"),
+            ApiError::too_large(),
+            ApiError::unsupported_media_type(),
+            ApiError::unavailable(),
+            ApiError::busy(),
+        ];
+        for error in helpers {
+            let pair = (error.code(), error.status().as_u16());
+            assert!(ERROR_CODES.contains(&pair), "{pair:?}");
+        }
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        let mut made = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (at, _) in text.match_indices("ApiError::new(") {
+                    let args: Vec<&str> = text[at + 14..].splitn(3, ',').collect();
+                    let status = args[0].trim().trim_start_matches("axum::http::");
+                    let Some(code) = args[1].trim().strip_prefix('"') else {
+                        continue; // this function's own definition and its callers' variables
+                    };
+                    let code = code.trim_end_matches('"');
+                    let documented =
+                        ERROR_CODES
+                            .iter()
+                            .find(|(c, _)| *c == code)
+                            .unwrap_or_else(|| {
+                                panic!("{code} ({}) is not in ERROR_CODES", path.display())
+                            });
+                    let status = status.trim_start_matches("StatusCode::");
+                    let number = axum::http::StatusCode::from_u16(documented.1).unwrap();
+                    let name = number.canonical_reason().unwrap_or("");
+                    assert_eq!(status, name.to_uppercase().replace(' ', "_"), "{code}");
+                    made += 1;
+                }
+            }
+        }
+        assert!(made >= 4, "ApiError::new with a literal code: {made} found");
     }
 }

@@ -1,5 +1,6 @@
 //! The reference portal of `secure-login`: the JSON API of `docs/api.md` over the verifier,
-//! the pages (`www/`) at `/` and the wasm package (`pkg/`) at `/pkg/`, with a strict
+//! the pages (`www/`) at `/` and the wasm package (`pkg/`) at `/pkg/`, both built into the
+//! binary (or served from disk with `--www`/`--pkg`), with a strict
 //! Content-Security-Policy and the other security headers on every response.
 //!
 //! [`portal`] builds the whole router from a [`Config`]; [`SqliteStore`] keeps the verifier's
@@ -8,6 +9,7 @@
 
 pub mod admin;
 mod api;
+pub mod assets;
 pub mod client_addr;
 pub mod clock;
 pub mod config;
@@ -34,7 +36,7 @@ pub mod signals;
 pub mod source;
 pub mod sqlite_store;
 pub mod state;
-mod static_files;
+pub mod static_files;
 
 use std::sync::Arc;
 
@@ -55,7 +57,7 @@ pub use headers::{security_headers, CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SE
 pub use pg_store::{PgOptions, PgStore};
 pub use sqlite_store::{SqliteOptions, SqliteStore};
 pub use state::AppState;
-pub use static_files::app;
+pub use static_files::{app, Files};
 
 use clock::{system_now, SystemClock, TestClock};
 use courier::{DeliveryWorker, MessageTexts, Outbox, OutboxCourier, WebhookCourier};

@@ -18,7 +18,8 @@ use secure_login_server::kek::KeySource;
 use secure_login_server::logging::{self, LogFormat};
 use secure_login_server::mode::Mode;
 use secure_login_server::origin::PublicOrigin;
-use secure_login_server::{Config, CourierConfig, Database};
+use secure_login_server::static_files::missing_package;
+use secure_login_server::{Config, CourierConfig, Database, Files};
 use secure_login_verifier::{Policy, Verifier};
 use tokio::net::TcpListener;
 
@@ -235,10 +236,12 @@ struct ServeArgs {
     /// Log lines as `text` or `json` [default: text].
     #[arg(long)]
     log_format: Option<LogFormat>,
-    /// Directory of the pages (default: `www/` of the repository around the current directory).
+    /// Serve the pages from this directory (while developing them) instead of the copy built
+    /// into the binary.
     #[arg(long)]
     www: Option<PathBuf>,
-    /// Directory of the wasm package (default: `pkg/` of the repository around the current directory).
+    /// Serve the wasm package from this directory (scripts/build-wasm.sh makes `pkg/`) instead
+    /// of the copy built into the binary.
     #[arg(long)]
     pkg: Option<PathBuf>,
     #[command(flatten)]
@@ -299,23 +302,9 @@ struct AdminArgs {
     command: AdminCommand,
 }
 
-/// The repository root: the current directory or the nearest parent holding `www/`.
-fn find_repo_root() -> Option<PathBuf> {
-    let cwd = std::env::current_dir().ok()?;
-    cwd.ancestors()
-        .find(|dir| dir.join("www").is_dir())
-        .map(Path::to_path_buf)
-}
-
-/// The directory given on the command line, else `name` in the repository root.
-fn resolve_dir(given: Option<PathBuf>, root: Option<&Path>, name: &str) -> Result<PathBuf, String> {
-    match (given, root) {
-        (Some(dir), _) => Ok(dir),
-        (None, Some(root)) => Ok(root.join(name)),
-        (None, None) => Err(format!(
-            "no {name}/ directory found in the current directory or its parents; pass --{name} DIR"
-        )),
-    }
+/// The directory given on the command line or in the config file, else what the binary holds.
+fn files(given: Option<PathBuf>) -> Files {
+    given.map_or(Files::Embedded, Files::Dir)
 }
 
 /// Waits for Ctrl-C or, on Unix, SIGTERM.
@@ -380,6 +369,15 @@ async fn run() -> ExitCode {
 async fn run_admin(args: AdminArgs) -> ExitCode {
     let outcome = tokio::task::spawn_blocking(move || {
         let db = args.db.database_or(None);
+        if let AdminCommand::Backup { dest } = &args.command {
+            // The file alone: no key, no verifier (a backup never reads a secret).
+            return match &db {
+                Database::Sqlite(path) => secure_login_server::admin::backup(path, dest),
+                Database::Postgres(_) => Err(secure_login_verifier::Error::InvalidInput(
+                    "admin backup copies an SQLite database; back up PostgreSQL with pg_dump",
+                )),
+            };
+        }
         let store = db.open()?;
         let vault = args
             .db
@@ -429,9 +427,8 @@ fn config(args: ServeArgs) -> Result<Start, String> {
         Some(path) => ConfigFile::read(path)?,
         None => ConfigFile::default(),
     };
-    let root = find_repo_root();
-    let www = resolve_dir(args.www.or(file.www), root.as_deref(), "www")?;
-    let pkg = resolve_dir(args.pkg.or(file.pkg), root.as_deref(), "pkg")?;
+    let www = files(args.www.or(file.www));
+    let pkg = files(args.pkg.or(file.pkg));
     let db = args.db.database_or(file.db.as_ref());
     let key = args.db.key(file.key_file.as_ref(), &db)?;
     let mut config = Config::new(PathBuf::new(), www, pkg);
@@ -581,14 +578,21 @@ async fn serve_portal(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>>
     } = config(args)?;
     logging::init(&log_level, log_format)?;
     let mode_line = secure_login_server::mode_line(&config);
-    if !config.www.is_dir() {
-        return Err(format!("{} is not a directory", config.www.display()).into());
+    if let Files::Dir(www) = &config.www {
+        if !www.is_dir() {
+            return Err(format!("{} is not a directory", www.display()).into());
+        }
     }
-    if !config.pkg.join("secure_login.js").is_file() {
-        tracing::warn!(
-            "{} has no secure_login.js; build it with `wasm-pack build --target web --release --out-dir pkg`",
-            config.pkg.display()
-        );
+    if let Some(missing) = missing_package(&config.pkg) {
+        return Err(missing.into());
+    }
+    if let Files::Dir(pkg) = &config.pkg {
+        if !pkg.join("secure_login.js").is_file() {
+            tracing::warn!(
+                "{} has no secure_login.js; build it with scripts/build-wasm.sh",
+                pkg.display()
+            );
+        }
     }
     let db = config.db.clone();
     let key = config.key.clone();
@@ -624,25 +628,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_given_directory_wins() {
-        let got = resolve_dir(
-            Some(PathBuf::from("/srv/www")),
-            Some(Path::new("/repo")),
-            "www",
+    fn a_given_directory_wins_over_the_built_in_files() {
+        assert_eq!(
+            files(Some(PathBuf::from("/srv/www"))),
+            Files::Dir(PathBuf::from("/srv/www"))
         );
-        assert_eq!(got, Ok(PathBuf::from("/srv/www")));
-    }
-
-    #[test]
-    fn else_the_directory_in_the_repository() {
-        let got = resolve_dir(None, Some(Path::new("/repo")), "pkg");
-        assert_eq!(got, Ok(PathBuf::from("/repo/pkg")));
-    }
-
-    #[test]
-    fn no_repository_and_no_directory_is_an_error_naming_the_flag() {
-        let got = resolve_dir(None, None, "www");
-        assert!(got.is_err_and(|e| e.contains("--www")));
+        assert_eq!(files(None), Files::Embedded);
     }
 
     #[test]

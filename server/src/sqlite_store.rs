@@ -152,6 +152,87 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Copies the database, as it is at one moment, into the new file `dest` with SQLite's online
+    /// backup, while the server may go on writing (WAL: the copy reads one snapshot and blocks
+    /// no writer). The copy is written beside `dest` first (`DEST.partial`, mode 0600: it holds
+    /// the password hashes and the sealed factor secrets), checked with `integrity_check`,
+    /// synced, then renamed, so `dest` is whole or absent. The key file is not in it: a restore
+    /// needs the same key. Returns the number of pages copied.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `dest` or its `.partial` exists (a backup never overwrites);
+    /// [`Error::Store`] when SQLite or the file system fails (the partial file is removed).
+    pub fn backup_to(&self, dest: &Path) -> Result<u64> {
+        if dest.exists() {
+            return Err(Error::InvalidInput(
+                "the backup file exists already: name a new one",
+            ));
+        }
+        let mut partial = dest.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&partial).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::InvalidInput(
+                "DEST.partial exists: an earlier backup was cut short; remove it first",
+            ),
+            _ => Error::Store(format!("cannot create the backup file: {e}")),
+        })?;
+        let copied = self.copy_into(&partial).and_then(|pages| {
+            let file = std::fs::File::open(&partial)
+                .map_err(|e| Error::Store(format!("cannot reopen the backup file: {e}")))?;
+            file.sync_all()
+                .map_err(|e| Error::Store(format!("cannot sync the backup file: {e}")))?;
+            std::fs::rename(&partial, dest)
+                .map_err(|e| Error::Store(format!("cannot name the backup file: {e}")))?;
+            Ok(pages)
+        });
+        if copied.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        copied
+    }
+
+    /// The online backup into the (empty) file `target`, then its integrity check.
+    fn copy_into(&self, target: &Path) -> Result<u64> {
+        use rusqlite::backup::{Backup, StepResult};
+        let mut copy = Connection::open(target).map_err(sql_error("backup open"))?;
+        let pages = {
+            let mut pooled = self.checkout()?;
+            let source = pooled.conn()?;
+            let backup = Backup::new(source, &mut copy).map_err(sql_error("backup"))?;
+            // Every page in one step: one read snapshot of the source, so writers never make
+            // the copy start over (as they would between smaller steps).
+            let deadline = std::time::Instant::now() + self.options.busy_timeout;
+            loop {
+                match backup.step(-1).map_err(sql_error("backup step"))? {
+                    StepResult::Done => break,
+                    _ if std::time::Instant::now() >= deadline => {
+                        return Err(Error::Store(
+                            "sqlite backup: the database stayed busy".into(),
+                        ))
+                    }
+                    _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+                }
+            }
+            u64::try_from(backup.progress().pagecount).unwrap_or(0)
+        };
+        let check: String = copy
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .map_err(sql_error("backup integrity_check"))?;
+        if check != "ok" {
+            return Err(Error::Store(format!(
+                "sqlite backup: the copy is damaged: {check}"
+            )));
+        }
+        copy.close()
+            .map_err(|(_, e)| sql_error("backup close")(e))?;
+        Ok(pages)
+    }
+
     /// The schema version of the open file (the number of [`MIGRATIONS`] applied).
     ///
     /// # Errors

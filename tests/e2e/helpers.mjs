@@ -77,7 +77,7 @@ import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SERVER_BIN = process.env.SECURE_LOGIN_SERVER_BIN
+export const SERVER_BIN = process.env.SECURE_LOGIN_SERVER_BIN
   ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug', 'secure-login-server');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secure_login_verifier::{FactorSummary, PhoneChangeOutcome};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
+use super::openapi::NoParameters;
 use super::wire;
 use crate::enroll;
 use crate::error::ApiResult;
@@ -22,28 +24,30 @@ use crate::state::AppState;
 /// Events shown on the account page.
 const RECENT_EVENTS: usize = 50;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TotpCode {
     code: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewPhone {
     phone: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewLabel {
     label: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewPassword {
     current: String,
     new: String,
 }
 
 /// `GET /api/account`.
+#[utoipa::path(get, path = "/api/account", tag = "account", security(("session" = [])),
+    responses((status = 200, description = "the signed-in person's factors and newest security events", body = wire::Account)))]
 pub async fn show(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> ApiResult<Response> {
     let id = signed_in.info.account;
     let (account, events, last_used, changes, now) = state
@@ -89,6 +93,9 @@ pub async fn show(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Ap
 
 /// `POST /api/account/totp`: a new key, shown only within the re-authentication window of the
 /// session's second factor (the confirmation checks it again).
+#[utoipa::path(post, path = "/api/account/totp", tag = "account", security(("session" = [])),
+    request_body = NoParameters,
+    responses((status = 200, description = "a new authenticator-app key (Key URI and QR code)", body = wire::TotpStarted)))]
 pub async fn totp_start(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -107,6 +114,9 @@ pub async fn totp_start(
 }
 
 /// `POST /api/account/totp/confirm`.
+#[utoipa::path(post, path = "/api/account/totp/confirm", tag = "account", security(("session" = [])),
+    request_body = TotpCode,
+    responses((status = 200, description = "the app's first code was right: the factor is added", body = wire::FactorAdded)))]
 pub async fn totp_confirm(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -123,6 +133,9 @@ pub async fn totp_confirm(
 
 /// `POST /api/account/phone`: a confirmation code goes to the new number; nothing changes
 /// until it comes back.
+#[utoipa::path(post, path = "/api/account/phone", tag = "account", security(("session" = [])),
+    request_body = NewPhone,
+    responses((status = 200, description = "a confirmation code is on its way to the new number", body = wire::PhoneChangeStarted)))]
 pub async fn change_phone(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -144,6 +157,10 @@ pub async fn change_phone(
 }
 
 /// `POST /api/account/phone/{changeId}/confirm`: the code the new number received.
+#[utoipa::path(post, path = "/api/account/phone/{id}/confirm", tag = "account", security(("session" = [])),
+    params(("id" = String, Path, description = "the change id")),
+    request_body = TotpCode,
+    responses((status = 200, description = "the outcome", body = wire::PhoneChangeOutcome)))]
 pub async fn confirm_phone(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -169,6 +186,10 @@ pub async fn confirm_phone(
 }
 
 /// `POST /api/account/factors/{id}/rename`.
+#[utoipa::path(post, path = "/api/account/factors/{id}/rename", tag = "account", security(("session" = [])),
+    params(("id" = u32, Path, description = "the factor id (1 up)")),
+    request_body = NewLabel,
+    responses((status = 200, description = "renamed", body = wire::Empty)))]
 pub async fn rename_factor(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -183,6 +204,10 @@ pub async fn rename_factor(
 }
 
 /// `POST /api/account/factors/{id}/remove`: the factor is retired; every other session ends.
+#[utoipa::path(post, path = "/api/account/factors/{id}/remove", tag = "account", security(("session" = [])),
+    params(("id" = u32, Path, description = "the factor id (1 up)")),
+    request_body = NoParameters,
+    responses((status = 200, description = "retired; every other session ended", body = wire::Empty)))]
 pub async fn remove_factor(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -198,6 +223,9 @@ pub async fn remove_factor(
 
 /// `POST /api/account/password`: the current password is checked (and throttled) like a
 /// login's; every other session ends.
+#[utoipa::path(post, path = "/api/account/password", tag = "account", security(("session" = [])),
+    request_body = NewPassword,
+    responses((status = 200, description = "changed; every other session ended", body = wire::Empty)))]
 pub async fn change_password(
     State(state): State<Arc<AppState>>,
     ClientSource(source): ClientSource,
@@ -214,6 +242,9 @@ pub async fn change_password(
 
 /// `POST /api/account/recovery-codes`: a new set of recovery codes, shown this once; it
 /// replaces any earlier set, and every other session ends.
+#[utoipa::path(post, path = "/api/account/recovery-codes", tag = "account", security(("session" = [])),
+    request_body = NoParameters,
+    responses((status = 200, description = "a new set of recovery codes, shown once", body = wire::RecoveryCodes)))]
 pub async fn recovery_codes(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -231,6 +262,9 @@ pub async fn recovery_codes(
 
 /// `POST /api/account/device-code`: a device code that moves the soft token to a new device
 /// (typed there instead of an SMS code); it needs a session signed in with a possession factor.
+#[utoipa::path(post, path = "/api/account/device-code", tag = "account", security(("session" = [])),
+    request_body = NoParameters,
+    responses((status = 200, description = "a device code, shown once", body = wire::DeviceCode)))]
 pub async fn device_code(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -246,6 +280,10 @@ pub async fn device_code(
 
 /// `POST /api/account/changes/{id}/undo`: "this wasn't me": the binding is undone (its factor
 /// retired, the token it replaced kept), from a login with a factor the account had before it.
+#[utoipa::path(post, path = "/api/account/changes/{id}/undo", tag = "account", security(("session" = [])),
+    params(("id" = String, Path, description = "the change id (GET /api/account, changes)")),
+    request_body = NoParameters,
+    responses((status = 200, description = "undone; every other session ended", body = wire::Empty)))]
 pub async fn undo_change(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -259,6 +297,9 @@ pub async fn undo_change(
 
 /// `POST /api/account/sessions/end`: "sign out everywhere": every session of the account ends,
 /// this one too.
+#[utoipa::path(post, path = "/api/account/sessions/end", tag = "account", security(("session" = [])),
+    request_body = NoParameters,
+    responses((status = 200, description = "every session of the account ended, this one too; clears the cookie", body = wire::SessionsEnded)))]
 pub async fn end_all_sessions(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -274,6 +315,9 @@ pub async fn end_all_sessions(
 }
 
 /// `POST /api/logout`: ends the session, if there is one.
+#[utoipa::path(post, path = "/api/logout", tag = "account",
+    request_body = NoParameters,
+    responses((status = 200, description = "the session ended (if there was one); clears the cookie", body = wire::Empty)))]
 pub async fn logout(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,

@@ -38,6 +38,9 @@ async fn pushes_event(state: &AppState, handle: &str) -> Event {
 }
 
 /// `GET /api/token/events/{ticket}`: 403 `NotAllowed` for a used, expired or unknown ticket.
+#[utoipa::path(get, path = "/api/token/events/{ticket}", tag = "token",
+    params(("ticket" = String, Path, description = "the ticket of POST /api/token/stream (used once)")),
+    responses((status = 200, description = "server-sent events: `pushes` (data: the PendingPush list) on connect, on each change and every 5 s; `error` (data: {\"code\"}) when the list cannot be read", content_type = "text/event-stream", body = String)))]
 pub async fn token_events(
     State(state): State<Arc<AppState>>,
     ApiId(ticket): ApiId,
@@ -69,6 +72,8 @@ pub async fn token_events(
 }
 
 /// `GET /api/phone/events` (404 when a webhook is the courier).
+#[utoipa::path(get, path = "/api/phone/events", tag = "demo",
+    responses((status = 200, description = "demo start only: server-sent events, `message` (data: a PhoneMessage) for each message the demo phone gets", content_type = "text/event-stream", body = String)))]
 pub async fn phone_events(
     State(state): State<Arc<AppState>>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {

@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secure_login_verifier::{Channel, CodeSent, DeliveryState, LoginOutcome, Prompt};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
+use super::openapi::NoParameters;
 use super::wire;
 
 use crate::client_addr::ClientAddr;
@@ -17,24 +19,28 @@ use crate::extract::{ApiId, ApiJson, Empty};
 use crate::source::ClientSource;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Credentials {
     username: String,
     password: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FactorChoice {
     factor_id: u32,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Resend {
+    #[schema(value_type = wire::ChannelName)]
     channel: Channel,
 }
 
-#[derive(Debug, Deserialize)]
+/// The response or code the person typed (`LoginResponse` in the OpenAPI document: the passkey
+/// module has an `Answer` too).
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = LoginResponse)]
 pub struct Answer {
     response: String,
 }
@@ -108,6 +114,9 @@ async fn signed_in(
 }
 
 /// `POST /api/login`.
+#[utoipa::path(post, path = "/api/login", tag = "login",
+    request_body = Credentials,
+    responses((status = 200, description = "the password is right: the login and its factors to choose from", body = wire::LoginStarted)))]
 pub async fn start(
     State(state): State<Arc<AppState>>,
     ClientSource(source): ClientSource,
@@ -147,6 +156,10 @@ pub fn log_password_refusal(error: &ApiError, username: &str, source: &str) {
 }
 
 /// `POST /api/login/{id}/factor`.
+#[utoipa::path(post, path = "/api/login/{id}/factor", tag = "login",
+    params(("id" = String, Path, description = "the login id")),
+    request_body = FactorChoice,
+    responses((status = 200, description = "what to ask for next", body = wire::Prompt)))]
 pub async fn choose_factor(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,
@@ -159,6 +172,10 @@ pub async fn choose_factor(
 }
 
 /// `POST /api/login/{id}/resend`.
+#[utoipa::path(post, path = "/api/login/{id}/resend", tag = "login",
+    params(("id" = String, Path, description = "the login id")),
+    request_body = Resend,
+    responses((status = 200, description = "a new code is on its way", body = wire::Prompt)))]
 pub async fn resend(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,
@@ -171,6 +188,10 @@ pub async fn resend(
 }
 
 /// `POST /api/login/{id}/response`.
+#[utoipa::path(post, path = "/api/login/{id}/response", tag = "login",
+    params(("id" = String, Path, description = "the login id")),
+    request_body = Answer,
+    responses((status = 200, description = "the outcome; `success` sets the session cookie", body = wire::LoginOutcome)))]
 pub async fn response(
     State(state): State<Arc<AppState>>,
     ClientAddr(client): ClientAddr,
@@ -202,6 +223,10 @@ pub async fn response(
 }
 
 /// `POST /api/login/{id}/push`.
+#[utoipa::path(post, path = "/api/login/{id}/push", tag = "login",
+    params(("id" = String, Path, description = "the login id")),
+    request_body = NoParameters,
+    responses((status = 200, description = "a push to the soft token, with the number to match", body = wire::PushStarted)))]
 pub async fn push(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,
@@ -218,6 +243,9 @@ pub async fn push(
 }
 
 /// `GET /api/login/{id}/status`.
+#[utoipa::path(get, path = "/api/login/{id}/status", tag = "login",
+    params(("id" = String, Path, description = "the login id")),
+    responses((status = 200, description = "where a push login stands", body = wire::Status)))]
 pub async fn status(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,
@@ -229,6 +257,10 @@ pub async fn status(
 }
 
 /// `POST /api/login/{id}/session`.
+#[utoipa::path(post, path = "/api/login/{id}/session", tag = "login",
+    params(("id" = String, Path, description = "the login id")),
+    request_body = NoParameters,
+    responses((status = 200, description = "the session of a completed (push) login; sets the session cookie", body = wire::SignedIn)))]
 pub async fn session(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,

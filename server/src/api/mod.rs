@@ -4,6 +4,7 @@
 mod account;
 mod events;
 mod login;
+mod openapi;
 pub(crate) mod passkey;
 mod phone;
 mod testing;
@@ -15,9 +16,12 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderValue, StatusCode};
-use axum::routing::{any, get, post};
-use axum::Router;
+use axum::routing::any;
+use axum::{Extension, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::extract::MAX_BODY;
@@ -74,78 +78,76 @@ pub(crate) fn parse_every_body(bytes: &[u8]) -> Vec<(&'static str, Result<(), Ap
 
 /// The demo start's routes: the demo phone (when the outbox is the courier), the demo cards
 /// (`--demo`) and the test clock (`--test-clock`). A production start has none of them: they
-/// answer 404 like any unknown route.
-fn demo_routes(state: &AppState) -> Router<Arc<AppState>> {
-    let mut routes = Router::new();
+/// answer 404 like any unknown route, and its document does not list them.
+fn demo_routes(state: &AppState) -> OpenApiRouter<Arc<AppState>> {
+    let mut routes = OpenApiRouter::new();
     if state.outbox.is_some() {
         routes = routes
-            .route("/api/phone/messages", get(phone::messages))
-            .route("/api/phone/events", get(events::phone_events));
+            .routes(routes!(phone::messages))
+            .routes(routes!(events::phone_events));
     }
     if state.demo_cards.is_some() {
-        routes = routes.route("/api/demo/cards", get(testing::demo_cards));
+        routes = routes.routes(routes!(testing::demo_cards));
     }
     if state.test_clock.is_some() {
-        routes = routes.route("/api/test/clock", post(testing::set_clock));
+        routes = routes.routes(routes!(testing::set_clock));
     }
     routes
 }
 
+/// Every route of the API with its OpenAPI entry: `routes!` registers a handler at the method
+/// and path of its `#[utoipa::path]` and adds that entry to the document, so neither can be
+/// had without the other. No route under `/api` is added any other way but the catch-alls of
+/// [`router`] (`openapi::tests` holds the sources to that).
+fn documented_routes(state: &AppState) -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(demo_routes(state))
+        .routes(routes!(openapi::document))
+        .routes(routes!(login::start))
+        .routes(routes!(login::choose_factor))
+        .routes(routes!(login::resend))
+        .routes(routes!(login::response))
+        .routes(routes!(login::push))
+        .routes(routes!(login::status))
+        .routes(routes!(login::session))
+        .routes(routes!(token::begin_activation))
+        .routes(routes!(token::complete_activation))
+        .routes(routes!(token::challenge))
+        .routes(routes!(token::pending_pushes))
+        .routes(routes!(token::stream_ticket))
+        .routes(routes!(events::token_events))
+        .routes(routes!(token::answer_push))
+        .routes(routes!(account::show))
+        .routes(routes!(account::totp_start))
+        .routes(routes!(account::totp_confirm))
+        .routes(routes!(account::change_phone))
+        .routes(routes!(account::confirm_phone))
+        .routes(routes!(account::end_all_sessions))
+        .routes(routes!(account::change_password))
+        .routes(routes!(account::recovery_codes))
+        .routes(routes!(account::device_code))
+        .routes(routes!(account::undo_change))
+        .routes(routes!(account::rename_factor))
+        .routes(routes!(account::remove_factor))
+        .routes(routes!(account::logout))
+        .routes(routes!(passkey::register_start))
+        .routes(routes!(passkey::register_finish))
+        .routes(routes!(passkey::second_factor_start))
+        .routes(routes!(passkey::passwordless_start))
+        .routes(routes!(passkey::login_finish))
+}
+
 /// The API's routes, all under `/api`; `policy` says which `Origin` may change state.
 pub fn router(state: Arc<AppState>, policy: Arc<HostPolicy>) -> Router {
-    Router::new()
-        .merge(demo_routes(&state))
-        .route("/api/login", post(login::start))
-        .route("/api/login/{id}/factor", post(login::choose_factor))
-        .route("/api/login/{id}/resend", post(login::resend))
-        .route("/api/login/{id}/response", post(login::response))
-        .route("/api/login/{id}/push", post(login::push))
-        .route("/api/login/{id}/status", get(login::status))
-        .route("/api/login/{id}/session", post(login::session))
-        .route("/api/token/activate", post(token::begin_activation))
-        .route("/api/token/activate/{id}", post(token::complete_activation))
-        .route("/api/token/challenge", post(token::challenge))
-        .route("/api/token/pushes", post(token::pending_pushes))
-        .route("/api/token/stream", post(token::stream_ticket))
-        .route("/api/token/events/{ticket}", get(events::token_events))
-        .route("/api/push/{id}", post(token::answer_push))
-        .route("/api/account", get(account::show))
-        .route("/api/account/totp", post(account::totp_start))
-        .route("/api/account/totp/confirm", post(account::totp_confirm))
-        .route("/api/account/phone", post(account::change_phone))
-        .route(
-            "/api/account/phone/{id}/confirm",
-            post(account::confirm_phone),
-        )
-        .route("/api/account/sessions/end", post(account::end_all_sessions))
-        .route("/api/account/password", post(account::change_password))
-        .route("/api/account/recovery-codes", post(account::recovery_codes))
-        .route("/api/account/device-code", post(account::device_code))
-        .route("/api/account/changes/{id}/undo", post(account::undo_change))
-        .route(
-            "/api/account/factors/{id}/rename",
-            post(account::rename_factor),
-        )
-        .route(
-            "/api/account/factors/{id}/remove",
-            post(account::remove_factor),
-        )
-        .route("/api/logout", post(account::logout))
-        .route("/api/account/passkey", post(passkey::register_start))
-        .route(
-            "/api/account/passkey/confirm",
-            post(passkey::register_finish),
-        )
-        .route(
-            "/api/login/{id}/passkey",
-            post(passkey::second_factor_start),
-        )
-        .route("/api/passkey/login", post(passkey::passwordless_start))
-        .route("/api/passkey/finish", post(passkey::login_finish))
+    let (routes, mut doc) = documented_routes(&state).split_for_parts();
+    openapi::add_shared_answers(&mut doc);
+    let json = doc.to_json().unwrap_or_default();
+    routes
         .route("/api", any(route_not_found))
         .route("/api/", any(route_not_found))
         .route("/api/{*rest}", any(route_not_found))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(openapi::DocumentJson(json.into())))
         .layer(axum::middleware::from_fn_with_state(
             policy,
             crate::csrf::csrf,

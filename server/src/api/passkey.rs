@@ -20,6 +20,7 @@ use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use webauthn_rp::bin::{Decode, Encode};
 use webauthn_rp::request::auth::{
     AllowedCredential, AllowedCredentials, AuthenticationVerificationOptions,
@@ -45,6 +46,7 @@ use secure_login_verifier::{
     CeremonyPurpose, FoundPasskey, NewPasskey, PasskeyCeremony, PasskeyRefusal, PasskeyUse,
 };
 
+use super::openapi::NoParameters;
 use super::wire;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiId, ApiJson, Empty};
@@ -90,9 +92,11 @@ impl RelyingParty {
 
 /// `{"ceremony", "credential"}`: the page's answer, `credential` as `PublicKeyCredential`'s
 /// `toJSON()` writes it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PasskeyAnswer)]
 pub struct Answer {
     ceremony: String,
+    #[schema(value_type = Object)]
     credential: serde_json::Value,
     #[serde(default)]
     label: Option<String>,
@@ -153,6 +157,9 @@ fn options_answer(ceremony: &str, options: &impl serde::Serialize) -> ApiResult<
 }
 
 /// `POST /api/account/passkey`: creation options for a new passkey of the signed-in person.
+#[utoipa::path(post, path = "/api/account/passkey", tag = "passkey", security(("session" = [])),
+    request_body = NoParameters,
+    responses((status = 200, description = "creation options for navigator.credentials.create", body = wire::PasskeyOptions)))]
 pub async fn register_start(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -201,6 +208,9 @@ async fn take(state: &AppState, id: String) -> ApiResult<PasskeyCeremony> {
 }
 
 /// `POST /api/account/passkey/confirm`: checks the new credential and adds it as a factor.
+#[utoipa::path(post, path = "/api/account/passkey/confirm", tag = "passkey", security(("session" = [])),
+    request_body = Answer,
+    responses((status = 200, description = "the passkey is added", body = wire::FactorAdded)))]
 pub async fn register_finish(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
@@ -253,6 +263,10 @@ pub async fn register_finish(
 
 /// `POST /api/login/{id}/passkey`: request options for the account's passkeys, the second
 /// factor of a login whose password was accepted.
+#[utoipa::path(post, path = "/api/login/{id}/passkey", tag = "passkey",
+    params(("id" = String, Path, description = "the login id")),
+    request_body = NoParameters,
+    responses((status = 200, description = "request options for navigator.credentials.get", body = wire::PasskeyOptions)))]
 pub async fn second_factor_start(
     State(state): State<Arc<AppState>>,
     ApiId(login_id): ApiId,
@@ -287,6 +301,9 @@ pub async fn second_factor_start(
 
 /// `POST /api/passkey/login`: request options for a passwordless login (any discoverable
 /// passkey of this portal; the browser offers the person's own).
+#[utoipa::path(post, path = "/api/passkey/login", tag = "passkey",
+    request_body = NoParameters,
+    responses((status = 200, description = "request options for a passwordless login", body = wire::PasskeyOptions)))]
 pub async fn passwordless_start(
     State(state): State<Arc<AppState>>,
     ApiJson(_): ApiJson<Empty>,
@@ -325,6 +342,9 @@ fn sign_count(authenticator_data: &[u8]) -> ApiResult<u32> {
 }
 
 /// `POST /api/passkey/finish`: checks a login's passkey answer; a success opens the session.
+#[utoipa::path(post, path = "/api/passkey/finish", tag = "passkey",
+    request_body = Answer,
+    responses((status = 200, description = "signed in; sets the session cookie", body = wire::SignedIn)))]
 pub async fn login_finish(
     State(state): State<Arc<AppState>>,
     ApiJson(body): ApiJson<Answer>,

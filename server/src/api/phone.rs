@@ -10,6 +10,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// `GET /api/phone/messages` (404 when a webhook is the courier).
+#[utoipa::path(get, path = "/api/phone/messages", tag = "demo",
+    responses((status = 200, description = "demo start only: the demo phone's messages", body = Vec<PhoneMessage>)))]
 pub async fn messages(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<PhoneMessage>>> {
     let outbox = state
         .outbox

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::wire;
 
@@ -19,12 +20,14 @@ use crate::state::AppState;
 /// added, and every request would then fail as a storage failure.
 pub const MAX_TEST_CLOCK: u64 = 253_402_300_799;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SetClock {
     now: u64,
 }
 
 /// `GET /api/demo/cards`.
+#[utoipa::path(get, path = "/api/demo/cards", tag = "demo",
+    responses((status = 200, description = "--demo only: the demo cards", body = Vec<DemoCard>)))]
 pub async fn demo_cards(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<DemoCard>>> {
     state
         .demo_cards
@@ -34,6 +37,9 @@ pub async fn demo_cards(State(state): State<Arc<AppState>>) -> ApiResult<Json<Ve
 }
 
 /// `POST /api/test/clock`.
+#[utoipa::path(post, path = "/api/test/clock", tag = "demo",
+    request_body = SetClock,
+    responses((status = 200, description = "--test-clock only: the test clock, set", body = wire::TestClock)))]
 pub async fn set_clock(
     State(state): State<Arc<AppState>>,
     ApiJson(body): ApiJson<SetClock>,

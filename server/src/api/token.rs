@@ -9,6 +9,7 @@ use axum::Json;
 use secure_login_otp::{hex_encode, PushDecision};
 use secure_login_verifier::{ActivationOutcome, DeviceCall, PendingPush, PushAnswer};
 use serde::Deserialize;
+use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
 use super::wire;
@@ -18,7 +19,7 @@ use crate::extract::{ApiId, ApiJson};
 use crate::source::ClientSource;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Activate {
     username: String,
@@ -26,14 +27,14 @@ pub struct Activate {
     device_id: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivationCode {
     code: String,
     device_id: String,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Approve,
@@ -41,13 +42,13 @@ pub enum Decision {
 }
 
 /// `POST /api/token/challenge`: the token's handle (from activation, never its device id).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ChallengeRequest {
     handle: String,
 }
 
 /// A proved call: the handle, a nonce from `POST /api/token/challenge`, the MAC in hex.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct DeviceProof {
     handle: String,
     nonce: String,
@@ -64,7 +65,7 @@ impl DeviceProof {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PushReply {
     decision: Decision,
     mac: String,
@@ -81,6 +82,9 @@ pub fn pushes(pushes: &[PendingPush]) -> Vec<wire::PendingPush<'_>> {
 ///
 /// The same answer whatever the password (see `Verifier::begin_activation_from`); a wrong one is
 /// logged here, as at `POST /api/login`.
+#[utoipa::path(post, path = "/api/token/activate", tag = "token",
+    request_body = Activate,
+    responses((status = 200, description = "an activation code is on its way by SMS (the same answer whatever the password)", body = wire::ActivationStarted)))]
 pub async fn begin_activation(
     State(state): State<Arc<AppState>>,
     ClientSource(source): ClientSource,
@@ -119,6 +123,10 @@ pub async fn begin_activation(
 }
 
 /// `POST /api/token/activate/{id}`.
+#[utoipa::path(post, path = "/api/token/activate/{id}", tag = "token",
+    params(("id" = String, Path, description = "the activation id")),
+    request_body = ActivationCode,
+    responses((status = 200, description = "the outcome; `activated` holds the token's secret and device key, shown once", body = wire::ActivationOutcome)))]
 pub async fn complete_activation(
     State(state): State<Arc<AppState>>,
     ApiId(activation_id): ApiId,
@@ -158,6 +166,9 @@ pub async fn complete_activation(
 }
 
 /// `POST /api/token/challenge`: a one-time nonce for the token's next call.
+#[utoipa::path(post, path = "/api/token/challenge", tag = "token",
+    request_body = ChallengeRequest,
+    responses((status = 200, description = "a one-time nonce for the token's next proved call", body = wire::DeviceNonce)))]
 pub async fn challenge(
     State(state): State<Arc<AppState>>,
     ApiJson(body): ApiJson<ChallengeRequest>,
@@ -172,6 +183,9 @@ pub async fn challenge(
 }
 
 /// `POST /api/token/pushes`: the pushes waiting for the token that proves itself.
+#[utoipa::path(post, path = "/api/token/pushes", tag = "token",
+    request_body = DeviceProof,
+    responses((status = 200, description = "the pushes waiting for this token", body = Vec<wire::PendingPush>)))]
 pub async fn pending_pushes(
     State(state): State<Arc<AppState>>,
     ApiJson(body): ApiJson<DeviceProof>,
@@ -181,6 +195,9 @@ pub async fn pending_pushes(
 }
 
 /// `POST /api/token/stream`: a single-use ticket for `GET /api/token/events/{ticket}`.
+#[utoipa::path(post, path = "/api/token/stream", tag = "token",
+    request_body = DeviceProof,
+    responses((status = 200, description = "a single-use ticket for GET /api/token/events/{ticket}", body = wire::StreamTicket)))]
 pub async fn stream_ticket(
     State(state): State<Arc<AppState>>,
     ApiJson(body): ApiJson<DeviceProof>,
@@ -193,6 +210,10 @@ pub async fn stream_ticket(
 }
 
 /// `POST /api/push/{requestId}`.
+#[utoipa::path(post, path = "/api/push/{id}", tag = "token",
+    params(("id" = String, Path, description = "the push request id")),
+    request_body = PushReply,
+    responses((status = 200, description = "the token's answer, as the server took it", body = wire::PushAnswer)))]
 pub async fn answer_push(
     State(state): State<Arc<AppState>>,
     ApiId(request_id): ApiId,

@@ -21,13 +21,14 @@ use super::MessageTexts;
 const KEEP: usize = 200;
 
 /// One message as the demo phone shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PhoneMessage {
     /// Increasing number.
     pub id: i64,
     /// Unix seconds (the server's clock).
     pub at: u64,
     /// `sms` or `voice`.
+    #[schema(value_type = crate::api::wire::ChannelName)]
     pub channel: &'static str,
     /// The full number it went to.
     pub to: String,

@@ -81,14 +81,15 @@ fn assert_security_headers(headers: &HeaderMap, what: &str) {
     }
 }
 
-/// A portal over the real `www/` (and a stand-in wasm package), with the demo accounts (for
-/// `/api/demo/cards`) and the test clock at [`T0`].
+/// A portal over the real `www/` (the copy built into the binary) and a stand-in wasm package,
+/// with the demo accounts (for `/api/demo/cards`) and the test clock at [`T0`].
 async fn portal() -> Server {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut config = test_config(&dir);
-    config.www = www_dir();
-    std::fs::write(config.pkg.join("secure_login_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    std::fs::write(config.pkg.join("secure_login.js"), b"export default 1;\n").unwrap();
+    config.www = secure_login_server::Files::Embedded;
+    let pkg = dir.path().join("pkg");
+    std::fs::write(pkg.join("secure_login_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(pkg.join("secure_login.js"), b"export default 1;\n").unwrap();
     config.demo = true;
     start_with(config, dir).await
 }
