@@ -178,7 +178,7 @@ async fn a_production_start_documents_every_route_it_has_and_no_demo_route() {
         let (status, code) = probe(&portal.base, "GET", path).await;
         assert_eq!(status, 404, "{path}: {code}");
     }
-    assert_eq!(operations(&doc).len(), 31, "{:?}", operations(&doc));
+    assert_eq!(operations(&doc).len(), 33, "{:?}", operations(&doc));
 }
 
 /// The server's sources: no route under `/api` is added but through `routes!` (which documents
@@ -515,8 +515,9 @@ async fn a_production_start_answers_as_its_document_says() {
     use production::*;
     let site = Site::new();
     let uri = site.account("alice");
-    // bob's soft token: alice's SMS is throttled for 2 minutes after her login's code.
-    site.account_at("bob", "+41 79 555 56 78");
+    // bob's soft token, his first device (SMS only: the SMS code binds it); alice's SMS is
+    // throttled for 2 minutes after her login's code.
+    site.sms_only_account_at("bob", "+41 79 555 56 78");
     // carol changes her phone number (signed in with her app, so no SMS throttles the change).
     let carol_app = site.account_at("carol", "+41 79 555 77 88");
     let mut gateway = Gateway::start().await;
@@ -617,6 +618,59 @@ async fn a_production_start_answers_as_its_document_says() {
     .await;
     let account = get(c, &mut page, "/api/account").await;
     assert_eq!(account.ok()["username"], "alice");
+    // alice has an app: her SMS login changes nothing (the binding rules). The changes below
+    // come from a login with an administrator's temporary passcode (a recovery means).
+    post(c, &mut page, "/api/account/totp", json!({}))
+        .await
+        .assert_error(403, "StrongerFactorNeeded");
+    let issued = site.admin(&["issue-passcode", "alice"]);
+    let passcode_factor: u64 = issued
+        .lines()
+        .find_map(|l| l.strip_prefix("factor "))
+        .and_then(|rest| rest.split(':').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let passcode = issued
+        .lines()
+        .find_map(|l| l.strip_prefix("passcode: "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let started = post(
+        c,
+        &mut page,
+        "/api/login",
+        json!({ "username": "alice", "password": PASSWORD }),
+    )
+    .await;
+    let by_passcode = started.ok()["loginId"].as_str().unwrap().to_owned();
+    post(
+        c,
+        &mut page,
+        &format!("/api/login/{by_passcode}/factor"),
+        json!({ "factorId": passcode_factor }),
+    )
+    .await
+    .ok();
+    let recovered = post(
+        c,
+        &mut page,
+        &format!("/api/login/{by_passcode}/response"),
+        json!({ "response": passcode }),
+    )
+    .await;
+    assert_eq!(recovered.ok()["outcome"], "success");
+    let shown = post(c, &mut page, "/api/account/device-code", json!({})).await;
+    assert_eq!(shown.ok()["code"].as_str().unwrap().len(), 14);
+    post(
+        c,
+        &mut page,
+        "/api/account/changes/nosuchchange/undo",
+        json!({}),
+    )
+    .await
+    .assert_error(404, "NotFound");
 
     // The account: an authenticator app, renamed; recovery codes; the password.
     let key = post(c, &mut page, "/api/account/totp", json!({})).await;

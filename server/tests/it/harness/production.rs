@@ -72,10 +72,19 @@ impl Gateway {
         }
     }
 
-    /// The code of the next message the gateway receives (waits for it: a courier may send
-    /// from a worker, after the request that queued it has answered).
+    /// The code of the next message with a code the gateway receives (waits for it: a courier
+    /// may send from a worker, after the request that queued it has answered); notices without
+    /// a code (a binding told to the phone) are passed over.
     pub async fn next_code(&mut self) -> String {
-        code_in(&self.next_text().await)
+        loop {
+            let text = self.next_text().await;
+            let has_code = text
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|run| (6..=10).contains(&run.len()));
+            if has_code {
+                return code_in(&text);
+            }
+        }
     }
 
     /// The text of the next message the gateway receives (waits for it).
