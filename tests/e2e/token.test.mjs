@@ -473,8 +473,8 @@ test('a move of the token that was not yours is told to the phone and undone fro
   // page lists the move, and "This wasn't me" undoes it.
   // The login lists her old token last, as the previous one.
   const login = await openLogin(device.context, portal, DEMO.alice);
-  const old = login.locator('#factor-list button', { hasText: 'Soft token' }).last();
-  await assertVisibleText(old, /^Soft token the previous one, until \d/);
+  const old = login.locator('#factor-list button[data-kind="soft_token"]').last();
+  await assertVisibleText(old.locator('.factor-detail'), /^the previous one, until /);
   await old.click();
   await button(login, 'No notification? Use challenge and response instead').click();
   const challenge = await readChallenge(login);
