@@ -487,6 +487,8 @@ test('a move of the token that was not yours is told to the phone and undone fro
   await assertVisibleText(changes.last(), /^Soft token activated on a new device, .* your previous token keeps working\)/);
   await changes.last().getByRole('button', { name: "This wasn't me" }).click();
   await assertVisibleText(login.locator('#message'), 'Undone: the new factor no longer works, and every other session has ended.');
+  // The page says so first, then lists the account again: the move is gone.
+  await changes.nth(1).waitFor({ state: 'detached' });
   assert.equal(await changes.count(), 1);
   // The login page offers one soft token again: hers.
   const again = await openLogin(device.context, portal, DEMO.alice);
