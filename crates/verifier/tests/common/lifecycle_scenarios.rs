@@ -803,18 +803,7 @@ pub fn a_factor_binding_is_undone_by_an_older_factor_and_not_after_the_cooling_o
         id
     };
     let id = sms_login(&w);
-    let session = v.open_session(&id).unwrap().token;
-    let shown = v.begin_totp_enrollment(&session).unwrap();
-    let secret = shown.secret;
-    let app = Totp::new(
-        secret.expose_secret(),
-        HashAlgorithm::Sha1,
-        Digits::SIX,
-        TimeStep::DEFAULT,
-    )
-    .unwrap();
-    let code = app.generate(w.clock.now()).unwrap().to_string();
-    let factor = v.confirm_totp_enrollment(&session, "app", &code).unwrap();
+    let factor = enrol_app(&w, &id);
     assert_eq!(w.phone.messages().last().unwrap().purpose, "factor_added");
     let binding = v.recent_bindings(&dave).unwrap().remove(0);
     assert_eq!(
@@ -828,18 +817,7 @@ pub fn a_factor_binding_is_undone_by_an_older_factor_and_not_after_the_cooling_o
     assert!(v.account(&dave).unwrap().active_factor(factor).is_none());
     // A second app, left alone past the cooling-off, stays.
     let id = sms_login_after(&w, 120, &sms_login);
-    let session = v.open_session(&id).unwrap().token;
-    let shown = v.begin_totp_enrollment(&session).unwrap();
-    let secret = shown.secret;
-    let app = Totp::new(
-        secret.expose_secret(),
-        HashAlgorithm::Sha1,
-        Digits::SIX,
-        TimeStep::DEFAULT,
-    )
-    .unwrap();
-    let code = app.generate(w.clock.now()).unwrap().to_string();
-    let second = v.confirm_totp_enrollment(&session, "app", &code).unwrap();
+    let second = enrol_app(&w, &id);
     let binding = v.recent_bindings(&dave).unwrap().remove(0);
     w.clock.advance(v.policy().binding_cooling_off);
     let late = sms_login_after(&w, 0, &sms_login);
@@ -849,6 +827,23 @@ pub fn a_factor_binding_is_undone_by_an_older_factor_and_not_after_the_cooling_o
     );
     assert!(v.recent_bindings(&dave).unwrap().is_empty());
     assert!(v.account(&dave).unwrap().active_factor(second).is_some());
+}
+
+/// An authenticator app enrolled from a session of login `id`: its factor.
+fn enrol_app<S: Store>(w: &World<S>, id: &str) -> u32 {
+    let session = w.verifier.open_session(id).unwrap().token;
+    let shown = w.verifier.begin_totp_enrollment(&session).unwrap();
+    let app = Totp::new(
+        shown.secret.expose_secret(),
+        HashAlgorithm::Sha1,
+        Digits::SIX,
+        TimeStep::DEFAULT,
+    )
+    .unwrap();
+    let code = app.generate(w.clock.now()).unwrap().to_string();
+    w.verifier
+        .confirm_totp_enrollment(&session, "app", &code)
+        .unwrap()
 }
 
 /// `sms_login` after `seconds` (the SMS throttle wants 120 between codes).

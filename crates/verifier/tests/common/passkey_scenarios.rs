@@ -12,25 +12,17 @@
     clippy::indexing_slicing
 )]
 
-use super::scenarios::{alice, events_of, login, totp_code, World, PASSWORD};
+use super::scenarios::{alice, events_of, login, totp_login, World, PASSWORD};
 use secure_login_verifier::{
-    CeremonyPurpose, Clock, Error, EventKind, FactorKind, LoginOutcome, NewPasskey, PasskeyRefusal,
-    PasskeyUse, Store, Strength,
+    CeremonyPurpose, Error, EventKind, FactorKind, NewPasskey, PasskeyRefusal, PasskeyUse, Store,
+    Strength,
 };
 
 const CREDENTIAL: &[u8] = b"credential-one";
 
 /// A new login of Alice's completed with the authenticator app, its session opened.
 fn sign_in<S: Store>(w: &World<S>, totp_factor: u32) -> (String, String) {
-    let id = login(w);
-    w.verifier.choose_factor(&id, totp_factor).unwrap();
-    w.clock.advance(30);
-    assert!(matches!(
-        w.verifier
-            .submit_response(&id, &totp_code(w.clock.now()))
-            .unwrap(),
-        LoginOutcome::Success { .. }
-    ));
+    let id = totp_login(w, totp_factor);
     (id.clone(), w.verifier.open_session(&id).unwrap().token)
 }
 
